@@ -1,0 +1,13 @@
+# SGD + cosine annealing without warm-up (MoCo v2 / DenseCL recipe: lr 0.03 for a batch of 256).
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
+
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=200, by_epoch=True, begin=0, end=200)
+]
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200)
+
+# lr above is for this total batch size; `tools/train.py --auto-scale-lr` rescales it.
+auto_scale_lr = dict(base_batch_size=256, enable=False)

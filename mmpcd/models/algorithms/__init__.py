@@ -1,0 +1,1 @@
+"""Algorithms (self-supervised pre-training and distillation) that combine the parts below."""

@@ -1,0 +1,1 @@
+"""Backbones that mmpretrain/mmdet/mmseg do not provide."""

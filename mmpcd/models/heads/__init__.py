@@ -1,0 +1,1 @@
+"""Heads that turn features into losses."""

@@ -1,0 +1,1 @@
+"""Necks: projection heads, propagation modules and receptive-field enlargers."""

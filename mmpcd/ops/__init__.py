@@ -1,0 +1,1 @@
+"""Pixel-correspondence ops (PyTorch reference, C++ CPU and CUDA kernels behind one API)."""

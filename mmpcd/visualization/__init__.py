@@ -1,0 +1,1 @@
+"""Visualisation of features and correspondences."""
