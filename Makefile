@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 .PHONY: setup demo test clean clean-venv
 
 setup:
-	@TORCH=$(TORCH) PYTHON=$(PYTHON) bash tools/setup/setup_env.sh
+	@TORCH=$(TORCH) PYTHON=$(PYTHON) VENV=$(abspath $(VENV)) bash tools/setup/setup_env.sh
 
 demo: setup
 	@$(PY) demo/run_demo.py

@@ -68,7 +68,7 @@ if __name__ == '__main__':
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'data', 'projects')),
         include_package_data=True,
         python_requires='>=3.10',
-        license='Apache License 2.0',
+        license='Apache-2.0',
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={
             'tests': parse_requirements('requirements/tests.txt'),
@@ -76,7 +76,6 @@ if __name__ == '__main__':
         },
         classifiers=[
             'Programming Language :: Python :: 3.11',
-            'License :: OSI Approved :: Apache Software License',
             'Topic :: Scientific/Engineering :: Artificial Intelligence',
         ],
         zip_safe=False)

@@ -57,10 +57,12 @@ SOURCES = (
            'Mikael Häggström (fundus photograph, Wikimedia Commons)',
            f'CC0 1.0 Universal ({SKIMAGE_NOTE})'),
     Source('brick', 'skimage', 'data/brick.png',
-           'CC0Textures "Bricks25" (perspective-transformed, rotated, cropped and made grey-scale by scikit-image)',
+           'CC0Textures "Bricks25" (perspective-transformed, rotated and '
+           'cropped by scikit-image)',
            f'CC0 ({SKIMAGE_NOTE})'),
     Source('grass', 'skimage', 'data/grass.png',
-           'linolafett on DeviantArt ("Grass 01")', f'CC0 ({SKIMAGE_NOTE})'),
+           'linolafett on DeviantArt ("Grass 01", made grey-scale by '
+           'scikit-image)', f'CC0 ({SKIMAGE_NOTE})'),
     Source('gravel', 'skimage', 'data/gravel.png',
            'CC0Textures "Gravel04"', f'CC0 ({SKIMAGE_NOTE})'),
     Source('hopper', 'matplotlib', 'mpl-data/sample_data/grace_hopper.jpg',

@@ -3,6 +3,7 @@ import datetime
 import warnings
 
 from mmengine import DefaultScope
+from mmpretrain.utils import register_all_modules as register_mmpretrain_modules
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
@@ -13,6 +14,8 @@ def register_all_modules(init_default_scope: bool = True) -> None:
             un-prefixed ``type=...`` names resolve in mmpcd's registries (and through them in
             mmpretrain's and mmengine's). Defaults to True.
     """
+    # mmpcd's registries are children of mmpretrain's: fill the parents too.
+    register_mmpretrain_modules(init_default_scope=False)
     import mmpcd.datasets  # noqa: F401,F811
     import mmpcd.engine  # noqa: F401,F811
     import mmpcd.evaluation  # noqa: F401,F811

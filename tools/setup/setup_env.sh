@@ -10,12 +10,14 @@
 #                        machine's torch (e.g. a CUDA build on a GPU box); mmcv is then built
 #                        with CUDA ops when nvcc is present.
 #   PYTHON               interpreter used to create the venv (default: python3).
+#   VENV                 where to create the venv (default: .venv in the repository root;
+#                        the Makefile targets always use .venv).
 #   MMPCD_CACHE_DIR      where built mmcv wheels and build logs are kept
 #                        (default: ${XDG_CACHE_HOME:-~/.cache}/mmpcd).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-VENV="$REPO/.venv"
+VENV=${VENV:-$REPO/.venv}
 VPY="$VENV/bin/python"
 PYTHON=${PYTHON:-python3}
 TORCH=${TORCH:-pinned}

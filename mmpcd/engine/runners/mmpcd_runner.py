@@ -30,7 +30,8 @@ def full_checkpoint_unpickling() -> Iterator[None]:
     os.environ[key] = '1'
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings('ignore', message='Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
+            warnings.filterwarnings(
+                'ignore', message='Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
             yield
     finally:
         if previous is None:
@@ -46,23 +47,24 @@ class MMPCDRunner(Runner):
     - **Resume / load_from** of mmengine's own full checkpoints works under torch >= 2.6 (see
       :func:`full_checkpoint_unpickling`). ``init_cfg``-style pretrained loading is untouched
       and stays ``weights_only``.
-    - **CPU-only distributed runs** (``torchrun`` + gloo, e.g. ``tools/dist_train.sh cfg 2`` on
-      a laptop or CI): mmengine's ``init_dist`` always calls ``torch.cuda.set_device`` and
-      wraps the model with ``device_ids=[LOCAL_RANK]``, both of which fail without a GPU, and
-      ``SyncBatchNorm`` refuses CPU tensors inside a process group. Without CUDA this runner
-      initialises a gloo group itself, reverts SyncBN to BN and wraps with ``device_ids=None``.
-      With CUDA it behaves exactly like ``Runner``.
+    - **CPU-only distributed runs** with ``--launcher pytorch`` (torchrun + gloo, e.g.
+      ``tools/dist_train.sh cfg 2`` on a laptop or in CI): mmengine's ``init_dist`` always
+      calls ``torch.cuda.set_device`` and wraps the model with ``device_ids=[LOCAL_RANK]``,
+      both of which fail without a GPU, and ``SyncBatchNorm`` refuses CPU tensors inside a
+      process group. Without CUDA this runner initialises a gloo group itself, reverts SyncBN
+      to BN and wraps with ``device_ids=None``. With CUDA it behaves exactly like ``Runner``.
 
     Selected with ``runner_type = 'MMPCDRunner'`` (set in ``configs/_base_/default_runtime.py``).
     """
 
     def setup_env(self, env_cfg: Dict) -> None:
-        if self.distributed and not is_distributed() and not torch.cuda.is_available():
+        if (self.launcher == 'pytorch' and not is_distributed()
+                and not torch.cuda.is_available()):
             dist_cfg = dict(env_cfg.get('dist_cfg', {}))
             if dist_cfg.pop('backend', 'gloo') != 'gloo':
                 self._log_before_logger('CUDA is not available: using the gloo backend instead '
                                         'of the configured one.')
-            # torchrun / srun export MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE.
+            # torchrun exports MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE.
             torch_dist.init_process_group(backend='gloo', **dist_cfg)
         super().setup_env(env_cfg)
 
