@@ -71,6 +71,8 @@ if __name__ == '__main__':
         license='Apache-2.0',
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={
+            'all': parse_requirements('requirements/optional.txt'),
+            'optional': parse_requirements('requirements/optional.txt'),
             'tests': parse_requirements('requirements/tests.txt'),
             'mim': parse_requirements('requirements/mminstall.txt'),
         },

@@ -64,13 +64,21 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def format_metric(value) -> str:
+    """Scalars (also numpy/torch ones) as plain numbers, anything else as is."""
+    try:
+        return f'{float(value):.4f}'
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
     runner = build_runner(cfg)
     metrics = runner.test()
-    print(f'[mmpcd] metrics: {metrics}')
+    print('[mmpcd] metrics: ' + ', '.join(f'{k}: {format_metric(v)}' for k, v in metrics.items()))
 
 
 if __name__ == '__main__':

@@ -8,15 +8,15 @@ Classes (``THING_CLASSES``, 0-based instance labels) each have their own
 shape, texture family and hue range, so they are learnable from local
 appearance as well as from shape:
 
-=========  ==========================  ===============
-class      texture                     hue (degrees)
-=========  ==========================  ===============
-circle     stripes, random orientation  red (345-15)
-square     rotated checkerboard         green (95-145)
-triangle   dot lattice                  blue (205-245)
-ring       thin grid lines              yellow (40-65)
-cross      fine-grained blotch noise    magenta (280-320)
-=========  ==========================  ===============
+========  ===========================  =================
+class     texture                      hue (degrees)
+========  ===========================  =================
+circle    stripes, random orientation  red (345-15)
+square    rotated checkerboard         green (95-145)
+triangle  dot lattice                  blue (205-245)
+ring      thin grid lines              yellow (40-65)
+cross     fine-grained blotch noise    magenta (280-320)
+========  ===========================  =================
 
 The background is another texture family: coarse smooth noise in desaturated
 colours. Later shapes occlude earlier ones; instance masks are the *visible*
@@ -33,7 +33,7 @@ first, what ``mmseg`` metrics expect), while instance labels index
 import colorsys
 import json
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -451,7 +451,7 @@ class SyntheticDenseDataset(BaseDataset):
             img_shape=self.img_shape,
             ori_shape=self.img_shape,
             gt_seg_map=sample['gt_seg_map'],
-            seg_fields=[],
+            seg_fields=['gt_seg_map'],
             reduce_zero_label=False,
             instances=_instances(sample))
         return info

@@ -98,6 +98,18 @@ def test_masks_are_visible_disjoint_and_large_enough(samples: list):
         assert (s['masks'].sum(axis=(1, 2)) >= min_area).all()
 
 
+def test_crowded_scenes_drop_mostly_hidden_objects():
+    # Many large objects: some get (nearly) hidden by later ones.
+    crowded = [
+        generate_dense_sample(i, num_objects=(8, 8), min_visible_frac=0.04)
+        for i in range(10)
+    ]
+    counts = [len(s['labels']) for s in crowded]
+    assert min(counts) >= 1 and max(counts) < 8
+    for s in crowded:
+        assert (s['masks'].sum(axis=(1, 2)) >= 0.04 * 64 * 64).all()
+
+
 def test_boxes_are_tight_boxes_of_masks(samples: list):
     for s in samples:
         for mask, box in zip(s['masks'], s['bboxes']):
@@ -141,7 +153,10 @@ def test_generation_is_fast():
 
 def test_rle_roundtrips_through_pycocotools(samples: list):
     from pycocotools import mask as mask_utils
-    for mask in samples[0]['masks']:
+    corner = np.zeros((5, 7), dtype=bool)
+    corner[0, 0] = corner[4, 6] = True
+    edge_cases = [corner, ~corner, np.ones((3, 4), dtype=bool)]
+    for mask in list(samples[0]['masks']) + edge_cases:
         rle = mask_utils.frPyObjects(mask_to_rle(mask), *mask.shape)
         np.testing.assert_array_equal(mask_utils.decode(rle), mask)
 
@@ -199,7 +214,6 @@ def test_pretrain_pipeline_flips_and_packs(registry):
 
 
 def test_mmseg_pipeline_crops_image_and_seg_map_together(registry):
-    import mmseg.datasets  # noqa: F401  (registers mmseg transforms)
     pipeline = [
         dict(type='mmseg.RandomCrop', crop_size=(32, 40)),
         dict(type='mmseg.PackSegInputs'),

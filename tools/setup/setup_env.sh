@@ -109,7 +109,7 @@ if [ "$TORCH" = pinned ]; then
 fi
 "$VPY" -c 'import torch' 2>/dev/null || die "torch does not import in .venv." "run 'make clean-venv' and 'make setup' again."
 step "installing mmengine"
-run_or_die "installing mmengine" pip_install -q "mmengine==0.10.7"
+run_or_die "installing mmengine" pip_install -q "$(grep -E '^mmengine' "$REPO/requirements/mminstall.txt")"
 
 # ---------------------------------------------------------------------------------------------
 # mmcv 2.1.0 has no wheels for this torch: build it from the sdist once, cache the wheel.
@@ -172,7 +172,8 @@ fi
 # ---------------------------------------------------------------------------------------------
 step "installing mmpretrain, mmdet, mmsegmentation and test dependencies (from wheels: 'pkg::' configs need them non-editable)"
 run_or_die "installing the OpenMMLab packages" pip_install -q \
-    -r "$REPO/requirements/mminstall.txt" -r "$REPO/requirements/runtime.txt" -r "$REPO/requirements/tests.txt"
+    -r "$REPO/requirements/mminstall.txt" -r "$REPO/requirements/optional.txt" \
+    -r "$REPO/requirements/runtime.txt" -r "$REPO/requirements/tests.txt"
 
 # mmpretrain 1.2.0 subclasses a transformers class that no longer exists in transformers 5.
 if "$VPY" -c 'import sys, transformers; sys.exit(int(transformers.__version__.split(".")[0]) < 5)' 2>/dev/null; then
