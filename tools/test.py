@@ -4,54 +4,34 @@ Pre-training configs have no test loop; evaluate their backbones with the transf
 configs instead.
 """
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from mmpcd.engine import build_runner
-from mmpcd.utils import register_all_modules
+from mmpcd.utils import (add_runner_args, apply_runner_args, check_checkpoint_exists,
+                         register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (evaluate) a model with mmpcd')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save evaluation results and logs')
     parser.add_argument('--out', help='dump the predictions to this pickle file')
     parser.add_argument('--amp', action='store_true', help='test with automatic mixed precision')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, e.g. test_dataloader.batch_size=4')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_args(parser)
+    return parser.parse_args()
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command-line options to ``cfg`` and check it can be tested."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = apply_runner_args(cfg, args)
     missing = [k for k in ('test_dataloader', 'test_evaluator', 'test_cfg') if not cfg.get(k)]
     if missing:
         raise SystemExit(
             f'{args.config} defines no {", ".join(missing)}, so it cannot be tested. '
             'Pre-training configs are evaluated through their transfer configs '
             '(mmdet/mmseg/linear benchmarks), which have a test loop.')
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    check_checkpoint_exists(args.checkpoint, 'checkpoint')
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg.fp16 = True

@@ -87,3 +87,10 @@ def test_test_tool_refuses_a_config_without_a_test_loop(first_epoch, python, rep
                  repo_root, check=False)
     assert result.returncode != 0
     assert 'defines no test_dataloader, test_evaluator, test_cfg' in result.stderr
+
+
+def test_resume_from_a_missing_checkpoint_is_a_clear_error(python, repo_root, tmp_path):
+    result = run([python, 'tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path), '--resume',
+                  str(tmp_path / 'nope.pth')], repo_root, check=False)
+    assert result.returncode != 0
+    assert f'--resume: checkpoint file {tmp_path / "nope.pth"} does not exist' in result.stderr
