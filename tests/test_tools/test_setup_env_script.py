@@ -56,3 +56,14 @@ def test_unknown_torch_mode_is_rejected(repo_root, tmp_path):
     result = run_setup(repo_root, VENV=str(tmp_path / 'venv'), TORCH='nightly')
     assert result.returncode == 1
     assert 'TORCH=nightly is not understood' in result.stderr
+
+
+def test_transformers_5_is_refused_even_when_up_to_date(repo_root, tmp_path):
+    fake = tmp_path / 'site' / 'transformers'
+    fake.mkdir(parents=True)
+    (fake / '__init__.py').write_text("__version__ = '5.0.1'\n")
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    result = run_setup(repo_root, VENV=venv, PYTHONPATH=str(tmp_path / 'site'))
+    assert result.returncode == 1
+    assert 'transformers 5.0.1 is installed' in result.stderr
+    assert 'transformers<5' in result.stderr

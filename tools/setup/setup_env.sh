@@ -62,6 +62,18 @@ import mmcv, mmcv.ops, mmengine, mmpretrain, mmdet, mmseg, torch, mmpcd  # noqa:
 EOF
 }
 
+# mmpretrain 1.2.0 subclasses a transformers class that no longer exists in transformers 5.
+# Checked before the up-to-date shortcut too: it may have been installed since the last setup.
+check_transformers() {
+    [ -x "$VPY" ] || return 0
+    local version
+    version=$("$VPY" -c 'import transformers; print(transformers.__version__)' 2>/dev/null) || return 0
+    case "$version" in [0-4].*) return 0 ;; esac
+    die "transformers $version is installed; mmpretrain 1.2.0 fails to import with transformers >= 5." \
+        "run '$VPY -m pip install \"transformers<5\"' (or uninstall transformers), then 'make setup' again."
+}
+check_transformers
+
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_value)" ] && quick_check; then
     echo "[mmpcd setup] .venv is up to date ($("$VPY" -c 'import torch, mmcv; print(f"torch {torch.__version__}, mmcv {mmcv.__version__}")'))."
     exit 0
@@ -175,11 +187,7 @@ run_or_die "installing the OpenMMLab packages" pip_install -q \
     -r "$REPO/requirements/mminstall.txt" -r "$REPO/requirements/optional.txt" \
     -r "$REPO/requirements/runtime.txt" -r "$REPO/requirements/tests.txt"
 
-# mmpretrain 1.2.0 subclasses a transformers class that no longer exists in transformers 5.
-if "$VPY" -c 'import sys, transformers; sys.exit(int(transformers.__version__.split(".")[0]) < 5)' 2>/dev/null; then
-    die "transformers $("$VPY" -c 'import transformers; print(transformers.__version__)') is installed; mmpretrain 1.2.0 fails to import with transformers >= 5." \
-        "run '.venv/bin/pip install \"transformers<5\"' (or uninstall transformers), then 'make setup' again."
-fi
+check_transformers
 
 step "installing mmpcd in editable mode"
 run_or_die "installing mmpcd" pip_install -q --no-deps --no-build-isolation -e "$REPO"
