@@ -1,4 +1,5 @@
 """Packaging for mmpcd. ``make setup`` installs it editable; ``pip install .`` also works."""
+import glob
 import os
 import os.path as osp
 import shutil
@@ -55,6 +56,50 @@ def add_mim_extension() -> None:
             shutil.copyfile(src, dst)
 
 
+def get_extensions() -> list:
+    """``mmpcd._ext`` from ``mmpcd/ops/csrc`` (MMCV's layout).
+
+    Built when ``MMPCD_WITH_OPS`` is 1 (default when a C++ compiler is found); with CUDA
+    sources when a CUDA torch and nvcc are present or ``FORCE_CUDA=1``. The C++ standard is
+    left to torch's ``cpp_extension`` (torch >= 2.13 headers need C++20).
+    """
+    default = '1' if shutil.which(os.environ.get('CXX', 'c++')) else '0'
+    if os.getenv('MMPCD_WITH_OPS', default) != '1':
+        return []
+    try:
+        import torch
+        from torch.utils.cpp_extension import CUDA_HOME, CppExtension, CUDAExtension
+    except ImportError:
+        print('mmpcd: torch is not importable at build time (use --no-build-isolation); '
+              'building without mmpcd._ext, the ops fall back to their PyTorch reference.')
+        return []
+    csrc = osp.join('mmpcd', 'ops', 'csrc')
+    sources = glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) + \
+        glob.glob(osp.join(csrc, 'pytorch', 'cpu', '*.cpp'))
+    include_dirs = [osp.abspath(osp.join(csrc, 'common'))]
+    openmp = [] if sys.platform == 'darwin' else ['-fopenmp']
+    extra_compile_args = {'cxx': ['-O3', *openmp]}
+    with_cuda = os.getenv('FORCE_CUDA', '0') == '1' or (
+        torch.cuda.is_available() and CUDA_HOME is not None)
+    if not with_cuda:
+        return [CppExtension('mmpcd._ext', sources, include_dirs=include_dirs,
+                             extra_compile_args=extra_compile_args, extra_link_args=openmp)]
+    sources += glob.glob(osp.join(csrc, 'pytorch', 'cuda', '*.cu'))
+    include_dirs.append(osp.abspath(osp.join(csrc, 'common', 'cuda')))
+    extra_compile_args['nvcc'] = ['-O3', *os.getenv('MMPCD_CUDA_ARGS', '').split()]
+    return [CUDAExtension('mmpcd._ext', sources, include_dirs=include_dirs,
+                          define_macros=[('MMPCD_WITH_CUDA', None)],
+                          extra_compile_args=extra_compile_args, extra_link_args=openmp)]
+
+
+def get_cmdclass() -> dict:
+    try:
+        from torch.utils.cpp_extension import BuildExtension
+    except ImportError:  # metadata-only commands (e.g. egg_info) run without torch
+        return {}
+    return {'build_ext': BuildExtension}
+
+
 if __name__ == '__main__':
     add_mim_extension()
     setup(
@@ -80,4 +125,6 @@ if __name__ == '__main__':
             'Programming Language :: Python :: 3.11',
             'Topic :: Scientific/Engineering :: Artificial Intelligence',
         ],
+        ext_modules=get_extensions(),
+        cmdclass=get_cmdclass(),
         zip_safe=False)

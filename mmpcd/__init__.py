@@ -1,9 +1,13 @@
 """mmpcd: pixel-level self-supervised pre-training and distillation on OpenMMLab 2.0."""
-from .utils.compat import apply_compat_patches
+from importlib.util import find_spec
+
 from .utils.version_check import check_dependency_versions
 from .version import __version__, version_info
 
 check_dependency_versions()
-apply_compat_patches()
+if find_spec('mmcv') is not None:
+    # numpy-2 fixes for mmcv; skipped where only torch is installed (e.g. building mmpcd.ops).
+    from .utils.compat import apply_compat_patches
+    apply_compat_patches()
 
 __all__ = ['__version__', 'version_info']

@@ -1,1 +1,19 @@
-"""Pixel-correspondence ops (PyTorch reference, C++ CPU and CUDA kernels behind one API)."""
+"""Pixel-correspondence ops: one Python API each, three implementations behind it.
+
+``impl='pytorch'`` is the reference, ``'cpu'``/``'cuda'`` the kernels of ``mmpcd._ext``
+(``mmpcd/ops/csrc``), ``'auto'`` (default) the kernel for the tensors' device when it is built
+and validated, else the reference. Imports torch only (torchvision/mmcv optionally, for
+RoIAlign), so the ops can be built and tested alone on a GPU machine.
+"""
+from ._ext_loader import CUDA_VALIDATED_OPS, ext_has_cuda, load_ext
+from .align_views import align_views, crop_intersection
+from .coord import cell_centers, coord_distance, coord_positive_mask
+from .dense_match import dense_argmax_match
+from .masked_pair_cosine import masked_pair_cosine
+from .pixel_propagation import pixel_propagation
+
+__all__ = [
+    'align_views', 'cell_centers', 'coord_distance', 'coord_positive_mask', 'crop_intersection',
+    'dense_argmax_match', 'masked_pair_cosine', 'pixel_propagation', 'load_ext', 'ext_has_cuda',
+    'CUDA_VALIDATED_OPS'
+]

@@ -1,9 +1,25 @@
-"""Environment helpers."""
-from .setup_env import register_all_modules
-from .tool_args import add_runner_args, apply_runner_args, check_checkpoint_exists
+"""Environment helpers.
+
+Names are imported lazily so that ``import mmpcd`` (and ``mmpcd.ops``) needs torch alone: the
+ops can then be built and tested on a machine without mmengine/mmcv/mmpretrain.
+"""
+import importlib
+from typing import Any
+
 from .version_check import check_dependency_versions
 
-__all__ = [
-    'register_all_modules', 'check_dependency_versions', 'add_runner_args',
-    'apply_runner_args', 'check_checkpoint_exists'
-]
+_LAZY_NAMES = {
+    'register_all_modules': '.setup_env',
+    'add_runner_args': '.tool_args',
+    'apply_runner_args': '.tool_args',
+    'check_checkpoint_exists': '.tool_args',
+    'apply_compat_patches': '.compat',
+}
+
+__all__ = ['check_dependency_versions', *_LAZY_NAMES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -15,6 +15,9 @@
 #   MMPCD_CACHE_DIR      where built mmcv wheels and build logs are kept
 #                        (default: ${XDG_CACHE_HOME:-~/.cache}/mmpcd).
 set -euo pipefail
+# The whole script is one compound command, so bash parses it before running any of it: editing
+# this file while a setup is running cannot break that run.
+{
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=${VENV:-$REPO/.venv}
@@ -145,7 +148,7 @@ print(f'py{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__.spl
             step "building mmcv $MMCV_VERSION ops with CUDA (long: tens of minutes; cached afterwards in $WHEEL_DIR)"
             export FORCE_CUDA=1
         else
-            step "building mmcv $MMCV_VERSION ops for the CPU (~8 min on 2 cores, cached afterwards in $WHEEL_DIR)"
+            step "building mmcv $MMCV_VERSION ops for the CPU (~10 min on 2 cores, cached afterwards in $WHEEL_DIR)"
             export CUDA_VISIBLE_DEVICES=""  # keep mmcv's setup.py on its CPU-only branch
         fi
         BUILD=$(mktemp -d)
@@ -198,3 +201,5 @@ quick_check || {
 }
 stamp_value >"$STAMP"
 step "done: $("$VPY" -c 'import torch, mmcv, mmdet, mmseg, mmpretrain; print(f"torch {torch.__version__}, mmcv {mmcv.__version__}, mmpretrain {mmpretrain.__version__}, mmdet {mmdet.__version__}, mmseg {mmseg.__version__}")')"
+exit 0
+}

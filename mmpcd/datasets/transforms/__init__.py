@@ -1,1 +1,12 @@
-"""Data transforms that keep track of geometry."""
+"""Data transforms that keep track of geometry: crop boxes (``coord``) through crops, flips
+and multi-view wrapping, with a guard against transforms that would invalidate them."""
+from .coord_crop import RandomResizedCropWithCoord
+from .coord_flip import RandomFlipWithCoord
+from .geometry_guard import (PHOTOMETRIC_TRANSFORMS, check_shape_unchanged,
+                             check_view_pipeline)
+from .multi_view import MultiViewWithCoord
+
+__all__ = [
+    'RandomResizedCropWithCoord', 'RandomFlipWithCoord', 'MultiViewWithCoord',
+    'PHOTOMETRIC_TRANSFORMS', 'check_view_pipeline', 'check_shape_unchanged'
+]

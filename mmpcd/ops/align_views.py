@@ -1,0 +1,157 @@
+"""Resample two views' feature maps on the intersection of their crops (flip-aware)."""
+from typing import Sequence, Tuple
+
+import torch
+
+from ._ext_loader import IMPLS
+from .coord import _size, check_coord
+
+
+def crop_intersection(coord_a: torch.Tensor,
+                      coord_b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Intersection of two views' crops in normalised original-image coordinates.
+
+    Args:
+        coord_a, coord_b: (N, 4) crop boxes (flipped ones have swapped entries).
+
+    Returns:
+        box: (N, 4) ``[x_min, y_min, x_max, y_max]`` of the intersection.
+        valid: (N,) bool, False where the crops do not overlap.
+    """
+    min_a = torch.minimum(coord_a[:, :2], coord_a[:, 2:])
+    max_a = torch.maximum(coord_a[:, :2], coord_a[:, 2:])
+    min_b = torch.minimum(coord_b[:, :2], coord_b[:, 2:])
+    max_b = torch.maximum(coord_b[:, :2], coord_b[:, 2:])
+    low, high = torch.maximum(min_a, min_b), torch.minimum(max_a, max_b)
+    return torch.cat([low, high], dim=1), (high > low).all(dim=1)
+
+
+def rois_in_cells(coord: torch.Tensor, box: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+    """``box`` in the continuous cell coordinates of a view's ``(H, W)`` feature map.
+
+    Cell ``s`` spans ``[s, s + 1)``; its centre ``s + 0.5`` lies at
+    ``coord[0] + (s + 0.5) * (coord[2] - coord[0]) / W`` (PixPro's cell centres), which is
+    RoIAlign's ``aligned=True`` convention.
+
+    Returns:
+        (N, 5) ``[batch_index, x1, y1, x2, y2]`` with ``x1 <= x2`` and ``y1 <= y2``.
+    """
+    height, width = size
+    cells = box.new_tensor([width, height])
+    span = coord[:, 2:] - coord[:, :2]  # negative along a flipped axis
+    first = (box[:, :2] - coord[:, :2]) / span * cells
+    second = (box[:, 2:] - coord[:, :2]) / span * cells
+    index = torch.arange(box.size(0), dtype=box.dtype, device=box.device)[:, None]
+    return torch.cat([index, torch.minimum(first, second), torch.maximum(first, second)], dim=1)
+
+
+def _bilinear(feat: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """RoIAlign's bilinear sampling of one (C, H, W) map at positions (P,), zero outside
+    ``[-1, H] x [-1, W]``; returns (C, P)."""
+    _, height, width = feat.shape
+    inside = (y >= -1) & (y <= height) & (x >= -1) & (x <= width)
+    y, x = y.clamp(0, height - 1), x.clamp(0, width - 1)
+    y0, x0 = y.floor().long(), x.floor().long()
+    y1, x1 = (y0 + 1).clamp(max=height - 1), (x0 + 1).clamp(max=width - 1)
+    ly, lx = y - y0, x - x0
+    value = (feat[:, y0, x0] * (1 - ly) * (1 - lx) + feat[:, y0, x1] * (1 - ly) * lx +
+             feat[:, y1, x0] * ly * (1 - lx) + feat[:, y1, x1] * ly * lx)
+    return value * inside
+
+
+def roi_align_pytorch(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int],
+                      sampling_ratio: int) -> torch.Tensor:
+    """Reference RoIAlign (``aligned=True``, average pooling, fixed sampling ratio).
+
+    Args:
+        feat: (N, C, H, W).
+        rois: (N, 5) one box per image, ``[batch_index, x1, y1, x2, y2]``.
+
+    Returns:
+        (N, C, out_h, out_w).
+    """
+    out_h, out_w = out_size
+    steps = (torch.arange(sampling_ratio, dtype=feat.dtype, device=feat.device) + 0.5) / \
+        sampling_ratio
+    outputs = []
+    for image, roi in enumerate(rois):
+        x1, y1, x2, y2 = roi[1:] - 0.5  # aligned=True: pixel centres at integer positions
+        bin_h, bin_w = (y2 - y1) / out_h, (x2 - x1) / out_w
+        rows = torch.arange(out_h, dtype=feat.dtype, device=feat.device)
+        cols = torch.arange(out_w, dtype=feat.dtype, device=feat.device)
+        ys = (y1 + (rows[:, None] + steps[None]) * bin_h).flatten()  # (out_h * s)
+        xs = (x1 + (cols[:, None] + steps[None]) * bin_w).flatten()  # (out_w * s)
+        grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
+        samples = _bilinear(feat[image], grid_y.flatten(), grid_x.flatten())
+        samples = samples.view(-1, out_h, sampling_ratio, out_w, sampling_ratio)
+        outputs.append(samples.mean(dim=(2, 4)))
+    return torch.stack(outputs)
+
+
+def _roi_align_compiled(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int],
+                        sampling_ratio: int) -> torch.Tensor:
+    """mmcv's RoIAlign where mmcv's ops are built, else torchvision's (same semantics)."""
+    try:
+        from mmcv.ops import roi_align
+        return roi_align(feat, rois, out_size, 1.0, sampling_ratio, 'avg', True)
+    except ImportError:
+        from torchvision.ops import roi_align
+        return roi_align(feat, rois, out_size, 1.0, sampling_ratio, True)
+
+
+def _uses_compiled_roi_align(impl: str, feat: torch.Tensor) -> bool:
+    """RoIAlign's compiled CPU/CUDA kernels are mmcv's/torchvision's, not mmpcd._ext's."""
+    if impl not in IMPLS:
+        raise ValueError(f'impl must be one of {IMPLS}, got {impl!r}.')
+    if impl in ('cpu', 'cuda') and feat.device.type != impl:
+        raise ValueError(f"align_views: impl='{impl}' needs {impl} tensors, got tensors on "
+                         f'{feat.device.type}.')
+    return impl != 'pytorch'
+
+
+def align_views(feat: torch.Tensor,
+                coord_self: torch.Tensor,
+                coord_other: torch.Tensor,
+                out_size: Sequence[int] = (7, 7),
+                sampling_ratio: int = 2,
+                impl: str = 'auto') -> Tuple[torch.Tensor, torch.Tensor]:
+    """Features of one view resampled on the intersection of its crop with another view's.
+
+    Calling it for view 1 (``coord_self=c1, coord_other=c2``) and for view 2
+    (``coord_self=c2, coord_other=c1``) gives maps whose cell (i, j) covers the same region of
+    the original image in both, in the original image's orientation (flips are undone).
+
+    Args:
+        feat: (N, C, H, W) features of this view.
+        coord_self: (N, 4) crop box of this view.
+        coord_other: (N, 4) crop box of the other view.
+        out_size: ``(h, w)`` of the output.
+        sampling_ratio: Bilinear samples per output bin and axis.
+        impl: ``'pytorch'`` (reference RoIAlign) or ``'cpu' | 'cuda'`` (mmcv's or torchvision's
+            compiled RoIAlign); ``'auto'`` picks the compiled one.
+
+    Returns:
+        aligned: (N, C, h, w); zeros where ``valid`` is False.
+        valid: (N,) bool, False where the two crops do not overlap.
+    """
+    check_coord(coord_self, 'coord_self')
+    check_coord(coord_other, 'coord_other')
+    if feat.dim() != 4 or feat.size(0) != coord_self.size(0):
+        raise ValueError(f'feat must be (N, C, H, W) with N = {coord_self.size(0)} boxes, got '
+                         f'{tuple(feat.shape)}.')
+    out_size = _size(out_size)
+    coord_self = coord_self.to(feat.dtype)
+    box, valid = crop_intersection(coord_self, coord_other.to(feat.dtype))
+    rois = rois_in_cells(coord_self, box, feat.shape[2:])
+    # RoIAlign needs a finite box; empty intersections are zeroed below.
+    rois = torch.where(valid[:, None], rois, torch.zeros_like(rois))
+    rois[:, 0] = torch.arange(feat.size(0), dtype=feat.dtype, device=feat.device)
+    if _uses_compiled_roi_align(impl, feat):
+        aligned = _roi_align_compiled(feat, rois, out_size, sampling_ratio)
+    else:
+        aligned = roi_align_pytorch(feat, rois, out_size, sampling_ratio)
+    flip_x = coord_self[:, 2] < coord_self[:, 0]
+    flip_y = coord_self[:, 3] < coord_self[:, 1]
+    aligned = torch.where(flip_x[:, None, None, None], aligned.flip(-1), aligned)
+    aligned = torch.where(flip_y[:, None, None, None], aligned.flip(-2), aligned)
+    return aligned * valid[:, None, None, None].to(aligned.dtype), valid

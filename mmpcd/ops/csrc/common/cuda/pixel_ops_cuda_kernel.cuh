@@ -1,0 +1,131 @@
+// CUDA kernels of mmpcd._ext. Geometry and weights come from pixel_geometry.hpp so that the
+// CPU and CUDA kernels compute identical distances.
+#pragma once
+#include <cuda_runtime.h>
+
+#include "pixel_geometry.hpp"
+
+namespace mmpcd {
+
+constexpr int kThreads = 256;
+// Source cells scanned per round by positive_pair_sum_kernel (shared-memory list size).
+constexpr int kPairChunk = 1024;
+
+inline int blocks_for(int64_t n, int threads = kThreads) {
+  const int64_t blocks = (n + threads - 1) / threads;
+  return static_cast<int>(blocks < 65535 * 8 ? blocks : 65535 * 8);
+}
+
+template <typename T>
+__global__ void coord_distance_kernel(const T* coord_q, const T* coord_k, int hq, int wq, int hk,
+                                      int wk, int64_t total, T* out) {
+  const int len_q = hq * wq, len_k = hk * wk;
+  for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < total;
+       k += (int64_t)blockDim.x * gridDim.x) {
+    const int j = static_cast<int>(k % len_k);
+    const int i = static_cast<int>((k / len_k) % len_q);
+    const int64_t b = k / ((int64_t)len_k * len_q);
+    const CellGrid<T> gq(coord_q + 4 * b, hq, wq), gk(coord_k + 4 * b, hk, wk);
+    const T max_diag = gq.diag > gk.diag ? gq.diag : gk.diag;
+    out[k] = cell_distance(gq.center_x(i), gq.center_y(i), gk.center_x(j), gk.center_y(j),
+                           max_diag);
+  }
+}
+
+// One block per output cell (b, o): sum of src rows over the source cells closer than
+// pos_ratio. Threads first list the positive cells of a chunk in shared memory (cheap
+// distance tests spread over threads), then add their rows channel by channel (coalesced,
+// src is (N, Ls, C)).
+template <typename T>
+__global__ void positive_pair_sum_kernel(const T* src, const T* coord_out, const T* coord_src,
+                                         int ho, int wo, int hs, int ws, int channels,
+                                         T pos_ratio, T* sum, T* count) {
+  __shared__ int positives[kPairChunk];
+  __shared__ int num_positives;
+  const int len_o = ho * wo, len_s = hs * ws;
+  const int64_t row = blockIdx.x;
+  const int64_t b = row / len_o;
+  const int o = static_cast<int>(row % len_o);
+  const CellGrid<T> go(coord_out + 4 * b, ho, wo), gs(coord_src + 4 * b, hs, ws);
+  const T max_diag = go.diag > gs.diag ? go.diag : gs.diag;
+  const T xo = go.center_x(o), yo = go.center_y(o);
+  T* out_row = sum + row * channels;
+  int total_positives = 0;
+  for (int s0 = 0; s0 < len_s; s0 += kPairChunk) {
+    if (threadIdx.x == 0) num_positives = 0;
+    __syncthreads();
+    const int s_end = min(s0 + kPairChunk, len_s);
+    for (int s = s0 + threadIdx.x; s < s_end; s += blockDim.x) {
+      if (cell_distance(xo, yo, gs.center_x(s), gs.center_y(s), max_diag) < pos_ratio)
+        positives[atomicAdd(&num_positives, 1)] = s;
+    }
+    __syncthreads();
+    const int found = num_positives;
+    for (int c = threadIdx.x; c < channels; c += blockDim.x) {
+      T acc = 0;
+      for (int k = 0; k < found; ++k) acc += src[(b * len_s + positives[k]) * channels + c];
+      out_row[c] += acc;
+    }
+    total_positives += found;
+    __syncthreads();  // the list is rewritten in the next round
+  }
+  if (threadIdx.x == 0) count[row] = static_cast<T>(total_positives);
+}
+
+template <typename T>
+__global__ void propagation_weight_kernel(T* sim, int64_t total, T gamma, T clamp_min) {
+  for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < total;
+       k += (int64_t)blockDim.x * gridDim.x)
+    sim[k] = propagation_weight(sim[k], gamma, clamp_min);
+}
+
+template <typename T>
+__global__ void propagation_weight_grad_kernel(T* sim, T* grad, int64_t total, T gamma,
+                                               T clamp_min) {
+  for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < total;
+       k += (int64_t)blockDim.x * gridDim.x) {
+    const T s = sim[k];
+    grad[k] *= propagation_weight_grad(s, gamma, clamp_min);
+    sim[k] = propagation_weight(s, gamma, clamp_min);
+  }
+}
+
+// One warp per row of the (rows, tile) block; the first maximum wins.
+template <typename T>
+__global__ void argmax_update_kernel(const T* sim, int64_t rows, int tile, int64_t offset,
+                                     T* best_val, int64_t* best_idx) {
+  const int lane = threadIdx.x % 32;
+  const int64_t warps_per_grid = (int64_t)gridDim.x * (blockDim.x / 32);
+  for (int64_t r = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) / 32; r < rows;
+       r += warps_per_grid) {
+    const T* row = sim + r * tile;
+    T val = best_val[r];
+    int64_t idx = best_idx[r];
+    int improved = 0;
+    for (int j = lane; j < tile; j += 32) {
+      if (row[j] > val) {
+        val = row[j];
+        idx = offset + j;
+        improved = 1;
+      }
+    }
+    // Reduce (value, index) over the warp: larger value wins, ties go to the smaller index.
+    for (int delta = 16; delta > 0; delta /= 2) {
+      const T other_val = __shfl_down_sync(0xffffffff, val, delta);
+      const int64_t other_idx = __shfl_down_sync(0xffffffff, idx, delta);
+      const int other_improved = __shfl_down_sync(0xffffffff, improved, delta);
+      if (other_improved && (!improved || other_val > val ||
+                             (other_val == val && other_idx < idx))) {
+        val = other_val;
+        idx = other_idx;
+        improved = 1;
+      }
+    }
+    if (lane == 0 && improved) {
+      best_val[r] = val;
+      best_idx[r] = idx;
+    }
+  }
+}
+
+}  // namespace mmpcd
