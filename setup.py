@@ -86,7 +86,9 @@ def get_extensions() -> list:
                              extra_compile_args=extra_compile_args, extra_link_args=openmp)]
     sources += glob.glob(osp.join(csrc, 'pytorch', 'cuda', '*.cu'))
     include_dirs.append(osp.abspath(osp.join(csrc, 'common', 'cuda')))
-    extra_compile_args['nvcc'] = ['-O3', *os.getenv('MMPCD_CUDA_ARGS', '').split()]
+    # --fmad=false: no fused multiply-adds, so the CUDA kernels compute the same cell distances
+    # (and positive masks) as the CPU kernels, bit for bit.
+    extra_compile_args['nvcc'] = ['-O3', '--fmad=false', *os.getenv('MMPCD_CUDA_ARGS', '').split()]
     return [CUDAExtension('mmpcd._ext', sources, include_dirs=include_dirs,
                           define_macros=[('MMPCD_WITH_CUDA', None)],
                           extra_compile_args=extra_compile_args, extra_link_args=openmp)]

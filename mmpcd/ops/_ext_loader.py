@@ -13,9 +13,11 @@ import torch
 
 IMPLS = ('auto', 'pytorch', 'cpu', 'cuda')
 
-# CUDA kernels that passed the op tests on a real GPU; the others are experimental and
-# impl='auto' does not choose them (see docs/en/advanced/ops.md).
-CUDA_VALIDATED_OPS = frozenset()
+# CUDA kernels that passed the op tests (tests/test_ops) on a real GPU (H100, torch 2.11 +
+# CUDA 13.0, 2026-11-22); a kernel added later stays experimental, and impl='auto' does not
+# choose it, until it has too (see docs/en/advanced/ops.md).
+CUDA_VALIDATED_OPS = frozenset(
+    {'coord_distance', 'pixel_propagation', 'dense_argmax_match', 'masked_pair_cosine'})
 
 _EXT: Optional[ModuleType] = None
 _EXT_LOADED = False

@@ -45,7 +45,8 @@ def check_dependency_versions() -> None:
                 'the tested versions.',
                 stacklevel=2)
     transformers = installed_version('transformers')
-    if transformers is not None and Version(transformers).major >= 5:
+    if (transformers is not None and installed_version('mmpretrain') is not None
+            and Version(transformers).major >= 5):
         warnings.warn(
             f'transformers=={transformers} is installed; mmpretrain 1.2.0 '
             'fails to import its models with transformers>=5. Run '

@@ -65,7 +65,9 @@ def test_compiled_kernels_match_the_reference(impl, device, size_q, size_k, dtyp
     reference = coord_distance(coord_q, coord_k, size_q, size_k, impl='pytorch')
     distance = coord_distance(coord_q, coord_k, size_q, size_k, impl=impl)
     assert distance.shape == (5, size_q[0] * size_q[1], size_k[0] * size_k[1])
-    assert torch.allclose(distance, reference, rtol=1e-6, atol=1e-6)
+    # float32 cancellation in centre differences: ~1e-7 absolute over a cell diagonal
+    atol = 1e-5 if dtype == torch.float32 else 1e-12
+    assert torch.allclose(distance, reference, rtol=1e-6, atol=atol)
     mask = coord_positive_mask(coord_q, coord_k, size_q, size_k, 0.7, impl=impl)
     assert_masks_equal_away_from_threshold(mask, reference < 0.7, reference, 0.7)
 

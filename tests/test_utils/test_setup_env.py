@@ -71,6 +71,16 @@ def test_version_check_is_silent_inside_the_window(monkeypatch):
 
 
 def test_version_check_warns_about_transformers_5(monkeypatch):
-    monkeypatch.setattr(version_check, 'installed_version', {'transformers': '5.1.0'}.get)
+    monkeypatch.setattr(version_check, 'installed_version', {
+        'transformers': '5.1.0',
+        'mmpretrain': '1.2.0'
+    }.get)
     with pytest.warns(UserWarning, match='transformers<5'):
+        version_check.check_dependency_versions()
+
+
+def test_version_check_ignores_transformers_without_mmpretrain(monkeypatch):
+    monkeypatch.setattr(version_check, 'installed_version', {'transformers': '5.1.0'}.get)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
         version_check.check_dependency_versions()

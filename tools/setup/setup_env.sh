@@ -54,14 +54,19 @@ run_or_die() {
 case "$TORCH" in pinned|system) ;; *) die "TORCH=$TORCH is not understood." "use TORCH=pinned (default) or TORCH=system." ;; esac
 
 stamp_value() {
-    cat "$REPO"/requirements/*.txt "$REPO/setup.py" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16
+    # the C++/CUDA sources too: editing them must rebuild mmpcd._ext
+    cat "$REPO"/requirements/*.txt "$REPO/setup.py" "${BASH_SOURCE[0]}" \
+        $(find "$REPO/mmpcd/ops/csrc" -type f | sort) | sha256sum | cut -c1-16
     echo "torch=$TORCH"
 }
 STAMP="$VENV/.mmpcd-setup-stamp"
 
 quick_check() {
     "$VPY" - <<'EOF' >/dev/null 2>&1
+import os
 import mmcv, mmcv.ops, mmengine, mmpretrain, mmdet, mmseg, torch, mmpcd  # noqa: F401
+if os.getenv('MMPCD_WITH_OPS', '1') != '0':
+    import mmpcd._ext  # noqa: F401
 EOF
 }
 
@@ -192,8 +197,8 @@ run_or_die "installing the OpenMMLab packages" pip_install -q \
 
 check_transformers
 
-step "installing mmpcd in editable mode"
-run_or_die "installing mmpcd" pip_install -q --no-deps --no-build-isolation -e "$REPO"
+step "installing mmpcd in editable mode (compiles the mmpcd._ext C++ ops, ~3 min on 2 cores)"
+MAX_JOBS=$JOBS run_or_die "installing mmpcd" pip_install -q --no-deps --no-build-isolation -e "$REPO"
 
 quick_check || {
     "$VPY" -c 'import mmcv, mmcv.ops, mmengine, mmpretrain, mmdet, mmseg, torch, mmpcd' || true
