@@ -90,21 +90,25 @@ __global__ void propagation_weight_grad_kernel(T* sim, T* grad, int64_t total, T
   }
 }
 
-// One warp per row of the (rows, tile) block; the first maximum wins.
+// One warp per row of the (rows, tile) block of q_i . k_j; the cosine ordering is that of
+// q_i . k_j / |k_j| (inv_norm_k, (N, len_k)); the first maximum wins.
 template <typename T>
-__global__ void argmax_update_kernel(const T* sim, int64_t rows, int tile, int64_t offset,
+__global__ void argmax_update_kernel(const T* sim, const T* inv_norm_k, int64_t rows,
+                                     int64_t len_q, int64_t len_k, int tile, int64_t offset,
                                      T* best_val, int64_t* best_idx) {
   const int lane = threadIdx.x % 32;
   const int64_t warps_per_grid = (int64_t)gridDim.x * (blockDim.x / 32);
   for (int64_t r = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) / 32; r < rows;
        r += warps_per_grid) {
     const T* row = sim + r * tile;
+    const T* scale = inv_norm_k + (r / len_q) * len_k + offset;
     T val = best_val[r];
     int64_t idx = best_idx[r];
     int improved = 0;
     for (int j = lane; j < tile; j += 32) {
-      if (row[j] > val) {
-        val = row[j];
+      const T score = row[j] * scale[j];  // cosine up to the constant |q_i|
+      if (score > val) {
+        val = score;
         idx = offset + j;
         improved = 1;
       }

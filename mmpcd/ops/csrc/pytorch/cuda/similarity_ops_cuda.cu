@@ -32,18 +32,18 @@ void propagation_weight_grad_cuda(at::Tensor sim, at::Tensor grad, double gamma,
   AT_CUDA_CHECK(cudaGetLastError());
 }
 
-void argmax_update_cuda(const at::Tensor& sim, at::Tensor best_val, at::Tensor best_idx,
-                        int64_t offset) {
+void argmax_update_cuda(const at::Tensor& sim, const at::Tensor& inv_norm_k,
+                        at::Tensor best_val, at::Tensor best_idx, int64_t offset) {
   const c10::cuda::CUDAGuard guard(sim.device());
   const int64_t rows = sim.size(0) * sim.size(1);
   if (rows == 0) return;
   AT_DISPATCH_FLOATING_TYPES(sim.scalar_type(), "argmax_update_cuda", [&] {
     mmpcd::argmax_update_kernel<scalar_t>
         <<<mmpcd::blocks_for(rows * 32), mmpcd::kThreads, 0,
-           at::cuda::getCurrentCUDAStream()>>>(sim.data_ptr<scalar_t>(), rows,
-                                               static_cast<int>(sim.size(2)), offset,
-                                               best_val.data_ptr<scalar_t>(),
-                                               best_idx.data_ptr<int64_t>());
+           at::cuda::getCurrentCUDAStream()>>>(
+            sim.data_ptr<scalar_t>(), inv_norm_k.data_ptr<scalar_t>(), rows, sim.size(1),
+            inv_norm_k.size(1), static_cast<int>(sim.size(2)), offset,
+            best_val.data_ptr<scalar_t>(), best_idx.data_ptr<int64_t>());
   });
   AT_CUDA_CHECK(cudaGetLastError());
 }
