@@ -18,7 +18,7 @@ test: setup
 	@$(PY) -m pytest tests $(PYTEST_ARGS)
 
 clean:
-	rm -rf work_dirs .pytest_cache build dist *.egg-info mmpcd/.mim
+	rm -rf work_dirs .pytest_cache build dist *.egg-info mmpcd/.mim mmpcd/_ext*.so
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 clean-venv:

@@ -12,14 +12,13 @@ Example::
 """
 import argparse
 import json
-import os
-import statistics
 import subprocess
 import sys
-import time
 from typing import Callable, Dict, List
 
 import torch
+
+from mmpcd.utils.benchmark import median_time, peak_extra_memory
 
 OPS = ('pixel_propagation', 'pixel_propagation_backward', 'dense_argmax_match',
        'masked_pair_cosine', 'masked_pair_cosine_backward', 'coord_distance')
@@ -71,47 +70,6 @@ def make_call(op: str, impl: str, size: int, batch: int, channels: int,
     if not backward:
         return lambda: torch.no_grad()(forward)()
     return lambda: forward().sum().backward()
-
-
-def synchronize(device: str) -> None:
-    if device == 'cuda':
-        torch.cuda.synchronize()
-
-
-def median_time(call: Callable, repeat: int, device: str) -> float:
-    call()  # warm-up (also builds caches and lazy state)
-    times = []
-    for _ in range(repeat):
-        synchronize(device)
-        start = time.perf_counter()
-        call()
-        synchronize(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _proc_status_kib(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise RuntimeError(f'{field} not in /proc/self/status')
-
-
-def peak_extra_memory(call: Callable, device: str) -> int:
-    """Bytes one call needs beyond what is allocated before it."""
-    if device == 'cuda':
-        torch.cuda.synchronize()
-        before = torch.cuda.memory_allocated()
-        torch.cuda.reset_peak_memory_stats()
-        call()
-        torch.cuda.synchronize()
-        return torch.cuda.max_memory_allocated() - before
-    before = _proc_status_kib('VmRSS')
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')  # resets VmHWM (peak RSS) to the current RSS
-    call()
-    return (_proc_status_kib('VmHWM') - before) * 1024
 
 
 def measure_here(op: str, impl: str, size: int, args: argparse.Namespace) -> Dict:

@@ -1,1 +1,4 @@
 """Hooks."""
+from .densecl_warmup_hook import DenseCLWarmupHook
+
+__all__ = ['DenseCLWarmupHook']

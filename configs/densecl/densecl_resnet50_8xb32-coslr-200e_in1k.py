@@ -1,0 +1,30 @@
+# DenseCL, ResNet-50, ImageNet-1k, 200 epochs: the official recipe (8 GPUs x 32 images,
+# SGD lr 0.03, cosine, MoCo v2 augmentation with RRC scale (0.2, 1)).
+_base_ = [
+    '../_base_/datasets/imagenet_bs32_mocov2.py',
+    '../_base_/schedules/sgd_coslr-200e.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    type='DenseCL',
+    queue_len=65536,
+    feat_dim=128,
+    # mmengine's EMA convention: target = (1 - m) * target + m * online, i.e. the official
+    # momentum 0.999 is written 0.001 here (values > 0.5 are rejected with an explanation).
+    momentum=0.001,
+    loss_lambda=0.5,
+    matching='backbone',  # correspondence from backbone features, as the paper's best setting
+    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='BN'), zero_init_residual=False),
+    neck=dict(
+        type='DenseProjection',
+        in_channels=2048,
+        hid_channels=2048,
+        out_channels=128,
+        num_grid=None),
+    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
+)
+# As in the upstream configs; costs one graph traversal per iteration under DDP.
+find_unused_parameters = True
+
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))

@@ -1,0 +1,355 @@
+"""Convert a DenseCL checkpoint into mmpcd's layout.
+
+``python tools/model_converters/densecl_to_mmpcd.py SRC DST [--config CFG]
+[--src-format auto|openselfsup|mmpretrain|torchvision] [--trust]``
+
+mmpcd's ``DenseCL`` names its weights like mmpretrain 1.x's: ``backbone.*`` (ResNet:
+``conv1``, ``bn1``, ``layer1.0.conv1``, ...), ``neck.*`` (``mlp.0/2`` global MLP, ``mlp2.0/2``
+dense 1x1 convs), the momentum encoder as mmengine's ``ExponentialMovingAverage``
+(``encoder_k.module.0.*`` backbone, ``encoder_k.module.1.*`` neck, ``encoder_k.steps``) and the
+buffers ``queue``, ``queue_ptr``, ``queue2``, ``queue2_ptr``.
+
+Source formats (detected from the keys; a leading DDP ``module.`` is removed first):
+
+- ``openselfsup``: the official DenseCL / OpenSelfSup and mmselfsup 0.x full checkpoints:
+  ``encoder_q.0.*`` -> ``backbone.*``, ``encoder_q.1.*`` -> ``neck.*``, ``encoder_k.0.*`` ->
+  ``encoder_k.module.0.*``, ``encoder_k.1.*`` -> ``encoder_k.module.1.*``, queues kept. Their
+  ``backbone.*`` (and, in mmselfsup 0.x, ``neck.*``) keys alias ``encoder_q.0/1.*``: they are
+  checked to be equal and dropped. ``encoder_k.steps`` does not exist there and is created as
+  ``tensor(0, dtype=torch.int64)``, the value of a fresh EMA.
+- ``mmpretrain``: mmpretrain 1.x / mmselfsup 1.x DenseCL checkpoints, already in this layout:
+  kept as is (only the ``state_dict`` of an mmengine checkpoint).
+- ``torchvision``: backbone-only ResNet weights (``conv1.*``, ``bn1.*``, ``layer1.0.*``, ...;
+  the official DenseCL release for torchvision/detectron2): prefixed with ``backbone.``,
+  ``fc.*`` dropped. The output is backbone-only: use it for transfer with
+  ``init_cfg=dict(type='Pretrained', checkpoint=DST, prefix='backbone.')``, not to resume
+  pre-training.
+
+Loading: the file is read with ``torch.load(..., weights_only=True)``. mmengine's full
+checkpoints also pickle Python objects (``message_hub``'s ``HistoryBuffer``, ...) that only
+``weights_only=False`` reads, which can run arbitrary code: pass ``--trust`` to allow that
+fallback for a file whose origin you trust.
+
+With ``--config`` (a config whose ``model`` is a DenseCL), the model is built and the converted
+keys and shapes must match it exactly (for a backbone-only output, its ``backbone.*`` keys).
+
+The output is ``{'state_dict': ..., 'meta': {'converted_from': FORMAT, 'backbone_only': BOOL,
+'source': SRC}}``, readable with ``weights_only=True``.
+"""
+import argparse
+import os.path as osp
+import pickle
+import re
+import sys
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
+
+import torch
+
+FORMATS = ('openselfsup', 'mmpretrain', 'torchvision')
+QUEUE_BUFFERS = ('queue', 'queue_ptr', 'queue2', 'queue2_ptr')
+EMA_STEPS = 'encoder_k.steps'
+# The groups of a full mmpcd/mmpretrain DenseCL state dict, besides the buffers above.
+FULL_PREFIXES = ('backbone.', 'neck.', 'encoder_k.module.0.', 'encoder_k.module.1.')
+OPENSELFSUP_PREFIXES = {
+    'encoder_q.0.': 'backbone.',
+    'encoder_q.1.': 'neck.',
+    'encoder_k.0.': 'encoder_k.module.0.',
+    'encoder_k.1.': 'encoder_k.module.1.',
+}
+# OpenSelfSup/mmselfsup 0.x also register encoder_q's parts as ``backbone`` and ``neck``.
+OPENSELFSUP_ALIASES = {'backbone.': 'encoder_q.0.', 'neck.': 'encoder_q.1.'}
+TORCHVISION_BACKBONE = re.compile(r'(conv1|bn1|layer[1-4]\.\d+)\.')
+TORCHVISION_CLASSIFIER = 'fc.'
+MAX_LISTED = 10
+
+StateDict = Dict[str, torch.Tensor]
+
+
+class ConversionError(ValueError):
+    """The checkpoint cannot be converted (unknown layout, or it does not fit the model)."""
+
+
+class Converted(NamedTuple):
+    """The result of :func:`convert`."""
+    state_dict: StateDict
+    backbone_only: bool
+    notes: List[str]  # what the conversion created or dropped, for the user
+
+
+def _listing(keys: Sequence[str]) -> str:
+    """Up to ``MAX_LISTED`` keys, comma-separated, with the number of the others."""
+    shown = ', '.join(keys[:MAX_LISTED])
+    more = len(keys) - MAX_LISTED
+    return shown + (f', ... ({more} more)' if more > 0 else '')
+
+
+def load_source(path: str, trust: bool = False) -> Any:
+    """Read a checkpoint file on the CPU, with ``weights_only=True`` unless that fails and
+    ``trust`` allows ``weights_only=False``.
+
+    Raises:
+        ConversionError: if the file holds pickled Python objects and ``trust`` is False.
+    """
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as error:
+        if not trust:
+            raise ConversionError(
+                f'{path} holds pickled Python objects besides tensors (mmengine full '
+                'checkpoints keep e.g. message_hub\'s HistoryBuffer), which only '
+                'torch.load(..., weights_only=False) reads, and that can run arbitrary code. '
+                'Re-run with --trust if you trust the source of this file.\n'
+                f'torch said: {str(error).splitlines()[0]}') from error
+    print(f'notice: {path} is not loadable with weights_only=True; loading it with '
+          'weights_only=False because --trust says the file is trusted.')
+    return torch.load(path, map_location='cpu', weights_only=False)
+
+
+def extract_state_dict(checkpoint: Any) -> StateDict:
+    """The state dict of a checkpoint: its ``state_dict`` entry, or the checkpoint itself
+    when it is a plain mapping of tensors; everything else (``meta``, ``message_hub``,
+    ``optimizer``, ...) is left out."""
+    if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get('state_dict'), Mapping):
+        state_dict = checkpoint['state_dict']
+    elif isinstance(checkpoint, Mapping) and checkpoint and all(
+            isinstance(value, torch.Tensor) for value in checkpoint.values()):
+        state_dict = checkpoint
+    else:
+        found = list(checkpoint)[:MAX_LISTED] if isinstance(checkpoint, Mapping) else \
+            type(checkpoint).__name__
+        raise ConversionError(f'no state dict found: expected a mapping of tensors or one '
+                              f"under 'state_dict', got {found}")
+    not_tensors = [key for key, value in state_dict.items() if not isinstance(value, torch.Tensor)]
+    if not_tensors:
+        raise ConversionError(f'the state dict has non-tensor entries: {_listing(not_tensors)}')
+    return dict(state_dict)
+
+
+def strip_ddp_prefix(state_dict: StateDict) -> StateDict:
+    """Remove the ``module.`` that DDP puts before every key (when all keys have it)."""
+    if state_dict and all(key.startswith('module.') for key in state_dict):
+        return {key[len('module.'):]: value for key, value in state_dict.items()}
+    return state_dict
+
+
+def detect_format(state_dict: StateDict) -> str:
+    """Name the source format of a (DDP-prefix-free) state dict, one of :data:`FORMATS`.
+
+    Raises:
+        ConversionError: if the keys fit none of them; the message shows the first keys.
+    """
+    keys = list(state_dict)
+    if any(key.startswith('encoder_q.') for key in keys):
+        return 'openselfsup'
+    if any(key.startswith('backbone.') for key in keys) and \
+            any(key.startswith('encoder_k.module.') for key in keys):
+        return 'mmpretrain'
+    if 'conv1.weight' in state_dict and all(
+            TORCHVISION_BACKBONE.match(key) or key.startswith(TORCHVISION_CLASSIFIER)
+            for key in keys):
+        return 'torchvision'
+    raise ConversionError(
+        'unrecognised checkpoint: expected a DenseCL checkpoint from OpenSelfSup / mmselfsup '
+        '0.x (encoder_q.*, encoder_k.*, queues), mmpretrain / mmselfsup 1.x (backbone.*, '
+        'neck.*, encoder_k.module.*, queues) or torchvision ResNet weights (conv1.*, bn1.*, '
+        f'layer1-4.*, fc.*); the first keys are: {_listing(keys)}')
+
+
+def _rename(key: str, prefixes: Mapping[str, str]) -> Optional[str]:
+    """``key`` with its first matching prefix replaced, or None if none matches."""
+    for old, new in prefixes.items():
+        if key.startswith(old):
+            return new + key[len(old):]
+    return None
+
+
+def _check_full_layout(state_dict: StateDict, fmt: str) -> None:
+    """Refuse a converted full checkpoint that lacks a part of DenseCL (e.g. a MoCo one)."""
+    missing = [name for name in QUEUE_BUFFERS if name not in state_dict]
+    missing += [prefix + '*' for prefix in FULL_PREFIXES
+                if not any(key.startswith(prefix) for key in state_dict)]
+    if missing:
+        raise ConversionError(f'not a DenseCL checkpoint ({fmt} layout): it lacks '
+                              f'{_listing(missing)}')
+
+
+def _add_ema_steps(state_dict: StateDict, notes: List[str]) -> None:
+    """Create ``encoder_k.steps`` like a fresh ``ExponentialMovingAverage`` if it is absent."""
+    if EMA_STEPS in state_dict:
+        return
+    state_dict[EMA_STEPS] = torch.tensor(0, dtype=torch.long)
+    notes.append(f'{EMA_STEPS} is not in the source: created as tensor(0, dtype=torch.int64) '
+                 "like a fresh EMA (mmengine's EMA copies the online weights into encoder_k at "
+                 'its first update when steps == 0)')
+
+
+def _is_alias(state_dict: StateDict, key: str) -> bool:
+    """Whether ``key`` (``backbone.*``/``neck.*``) equals its ``encoder_q.0/1.*`` source."""
+    source = _rename(key, OPENSELFSUP_ALIASES)
+    return source in state_dict and torch.equal(state_dict[key], state_dict[source])
+
+
+def _convert_openselfsup(state_dict: StateDict) -> Converted:
+    """``encoder_q/encoder_k.{0,1}.*`` -> mmpcd names; the aliases must equal their source."""
+    out: StateDict = {}
+    notes: List[str] = []
+    aliases, unknown = [], []
+    for key, value in state_dict.items():
+        new_key = key if key in QUEUE_BUFFERS else _rename(key, OPENSELFSUP_PREFIXES)
+        if new_key is not None:
+            out[new_key] = value
+        elif _rename(key, OPENSELFSUP_ALIASES) is not None:
+            aliases.append(key)
+        else:
+            unknown.append(key)
+    if unknown:
+        raise ConversionError(f'keys outside the openselfsup DenseCL layout: {_listing(unknown)}')
+    inconsistent = [key for key in aliases if not _is_alias(state_dict, key)]
+    if inconsistent:
+        raise ConversionError('these keys should alias encoder_q.0/1.* but their counterpart is '
+                              f'missing or differs: {_listing(inconsistent)}')
+    if aliases:
+        notes.append(f'dropped {len(aliases)} backbone.*/neck.* keys that alias encoder_q.*')
+    _check_full_layout(out, 'openselfsup')
+    _add_ema_steps(out, notes)
+    return Converted(out, False, notes)
+
+
+def _convert_mmpretrain(state_dict: StateDict) -> Converted:
+    """mmpretrain/mmselfsup 1.x names are mmpcd's: check them, add ``steps`` if absent."""
+    unknown = [key for key in state_dict if key not in QUEUE_BUFFERS and key != EMA_STEPS
+               and not key.startswith(FULL_PREFIXES)]
+    if unknown:
+        raise ConversionError(f'keys outside the mmpretrain DenseCL layout: {_listing(unknown)}')
+    out = dict(state_dict)
+    notes: List[str] = []
+    _check_full_layout(out, 'mmpretrain')
+    _add_ema_steps(out, notes)
+    return Converted(out, False, notes)
+
+
+def _convert_torchvision(state_dict: StateDict) -> Converted:
+    """torchvision ResNet -> ``backbone.*`` (same names in mmpretrain's ResNet), no ``fc``."""
+    unknown = [key for key in state_dict if not TORCHVISION_BACKBONE.match(key)
+               and not key.startswith(TORCHVISION_CLASSIFIER)]
+    if unknown or 'conv1.weight' not in state_dict:
+        raise ConversionError('not torchvision ResNet weights: '
+                              + (f'unexpected keys {_listing(unknown)}' if unknown
+                                 else 'conv1.weight is missing'))
+    out = {'backbone.' + key: value for key, value in state_dict.items()
+           if TORCHVISION_BACKBONE.match(key)}
+    dropped = len(state_dict) - len(out)
+    notes = [f'dropped {dropped} fc.* classifier tensors'] if dropped else []
+    return Converted(out, True, notes)
+
+
+def convert(state_dict: StateDict, fmt: str) -> Converted:
+    """Rename a (DDP-prefix-free) state dict of format ``fmt`` into mmpcd's DenseCL layout.
+
+    Raises:
+        ConversionError: if the keys do not fit ``fmt``.
+    """
+    converters = {'openselfsup': _convert_openselfsup, 'mmpretrain': _convert_mmpretrain,
+                  'torchvision': _convert_torchvision}
+    if fmt not in converters:
+        raise ConversionError(f'unknown source format {fmt!r}; choose one of {FORMATS}')
+    return converters[fmt](state_dict)
+
+
+def expected_shapes(config: str) -> Dict[str, torch.Size]:
+    """Key -> shape of the state dict of the model that ``config`` builds in mmpcd."""
+    from mmengine.config import Config
+
+    from mmpcd.registry import MODELS
+    from mmpcd.utils import register_all_modules
+
+    register_all_modules()
+    model = MODELS.build(Config.fromfile(config).model)
+    return {key: value.shape for key, value in model.state_dict().items()}
+
+
+def _likely_cause(offending: Sequence[str], num_missing: int, num_expected: int) -> str:
+    """A guess at why the keys of a checkpoint and a model differ."""
+    if num_missing > num_expected // 2:
+        return ('most of the model is missing from the checkpoint: it is probably not a '
+                "DenseCL checkpoint, or the config's model is not DenseCL")
+    causes = []
+    if any(key.startswith(('backbone.', 'encoder_k.module.0.')) for key in offending):
+        causes.append('the backbone differs (e.g. ResNet depth: 18/34 have BasicBlocks, '
+                      '50/101/152 Bottlenecks with conv3, and the blocks per stage differ)')
+    if any(key.startswith(('neck.', 'encoder_k.module.1.')) for key in offending):
+        causes.append('the neck widths differ (DenseCLNeck in/hid/out_channels)')
+    if any(key in QUEUE_BUFFERS for key in offending):
+        causes.append('queue_len or feat_dim differ')
+    return '; '.join(causes) or 'keys outside the DenseCL layout'
+
+
+def check_against(state_dict: StateDict, expected: Mapping[str, torch.Size],
+                  backbone_only: bool) -> None:
+    """Require the keys and shapes of ``state_dict`` to be those of the model, ``expected``
+    (only its ``backbone.*`` part for a backbone-only checkpoint).
+
+    Raises:
+        ConversionError: listing up to ``MAX_LISTED`` keys of each kind, and a likely cause.
+    """
+    if backbone_only:
+        expected = {key: shape for key, shape in expected.items() if key.startswith('backbone.')}
+    missing = sorted(set(expected) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(expected))
+    mismatched = sorted(key for key in set(state_dict) & set(expected)
+                        if state_dict[key].shape != expected[key])
+    if not (missing or unexpected or mismatched):
+        return
+    problems = []
+    if missing:
+        problems.append(f'missing in the checkpoint: {_listing(missing)}')
+    if unexpected:
+        problems.append(f'not in the model: {_listing(unexpected)}')
+    if mismatched:
+        shapes = [f'{key} (checkpoint {tuple(state_dict[key].shape)}, model '
+                  f'{tuple(expected[key])})' for key in mismatched]
+        problems.append(f'shape mismatch: {_listing(shapes)}')
+    cause = _likely_cause(missing + unexpected + mismatched, len(missing), len(expected))
+    raise ConversionError('the converted checkpoint does not fit the config\'s model:\n  '
+                          + '\n  '.join(problems) + f'\nlikely cause: {cause}')
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Convert a DenseCL checkpoint to mmpcd.')
+    parser.add_argument('src', help='the DenseCL checkpoint to convert')
+    parser.add_argument('dst', help='where to save the converted checkpoint')
+    parser.add_argument('--config', help='check the result against the model of this config')
+    parser.add_argument('--src-format', choices=('auto', ) + FORMATS, default='auto',
+                        help='the source format; auto (default) detects it from the keys')
+    parser.add_argument('--trust', action='store_true',
+                        help='allow torch.load(weights_only=False) (runs pickled code) for a '
+                        'trusted file that weights_only=True cannot read, e.g. an mmengine '
+                        'checkpoint with its message_hub')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    try:
+        state_dict = strip_ddp_prefix(extract_state_dict(load_source(args.src, args.trust)))
+        fmt = detect_format(state_dict) if args.src_format == 'auto' else args.src_format
+        converted = convert(state_dict, fmt)
+        if args.config:
+            check_against(converted.state_dict, expected_shapes(args.config),
+                          converted.backbone_only)
+    except ConversionError as error:
+        sys.exit(f'error: {error}')
+    for note in converted.notes:
+        print(f'note: {note}')
+    meta = dict(converted_from=fmt, backbone_only=converted.backbone_only,
+                source=osp.abspath(args.src))
+    torch.save(dict(state_dict=converted.state_dict, meta=meta), args.dst)
+    kind = ("backbone-only (load with init_cfg=dict(type='Pretrained', prefix='backbone.'); "
+            'not for resuming pre-training)') if converted.backbone_only else 'full DenseCL'
+    checked = f', matches {args.config}' if args.config else ''
+    print(f'converted {args.src} -> {args.dst}: format {fmt}, '
+          f'{len(converted.state_dict)} tensors, {kind}{checked}')
+
+
+if __name__ == '__main__':
+    main()
