@@ -13,7 +13,7 @@ import time
 from typing import List
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_CONFIG = osp.join(REPO, 'configs', 'demo', 'densecl_resnet18_1xb16-coslr-2e_demo.py')
+DEMO_CONFIG = osp.join(REPO, 'configs', 'densecl', 'densecl_resnet18_1xb16-coslr-2e_demo.py')
 
 
 def parse_args() -> argparse.Namespace:

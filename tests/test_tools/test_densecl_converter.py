@@ -125,7 +125,7 @@ def test_openselfsup_full_checkpoint(tool, densecl, aliases, ddp):
     fresh_steps = ExponentialMovingAverage(torch.nn.Linear(1, 1)).steps
     steps = converted.state_dict['encoder_k.steps']
     assert steps.dtype == fresh_steps.dtype and steps.shape == fresh_steps.shape == ()
-    assert steps.item() == 0
+    assert steps.item() == 1  # > 0: the EMA keeps the converted momentum encoder
     assert any('encoder_k.steps' in note for note in converted.notes)
     assert_loads_exactly(model, converted.state_dict, dict(reference, **{'encoder_k.steps': steps}))
 
@@ -198,7 +198,7 @@ def test_cli_converts_a_ddp_openselfsup_checkpoint_checked_against_the_config(
     output = torch.load(dst, weights_only=True)
     assert output['meta'] == {'converted_from': 'openselfsup', 'backbone_only': False,
                               'source': src}
-    steps = torch.tensor(0)
+    steps = torch.tensor(1)  # created non-zero so the EMA keeps the converted key encoder
     assert_loads_exactly(model, output['state_dict'], dict(reference, **{'encoder_k.steps': steps}))
 
 
@@ -250,3 +250,17 @@ def test_config_mismatch_names_keys_and_cause(tool, densecl, tmp_path, override,
     converted = tool.convert(to_openselfsup(reference), 'openselfsup')
     with pytest.raises(tool.ConversionError, match=expected):
         tool.check_against(converted.state_dict, tool.expected_shapes(str(config)), False)
+
+
+def test_full_checkpoint_against_a_model_without_densecl_parts(tool, densecl):
+    """E.g. a classifier config: only its backbone matches a full DenseCL checkpoint."""
+    _, reference = densecl
+    classifier = {key: value.shape for key, value in reference.items()
+                  if key.startswith('backbone.')}
+    converted = tool.convert(to_openselfsup(reference), 'openselfsup')
+    cause = "likely cause: the config's model has no momentum encoder, neck, queues: is it a"
+    with pytest.raises(tool.ConversionError,
+                       match=r'not in the model: encoder_k\.module\.0\.[\s\S]*' + cause):
+        tool.check_against(converted.state_dict, classifier, backbone_only=False)
+    tool.check_against(tool.convert(backbone_of(reference), 'torchvision').state_dict,
+                       classifier, backbone_only=True)

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-DEMO_CONFIG = 'configs/demo/densecl_resnet18_1xb16-coslr-2e_demo.py'
+DEMO_CONFIG = 'configs/densecl/densecl_resnet18_1xb16-coslr-2e_demo.py'
 # 8 images in batches of 4: two iterations an epoch.
 TINY = [
     'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',

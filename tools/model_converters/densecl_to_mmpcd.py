@@ -16,7 +16,8 @@ Source formats (detected from the keys; a leading DDP ``module.`` is removed fir
   ``encoder_k.module.0.*``, ``encoder_k.1.*`` -> ``encoder_k.module.1.*``, queues kept. Their
   ``backbone.*`` (and, in mmselfsup 0.x, ``neck.*``) keys alias ``encoder_q.0/1.*``: they are
   checked to be equal and dropped. ``encoder_k.steps`` does not exist there and is created as
-  ``tensor(0, dtype=torch.int64)``, the value of a fresh EMA.
+  ``tensor(1, dtype=torch.int64)``: non-zero, so mmengine's EMA keeps the converted momentum
+  encoder instead of re-copying the online weights at its first update.
 - ``mmpretrain``: mmpretrain 1.x / mmselfsup 1.x DenseCL checkpoints, already in this layout:
   kept as is (only the ``state_dict`` of an mmengine checkpoint).
 - ``torchvision``: backbone-only ResNet weights (``conv1.*``, ``bn1.*``, ``layer1.0.*``, ...;
@@ -41,7 +42,7 @@ import os.path as osp
 import pickle
 import re
 import sys
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
 
 import torch
 
@@ -58,6 +59,18 @@ OPENSELFSUP_PREFIXES = {
 }
 # OpenSelfSup/mmselfsup 0.x also register encoder_q's parts as ``backbone`` and ``neck``.
 OPENSELFSUP_ALIASES = {'backbone.': 'encoder_q.0.', 'neck.': 'encoder_q.1.'}
+# The parts of a DenseCL state dict, by key prefix, to tell which one a model lacks ...
+PARTS = {'backbone.': 'backbone', 'neck.': 'neck', 'encoder_k.': 'momentum encoder',
+         'queue': 'queues'}
+# ... and what a difference in the keys of a part both have suggests (the last: all others).
+HINTS = {
+    ('backbone.', 'encoder_k.module.0.'):
+    'the backbone differs (e.g. ResNet depth: 18/34 have BasicBlocks, 50/101/152 Bottlenecks '
+    'with conv3, and the blocks per stage differ)',
+    ('neck.', 'encoder_k.module.1.'): 'the neck widths differ (DenseCLNeck in/hid/out_channels)',
+    ('queue', ): 'queue_len or feat_dim differ',
+    ('', ): 'keys outside the backbone, neck and queues of DenseCL differ',
+}
 TORCHVISION_BACKBONE = re.compile(r'(conv1|bn1|layer[1-4]\.\d+)\.')
 TORCHVISION_CLASSIFIER = 'fc.'
 MAX_LISTED = 10
@@ -174,13 +187,15 @@ def _check_full_layout(state_dict: StateDict, fmt: str) -> None:
 
 
 def _add_ema_steps(state_dict: StateDict, notes: List[str]) -> None:
-    """Create ``encoder_k.steps`` like a fresh ``ExponentialMovingAverage`` if it is absent."""
+    """Create ``encoder_k.steps`` if it is absent, as 1: the source's momentum encoder is a
+    trained one, and mmengine's EMA would overwrite it with the online weights at its first
+    update if ``steps`` were 0."""
     if EMA_STEPS in state_dict:
         return
-    state_dict[EMA_STEPS] = torch.tensor(0, dtype=torch.long)
-    notes.append(f'{EMA_STEPS} is not in the source: created as tensor(0, dtype=torch.int64) '
-                 "like a fresh EMA (mmengine's EMA copies the online weights into encoder_k at "
-                 'its first update when steps == 0)')
+    state_dict[EMA_STEPS] = torch.tensor(1, dtype=torch.long)
+    notes.append(f'{EMA_STEPS} is not in the source: created as tensor(1, dtype=torch.int64) so '
+                 "that resuming keeps the converted momentum encoder (mmengine's EMA copies the "
+                 'online weights into encoder_k at its first update when steps == 0)')
 
 
 def _is_alias(state_dict: StateDict, key: str) -> bool:
@@ -268,20 +283,29 @@ def expected_shapes(config: str) -> Dict[str, torch.Size]:
     return {key: value.shape for key, value in model.state_dict().items()}
 
 
-def _likely_cause(offending: Sequence[str], num_missing: int, num_expected: int) -> str:
-    """A guess at why the keys of a checkpoint and a model differ."""
-    if num_missing > num_expected // 2:
-        return ('most of the model is missing from the checkpoint: it is probably not a '
-                "DenseCL checkpoint, or the config's model is not DenseCL")
+def _part(key: str) -> Optional[str]:
+    """The part of DenseCL (see :data:`PARTS`) that ``key`` belongs to, or None."""
+    return next((name for prefix, name in PARTS.items() if key.startswith(prefix)), None)
+
+
+def _likely_cause(checkpoint_keys: Iterable[str], model_keys: Iterable[str],
+                  offending: Iterable[str]) -> str:
+    """A guess at why the keys of a checkpoint and of a model differ."""
+    in_checkpoint = {_part(key) for key in checkpoint_keys} - {None}
+    in_model = {_part(key) for key in model_keys} - {None}
     causes = []
-    if any(key.startswith(('backbone.', 'encoder_k.module.0.')) for key in offending):
-        causes.append('the backbone differs (e.g. ResNet depth: 18/34 have BasicBlocks, '
-                      '50/101/152 Bottlenecks with conv3, and the blocks per stage differ)')
-    if any(key.startswith(('neck.', 'encoder_k.module.1.')) for key in offending):
-        causes.append('the neck widths differ (DenseCLNeck in/hid/out_channels)')
-    if any(key in QUEUE_BUFFERS for key in offending):
-        causes.append('queue_len or feat_dim differ')
-    return '; '.join(causes) or 'keys outside the DenseCL layout'
+    if in_checkpoint - in_model:
+        causes.append(f"the config's model has no {', '.join(sorted(in_checkpoint - in_model))}"
+                      ': is it a DenseCL?')
+    if in_model - in_checkpoint:
+        causes.append(f"the checkpoint has no {', '.join(sorted(in_model - in_checkpoint))}: "
+                      'is it a DenseCL checkpoint?')
+    # Keys of a part only one side has are explained above.
+    compared = [key for key in offending if _part(key) in (in_checkpoint & in_model) | {None}]
+    hints = {next(hint for prefixes, hint in HINTS.items() if key.startswith(prefixes))
+             for key in compared}
+    causes += [hint for hint in HINTS.values() if hint in hints]
+    return '; '.join(causes)
 
 
 def check_against(state_dict: StateDict, expected: Mapping[str, torch.Size],
@@ -309,12 +333,13 @@ def check_against(state_dict: StateDict, expected: Mapping[str, torch.Size],
         shapes = [f'{key} (checkpoint {tuple(state_dict[key].shape)}, model '
                   f'{tuple(expected[key])})' for key in mismatched]
         problems.append(f'shape mismatch: {_listing(shapes)}')
-    cause = _likely_cause(missing + unexpected + mismatched, len(missing), len(expected))
+    cause = _likely_cause(state_dict, expected, missing + unexpected + mismatched)
     raise ConversionError('the converted checkpoint does not fit the config\'s model:\n  '
                           + '\n  '.join(problems) + f'\nlikely cause: {cause}')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """The command line (``argv``, or ``sys.argv[1:]`` if None)."""
     parser = argparse.ArgumentParser(description='Convert a DenseCL checkpoint to mmpcd.')
     parser.add_argument('src', help='the DenseCL checkpoint to convert')
     parser.add_argument('dst', help='where to save the converted checkpoint')
@@ -329,6 +354,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Convert, check, save and print a one-line summary; exit with ``error: ...`` on
+    a :class:`ConversionError`."""
     args = parse_args(argv)
     try:
         state_dict = strip_ddp_prefix(extract_state_dict(load_source(args.src, args.trust)))

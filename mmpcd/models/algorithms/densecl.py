@@ -97,8 +97,9 @@ class DenseCL(BaseSelfSupervisor):
         # Built from mmpcd's registry (the base class would use mmpretrain's), so that
         # mmpcd's necks resolve whatever the default scope.
         if isinstance(data_preprocessor, dict) or data_preprocessor is None:
-            data_preprocessor = MODELS.build(
-                dict(type='SelfSupDataPreprocessor', **(data_preprocessor or {})))
+            data_preprocessor = dict(data_preprocessor or {})
+            data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
+            data_preprocessor = MODELS.build(data_preprocessor)
         backbone, neck, head = (cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
                                 for cfg in (backbone, neck, head))
         super().__init__(

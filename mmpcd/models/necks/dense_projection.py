@@ -42,6 +42,7 @@ def _branch(make_layer: Callable[[int, int, bool], nn.Module], in_channels: int,
 
 
 def _norm_for(norm_cfg: Optional[dict], mapping: dict) -> Optional[dict]:
+    """A copy of ``norm_cfg`` with its type renamed by ``mapping`` (other types kept)."""
     if norm_cfg is None:
         return None
     cfg = dict(norm_cfg)

@@ -1,5 +1,5 @@
 # The demo config, tiny, plus a hook that proves every rank trained (test_dist_train.py).
-_base_ = ['../../../configs/demo/densecl_resnet18_1xb16-coslr-2e_demo.py']
+_base_ = ['../../../configs/densecl/densecl_resnet18_1xb16-coslr-2e_demo.py']
 
 custom_imports = dict(imports=['tests.data.rank_marker_hook'], allow_failed_imports=False)
 custom_hooks = [dict(type='RankMarkerHook')]

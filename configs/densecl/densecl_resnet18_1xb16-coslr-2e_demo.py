@@ -1,5 +1,5 @@
-# `make demo`: mmpretrain's DenseCL with a ResNet-18, two epochs on the embedded photographs.
-# A smoke-scale run for a CPU, not a recipe: the real DenseCL configs live in configs/densecl/.
+# `make demo`: mmpcd's DenseCL with a ResNet-18, two epochs on the embedded photographs at 96 px.
+# A smoke-scale run for a CPU, not a recipe (see densecl_resnet50_8xb32-coslr-200e_in1k.py).
 _base_ = [
     '../_base_/datasets/demo_bs16_mocov2-96px.py',
     '../_base_/schedules/sgd_coslr-200e.py',
@@ -18,7 +18,8 @@ model = dict(
         norm_cfg=dict(type='SyncBN'),  # reverted to BN on one process and on CPU-only machines
         zero_init_residual=False),
     neck=dict(
-        type='DenseCLNeck', in_channels=512, hid_channels=512, out_channels=128, num_grid=None),
+        type='DenseProjection', in_channels=512, hid_channels=512, out_channels=128,
+        num_grid=None),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
 )
 find_unused_parameters = True
