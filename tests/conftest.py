@@ -3,6 +3,7 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -16,3 +17,13 @@ def repo_root() -> str:
 def python() -> str:
     """The interpreter of the test run (the venv's), for launching the tools."""
     return sys.executable
+
+
+@pytest.fixture
+def one_thread():
+    """Run a test with one torch thread: tiny models are faster so, and immune to other jobs
+    on the cores (two OpenMP threads on a loaded 2-core machine made a step 50x slower)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

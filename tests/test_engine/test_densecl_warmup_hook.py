@@ -19,14 +19,7 @@ from mmpcd.utils import register_all_modules
 register_all_modules(init_default_scope=False)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These models are tiny: one thread is faster, and immune to other jobs on the cores
-    (two OpenMP threads on a loaded 2-core machine made a step 50x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _densecl(loss_lambda: float = 0.5) -> nn.Module:

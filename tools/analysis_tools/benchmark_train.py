@@ -4,7 +4,9 @@ For each algorithm the same config, batch and input are trained for a few steps 
 implementation and with the peer (for DenseCL: ``mmpretrain.models.DenseCL``, built from the
 same config with the peer's neck and the same weights). It prints the median step time
 (forward + backward + SGD step) and the peak extra memory of one step, and mmpcd / peer
-ratios. CPU memory is measured in a fresh subprocess per implementation.
+ratios. Every measurement runs in a fresh subprocess, and ``--rounds`` alternate the two
+implementations (peer, mmpcd, peer, mmpcd, ...) and report medians, because one CPU run's
+peak RSS and step time vary by several percent with allocator state and machine load.
 
 Example::
 
@@ -12,6 +14,7 @@ Example::
 """
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 from typing import Callable, Dict, List
@@ -31,6 +34,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--size', type=int, default=224, help='input side in pixels')
     parser.add_argument('--repeat', type=int, default=5, help='timed steps per measurement')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='alternating measurements per implementation (medians reported)')
     parser.add_argument('--json', help='also write the results to this file')
     parser.add_argument('--measure', nargs=2, metavar=('ALGO', 'IMPL'), help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -103,17 +108,30 @@ def measure(algo: str, impl: str, args: argparse.Namespace) -> Dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def median_row(rows: List[Dict]) -> Dict:
+    """Median time and memory of repeated measurements of one implementation."""
+    row = dict(rows[0])
+    for key in ('seconds', 'peak_extra_bytes'):
+        row[key] = statistics.median(r[key] for r in rows)
+        row[key + '_all'] = [r[key] for r in rows]
+    return row
+
+
 def main() -> None:
     args = parse_args()
     if args.measure:
         print(json.dumps(measure_here(*args.measure, args)))
         return
     print(f'device={args.device} ResNet-{args.depth} batch={args.batch} size={args.size} '
-          f'repeat={args.repeat} torch={torch.__version__} threads={torch.get_num_threads()}')
+          f'repeat={args.repeat} rounds={args.rounds} torch={torch.__version__} '
+          f'threads={torch.get_num_threads()}')
     rows: List[Dict] = []
     for algo in args.algos:
-        peer = measure(algo, 'peer', args)
-        ours = measure(algo, 'mmpcd', args)
+        runs: Dict[str, List[Dict]] = dict(peer=[], mmpcd=[])
+        for _ in range(args.rounds):
+            for impl in runs:
+                runs[impl].append(measure(algo, impl, args))
+        peer, ours = median_row(runs['peer']), median_row(runs['mmpcd'])
         for row in (peer, ours):
             print(f"{algo:<10}{row['impl']:<7}{row['seconds'] * 1e3:>10.1f} ms/step"
                   f"{row['peak_extra_bytes'] / 2**20:>10.1f} MiB")
