@@ -34,8 +34,8 @@ def load_ext() -> Optional[ModuleType]:
         except ImportError as error:
             warnings.warn(
                 f'mmpcd._ext is not available ({error}); mmpcd.ops falls back to the PyTorch '
-                'reference implementations. Build the kernels with '
-                '`pip install -e . --no-build-isolation` (MMPCD_WITH_OPS=1, needs a C++ '
+                'reference implementations. Build the kernels with `make setup` or '
+                '`python setup.py build_ext --inplace` in the repository (needs a C++ '
                 'compiler; CUDA kernels also need nvcc or FORCE_CUDA=1).')
     return _EXT
 
@@ -67,7 +67,8 @@ def resolve_impl(impl: str, op: str, tensor: torch.Tensor) -> str:
         raise ValueError(f"{op}: impl='{impl}' needs {impl} tensors, got tensors on {device}.")
     if load_ext() is None:
         raise RuntimeError(f"{op}: impl='{impl}' needs mmpcd._ext, which is not built. Run "
-                           '`pip install -e . --no-build-isolation` or use impl="pytorch".')
+                           '`python setup.py build_ext --inplace` (or `make setup`), or use '
+                           'impl="pytorch".')
     if impl == 'cuda' and not ext_has_cuda():
         raise RuntimeError(f"{op}: mmpcd._ext was built without CUDA kernels. Rebuild on a "
                            'machine with a CUDA torch and nvcc (or FORCE_CUDA=1).')

@@ -47,20 +47,21 @@ class MaskedPairCosineFunction(Function):
         t, t_norm = _normalize_channels_last(target)
         coord_q = coord_q.to(pred.dtype).contiguous()
         coord_k = coord_k.to(pred.dtype).contiguous()
-        total, count = load_ext().masked_pair_cosine_forward(p, t, coord_q, coord_k, hq, wq, hk,
-                                                             wk, pos_ratio)
-        ctx.save_for_backward(p, p_norm, t, t_norm, coord_q, coord_k, count)
+        total, count, pair_sum_t = load_ext().masked_pair_cosine_forward(
+            p, t, coord_q, coord_k, hq, wq, hk, wk, pos_ratio)
+        ctx.save_for_backward(p, p_norm, t, t_norm, coord_q, coord_k, count, pair_sum_t)
         ctx.pos_ratio = pos_ratio
         ctx.shapes = (pred.shape, target.shape)
         return total / (count + COUNT_EPS)
 
     @staticmethod
     def backward(ctx, grad_out):
-        p, p_norm, t, t_norm, coord_q, coord_k, count = ctx.saved_tensors
+        p, p_norm, t, t_norm, coord_q, coord_k, count, pair_sum_t = ctx.saved_tensors
         pred_shape, target_shape = ctx.shapes
         scale = (grad_out / (count + COUNT_EPS)).contiguous()
         grad_p, grad_t = load_ext().masked_pair_cosine_backward(
-            scale, p, t, coord_q, coord_k, *pred_shape[2:], *target_shape[2:], ctx.pos_ratio)
+            scale, pair_sum_t, p, t, coord_q, coord_k, *pred_shape[2:], *target_shape[2:],
+            ctx.pos_ratio)
         return (_normalize_backward(grad_p, p, p_norm, pred_shape),
                 _normalize_backward(grad_t, t, t_norm, target_shape), None, None, None)
 

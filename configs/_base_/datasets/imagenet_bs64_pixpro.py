@@ -14,7 +14,8 @@ data_preprocessor = dict(
 
 # Only coord-aware (`*WithCoord`) or photometric transforms may follow the crop:
 # MultiViewWithCoord refuses anything else when it is built.
-view_pipeline1 = [
+# The two views differ only in their last two steps (blur and solarize probabilities).
+view_pipeline_shared = [
     dict(
         type='RandomResizedCropWithCoord',
         scale=224,
@@ -34,28 +35,12 @@ view_pipeline1 = [
         prob=0.2,
         keep_channels=True,
         channel_weights=(0.114, 0.587, 0.2989)),
+]
+view_pipeline1 = view_pipeline_shared + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=1.),
     dict(type='Solarize', thr=128, prob=0.),
 ]
-view_pipeline2 = [
-    dict(
-        type='RandomResizedCropWithCoord',
-        scale=224,
-        crop_ratio_range=(0.08, 1.),
-        interpolation='bilinear',
-        backend='pillow'),
-    dict(type='RandomFlipWithCoord', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
+view_pipeline2 = view_pipeline_shared + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.1),
     dict(type='Solarize', thr=128, prob=0.2),
 ]

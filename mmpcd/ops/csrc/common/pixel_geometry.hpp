@@ -43,6 +43,27 @@ MMPCD_HOST_DEVICE T cell_distance(T xa, T ya, T xb, T yb, T max_diag) {
   return sqrt(dx * dx + dy * dy) / max_diag;
 }
 
+// Distances from one cell of a view's grid to every cell of the other view's grid, in units of
+// the larger of the two cell diagonals: the row of ``coord_distance`` the kernels need.
+template <typename T>
+struct CellToGrid {
+  CellGrid<T> other;
+  T x, y, max_diag;
+
+  MMPCD_HOST_DEVICE CellToGrid(const T* coord_self, int height_self, int width_self, int cell,
+                               const T* coord_other, int height_other, int width_other)
+      : other(coord_other, height_other, width_other) {
+    const CellGrid<T> self(coord_self, height_self, width_self);
+    x = self.center_x(cell);
+    y = self.center_y(cell);
+    max_diag = self.diag > other.diag ? self.diag : other.diag;
+  }
+  MMPCD_HOST_DEVICE T distance(int cell_other) const {
+    return cell_distance(x, y, other.center_x(cell_other), other.center_y(cell_other),
+                         max_diag);
+  }
+};
+
 template <typename T>
 MMPCD_HOST_DEVICE T power(T base, T exponent) {
   if (exponent == static_cast<T>(2)) return base * base;

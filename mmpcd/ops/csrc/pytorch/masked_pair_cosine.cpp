@@ -46,7 +46,8 @@ std::vector<at::Tensor> positive_pair_sum(const at::Tensor& src, const at::Tenso
 }  // namespace
 
 // p (N, Lq, C) and t (N, Lk, C) unit vectors -> {sum of cosines over positives (N,),
-// number of positives (N,)}.
+// number of positives (N,), sum_{j positive for i} t_j (N, Lq, C)}; the last is the gradient
+// w.r.t. p up to the per-image scale, kept for the backward pass.
 std::vector<at::Tensor> masked_pair_cosine_forward(const at::Tensor& p, const at::Tensor& t,
                                                    const at::Tensor& coord_q,
                                                    const at::Tensor& coord_k, int64_t hq,
@@ -55,19 +56,21 @@ std::vector<at::Tensor> masked_pair_cosine_forward(const at::Tensor& p, const at
   check_inputs(p, t, coord_q, coord_k, hq, wq, hk, wk);
   auto sum_count = positive_pair_sum(t, coord_q, coord_k, hq, wq, hk, wk, pos_ratio);
   at::Tensor total = (p * sum_count[0]).sum({1, 2});
-  return {total, sum_count[1].sum({1})};
+  return {total, sum_count[1].sum({1}), sum_count[0]};
 }
 
-// Gradients of sum_n scale_n * total_n w.r.t. the unit vectors p and t.
-std::vector<at::Tensor> masked_pair_cosine_backward(const at::Tensor& scale, const at::Tensor& p,
-                                                    const at::Tensor& t,
+// Gradients of sum_n scale_n * total_n w.r.t. the unit vectors p and t, given the forward's
+// pair sums of t (the p side needs no second pass over the pairs).
+std::vector<at::Tensor> masked_pair_cosine_backward(const at::Tensor& scale,
+                                                    const at::Tensor& pair_sum_t,
+                                                    const at::Tensor& p, const at::Tensor& t,
                                                     const at::Tensor& coord_q,
                                                     const at::Tensor& coord_k, int64_t hq,
                                                     int64_t wq, int64_t hk, int64_t wk,
                                                     double pos_ratio) {
   check_inputs(p, t, coord_q, coord_k, hq, wq, hk, wk);
+  TORCH_CHECK(pair_sum_t.sizes() == p.sizes(), "masked_pair_cosine: pair sums must match p");
   const at::Tensor s = scale.view({-1, 1, 1});
-  at::Tensor grad_p = positive_pair_sum(t, coord_q, coord_k, hq, wq, hk, wk, pos_ratio)[0] * s;
   at::Tensor grad_t = positive_pair_sum(p, coord_k, coord_q, hk, wk, hq, wq, pos_ratio)[0] * s;
-  return {grad_p, grad_t};
+  return {pair_sum_t * s, grad_t};
 }

@@ -14,8 +14,9 @@ std::vector<at::Tensor> masked_pair_cosine_forward(const at::Tensor& p, const at
                                                    const at::Tensor& coord_k, int64_t hq,
                                                    int64_t wq, int64_t hk, int64_t wk,
                                                    double pos_ratio);
-std::vector<at::Tensor> masked_pair_cosine_backward(const at::Tensor& scale, const at::Tensor& p,
-                                                    const at::Tensor& t,
+std::vector<at::Tensor> masked_pair_cosine_backward(const at::Tensor& scale,
+                                                    const at::Tensor& pair_sum_t,
+                                                    const at::Tensor& p, const at::Tensor& t,
                                                     const at::Tensor& coord_q,
                                                     const at::Tensor& coord_k, int64_t hq,
                                                     int64_t wq, int64_t hk, int64_t wk,
@@ -44,7 +45,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         py::arg("coord_k"), py::arg("hq"), py::arg("wq"), py::arg("hk"), py::arg("wk"),
         py::arg("pos_ratio"));
   m.def("masked_pair_cosine_backward", &masked_pair_cosine_backward,
-        "masked_pair_cosine_backward (CPU/CUDA)", py::arg("scale"), py::arg("p"), py::arg("t"),
+        "masked_pair_cosine_backward (CPU/CUDA)", py::arg("scale"), py::arg("pair_sum_t"),
+        py::arg("p"), py::arg("t"),
         py::arg("coord_q"), py::arg("coord_k"), py::arg("hq"), py::arg("wq"), py::arg("hk"),
         py::arg("wk"), py::arg("pos_ratio"));
 }

@@ -25,10 +25,7 @@ __global__ void coord_distance_kernel(const T* coord_q, const T* coord_k, int hq
     const int j = static_cast<int>(k % len_k);
     const int i = static_cast<int>((k / len_k) % len_q);
     const int64_t b = k / ((int64_t)len_k * len_q);
-    const CellGrid<T> gq(coord_q + 4 * b, hq, wq), gk(coord_k + 4 * b, hk, wk);
-    const T max_diag = gq.diag > gk.diag ? gq.diag : gk.diag;
-    out[k] = cell_distance(gq.center_x(i), gq.center_y(i), gk.center_x(j), gk.center_y(j),
-                           max_diag);
+    out[k] = CellToGrid<T>(coord_q + 4 * b, hq, wq, i, coord_k + 4 * b, hk, wk).distance(j);
   }
 }
 
@@ -45,10 +42,8 @@ __global__ void positive_pair_sum_kernel(const T* src, const T* coord_out, const
   const int len_o = ho * wo, len_s = hs * ws;
   const int64_t row = blockIdx.x;
   const int64_t b = row / len_o;
-  const int o = static_cast<int>(row % len_o);
-  const CellGrid<T> go(coord_out + 4 * b, ho, wo), gs(coord_src + 4 * b, hs, ws);
-  const T max_diag = go.diag > gs.diag ? go.diag : gs.diag;
-  const T xo = go.center_x(o), yo = go.center_y(o);
+  const CellToGrid<T> cell(coord_out + 4 * b, ho, wo, static_cast<int>(row % len_o),
+                           coord_src + 4 * b, hs, ws);
   T* out_row = sum + row * channels;
   int total_positives = 0;
   for (int s0 = 0; s0 < len_s; s0 += kPairChunk) {
@@ -56,7 +51,7 @@ __global__ void positive_pair_sum_kernel(const T* src, const T* coord_out, const
     __syncthreads();
     const int s_end = min(s0 + kPairChunk, len_s);
     for (int s = s0 + threadIdx.x; s < s_end; s += blockDim.x) {
-      if (cell_distance(xo, yo, gs.center_x(s), gs.center_y(s), max_diag) < pos_ratio)
+      if (cell.distance(s) < pos_ratio)
         positives[atomicAdd(&num_positives, 1)] = s;
     }
     __syncthreads();

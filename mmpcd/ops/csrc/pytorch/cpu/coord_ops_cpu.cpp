@@ -4,7 +4,7 @@
 
 #include "pixel_geometry.hpp"
 
-using mmpcd::CellGrid;
+using mmpcd::CellToGrid;
 
 at::Tensor coord_distance_cpu(const at::Tensor& coord_q, const at::Tensor& coord_k, int64_t hq,
                               int64_t wq, int64_t hk, int64_t wk) {
@@ -17,14 +17,9 @@ at::Tensor coord_distance_cpu(const at::Tensor& coord_q, const at::Tensor& coord
     at::parallel_for(0, num * len_q, 16, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
         const int64_t b = row / len_q;
-        const int i = static_cast<int>(row % len_q);
-        const CellGrid<scalar_t> gq(cq + 4 * b, hq, wq), gk(ck + 4 * b, hk, wk);
-        const scalar_t max_diag = gq.diag > gk.diag ? gq.diag : gk.diag;
-        const scalar_t xq = gq.center_x(i), yq = gq.center_y(i);
-        for (int j = 0; j < len_k; ++j) {
-          dist[row * len_k + j] =
-              mmpcd::cell_distance(xq, yq, gk.center_x(j), gk.center_y(j), max_diag);
-        }
+        const CellToGrid<scalar_t> cell(cq + 4 * b, hq, wq, static_cast<int>(row % len_q),
+                                        ck + 4 * b, hk, wk);
+        for (int j = 0; j < len_k; ++j) dist[row * len_k + j] = cell.distance(j);
       }
     });
   });
@@ -48,15 +43,12 @@ std::vector<at::Tensor> positive_pair_sum_cpu(const at::Tensor& src, const at::T
     at::parallel_for(0, num * len_o, 4, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
         const int64_t b = row / len_o;
-        const int o = static_cast<int>(row % len_o);
-        const CellGrid<scalar_t> go(co + 4 * b, ho, wo), gs(cs + 4 * b, hs, ws);
-        const scalar_t max_diag = go.diag > gs.diag ? go.diag : gs.diag;
-        const scalar_t xo = go.center_x(o), yo = go.center_y(o);
+        const CellToGrid<scalar_t> cell(co + 4 * b, ho, wo, static_cast<int>(row % len_o),
+                                        cs + 4 * b, hs, ws);
         scalar_t* out_row = acc + row * channels;
         scalar_t positives = 0;
         for (int s = 0; s < len_s; ++s) {
-          if (!(mmpcd::cell_distance(xo, yo, gs.center_x(s), gs.center_y(s), max_diag) < ratio))
-            continue;
+          if (!(cell.distance(s) < ratio)) continue;
           const scalar_t* src_row = feat + (b * len_s + s) * channels;
           for (int64_t c = 0; c < channels; ++c) out_row[c] += src_row[c];
           positives += 1;
