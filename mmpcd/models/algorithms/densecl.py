@@ -18,22 +18,9 @@ from torch import Tensor
 
 from mmpcd.ops import dense_argmax_match
 from mmpcd.registry import MODELS
+from ..utils import check_ema_momentum
 
 MATCHINGS = ('backbone', 'projection', 'random')
-
-
-def _check_momentum(momentum: float) -> None:
-    """Reject a momentum outside (0, 0.5], naming the official (MoCo) convention if it is
-    one, since that is the likely mistake."""
-    if 0.0 < momentum <= 0.5:
-        return
-    msg = (f'DenseCL momentum must be in (0, 0.5] in mmengine\'s ExponentialMovingAverage '
-           f'convention, key = (1 - m) * key + m * query (0.001 = the official 0.999); '
-           f'got {momentum}')
-    if 0.5 < momentum < 1.0:
-        msg += (f': that is the official/MoCo convention (key = m * key + (1 - m) * query); '
-                f'mmpcd uses mmengine\'s, pass momentum=1-{momentum}={1.0 - momentum:.6g}')
-    raise ValueError(msg + '.')
 
 
 @MODELS.register_module()
@@ -90,7 +77,7 @@ class DenseCL(BaseSelfSupervisor):
                  matching: str = 'backbone',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
-        _check_momentum(momentum)
+        check_ema_momentum(momentum, 'DenseCL momentum')
         if matching not in MATCHINGS:
             raise ValueError(f'Unknown DenseCL matching {matching!r}; expected one of '
                              f'{MATCHINGS}.')

@@ -1,4 +1,8 @@
 """Necks: projection heads, propagation modules and receptive-field enlargers."""
 from .dense_projection import DenseProjection
+from .mhsa import MHSA
+from .pcd_student_neck import PCDStudentNeck
+from .ppm import PPM
+from .spatial_adaptor import SpatialAdaptor, SpatialReLU
 
-__all__ = ['DenseProjection']
+__all__ = ['DenseProjection', 'MHSA', 'PCDStudentNeck', 'SpatialAdaptor', 'SpatialReLU', 'PPM']

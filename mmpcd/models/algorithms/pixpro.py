@@ -1,0 +1,263 @@
+"""PixPro: pixel-to-propagation consistency between two views of an image.
+
+`Propagate Yourself: Exploring Pixel-Level Consistency for Unsupervised Visual
+Representation Learning <https://arxiv.org/abs/2011.10043>`_ (Xie et al., CVPR 2021).
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmpretrain.models.selfsup.base import BaseSelfSupervisor
+from mmpretrain.models.utils import CosineEMA
+from mmpretrain.structures import DataSample
+from torch import Tensor
+
+from mmpcd.registry import MODELS
+from ..losses import pixpro_loss
+from ..utils import check_ema_momentum
+
+INSTANCE_LOSSES = ('byol', 'simclr')
+
+
+def _build(cfg: Union[dict, nn.Module, None]) -> Optional[nn.Module]:
+    return cfg if cfg is None or isinstance(cfg, nn.Module) else MODELS.build(cfg)
+
+
+def _as_maps(projected: Union[Tensor, Sequence[Tensor]],
+             levels: Sequence[Tensor]) -> List[Tensor]:
+    """A projector's dense output(s) (N, D, H*W) back to maps (N, D, H, W) shaped as
+    ``levels``."""
+    flat = [projected] if isinstance(projected, Tensor) else list(projected)
+    return [out.view(*out.shape[:2], *level.shape[2:]) for out, level in zip(flat, levels)]
+
+
+@MODELS.register_module()
+class PixPro(BaseSelfSupervisor):
+    """PixPro with an optional FPN and an optional instance branch.
+
+    Per step, for views ``v1, v2`` with crop boxes ``c1, c2`` (from the data samples):
+
+    - online: ``y_v = PPM(projector(levels(v)))`` per level (with gradient);
+    - target (momentum copy of backbone, neck, projector and instance projector, updated
+      once per step before its forward): ``x'_v = normalize(projector'(levels'(v)))``;
+    - ``loss_pixpro = mean_levels [pixpro_loss(y_1, x'_2, c1, c2) + pixpro_loss(y_2, x'_1,
+      c2, c1)]``, each level with its own positive mask (minimum -4);
+    - optional ``loss_instance`` (``ins_loss_weight > 0``), see ``ins_loss``.
+
+    ``levels(v)`` are the neck's outputs (e.g. mmdet's ``FPN``) or, without a neck, the
+    backbone's, restricted to ``loss_levels``. The instance branch always reads the last
+    backbone output (C5).
+
+    **Momentum.** ``base_momentum`` is in mmengine's EMA convention, ``target = (1 - m) *
+    target + m * online``, annealed by ``CosineEMA`` from ``m`` to 0 over the run's
+    ``max_iters``: ``m_k = base_momentum * (cos(pi k / K) + 1) / 2``. The official
+    ``--pixpro-momentum 0.99`` (``target = 0.99 * target + 0.01 * online`` rising to 1) is
+    therefore ``base_momentum=0.01``. As mmengine's EMA does, the target's BN running
+    statistics are copied from the online model at each update (the official code lets them
+    evolve on their own; both branches normalise with batch statistics in training, so the
+    losses are the same).
+
+    **Deviations from the official code.** The 1x1 convs of the projectors have no bias
+    before their BN (the official ``MLP2d`` has one; BN cancels it exactly); the instance
+    branch pools with an adaptive average instead of ``AvgPool2d(7)`` (the same at 224 px,
+    and valid at any size); the FPN variant follows the paper's description (no code was
+    released).
+
+    Args:
+        backbone: Backbone config (e.g. ResNet with ``out_indices=(3,)``, or ``(0, 1, 2, 3)``
+            under an FPN).
+        projector: Dense projector applied to every level: a ``DenseProjection`` with
+            ``with_global=False`` (1x1 conv-BN-ReLU-1x1 conv, 2048 -> 4096 -> 256).
+        ppm: ``PPM`` config.
+        neck: Optional multi-level neck between the backbone and the projector, e.g.
+            ``dict(type='mmdet.FPN', ...)``; stored as ``neck`` so mmdet configs load it with
+            ``init_cfg=dict(type='Pretrained', prefix='neck.')``.
+        loss_levels: Indices of the levels that enter the loss (e.g. ``(1, 2, 3, 4)`` = P3-P6
+            of a five-output FPN); None (default) = all.
+        pos_ratio: Distance threshold T in cell diagonals. Defaults to 0.7.
+        base_momentum: Start momentum in mmengine's convention. Defaults to 0.01.
+        ins_loss_weight: Weight of the instance loss; 0 (default) builds no instance branch.
+        ins_loss: ``'byol'`` (default, the released code: online projector + predictor
+            regressing the pooled momentum projection, ``-2 * mean cos`` summed over both
+            orders) or ``'simclr'`` (the paper's description: NT-Xent between the two views'
+            pooled online projections with the other images of the local batch as
+            negatives; no predictor, no momentum target).
+        ins_projector: Instance projector config (same type as ``projector``, on C5);
+            required when ``ins_loss_weight > 0``.
+        ins_predictor: Predictor config (256 -> 4096 -> 256 per pixel), ``'byol'`` only.
+        ins_temperature: NT-Xent temperature of ``'simclr'``. Defaults to 0.2.
+        data_preprocessor: Defaults to ``SelfSupDataPreprocessor``.
+        init_cfg: Initialisation config. Defaults to None.
+    """
+
+    uses_ppm = True
+
+    def __init__(self,
+                 backbone: dict,
+                 projector: dict,
+                 ppm: Optional[dict] = None,
+                 neck: Optional[dict] = None,
+                 loss_levels: Optional[Sequence[int]] = None,
+                 pos_ratio: float = 0.7,
+                 base_momentum: float = 0.01,
+                 ins_loss_weight: float = 0.,
+                 ins_loss: str = 'byol',
+                 ins_projector: Optional[dict] = None,
+                 ins_predictor: Optional[dict] = None,
+                 ins_temperature: float = 0.2,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+        check_ema_momentum(base_momentum, f'{type(self).__name__} base_momentum')
+        if self.uses_ppm and ppm is None:
+            raise ValueError('PixPro needs a `ppm` (e.g. dict(type="PPM", channels=256)); '
+                             'without it use PixContrast.')
+        if ins_loss not in INSTANCE_LOSSES:
+            raise ValueError(f'Unknown ins_loss {ins_loss!r}; expected one of '
+                             f'{INSTANCE_LOSSES}.')
+        self.with_instance = ins_loss_weight > 0
+        if self.with_instance and ins_projector is None:
+            raise ValueError('ins_loss_weight > 0 needs an `ins_projector` config.')
+        if self.with_instance and ins_loss == 'byol' and ins_predictor is None:
+            raise ValueError("ins_loss='byol' needs an `ins_predictor` config.")
+        # Built from mmpcd's registry (the base class would use mmpretrain's), so that
+        # mmpcd's modules resolve whatever the default scope.
+        if isinstance(data_preprocessor, dict) or data_preprocessor is None:
+            data_preprocessor = dict(data_preprocessor or {})
+            data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(
+            backbone=_build(backbone),
+            neck=_build(neck),
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.projector = _build(projector)
+        self.ppm = _build(ppm) if self.uses_ppm else None
+        self.loss_levels = None if loss_levels is None else tuple(loss_levels)
+        self.pos_ratio = pos_ratio
+        self.ins_loss_weight = ins_loss_weight
+        self.ins_loss = ins_loss
+        self.ins_temperature = ins_temperature
+        if self.with_instance:
+            self.ins_projector = _build(ins_projector)
+            if ins_loss == 'byol':
+                self.ins_predictor = _build(ins_predictor)
+        # A deep copy: the target starts identical to the online modules.
+        self.target_net = CosineEMA(self._momentum_modules(), momentum=base_momentum,
+                                    end_momentum=0.)
+
+    def _momentum_modules(self) -> nn.ModuleDict:
+        """The online modules that the target follows (the PPM and predictor are
+        online-only, as the official code)."""
+        modules = dict(backbone=self.backbone, projector=self.projector)
+        if self.with_neck:
+            modules['neck'] = self.neck
+        if self.with_instance and self.ins_loss == 'byol':
+            modules['ins_projector'] = self.ins_projector
+        return nn.ModuleDict(modules)
+
+    @staticmethod
+    def _coords(data_samples: List[DataSample], device: torch.device) -> Tensor:
+        """Crop boxes (N, V, 4) in fp32 from ``DataSample.coord`` (V, 4)."""
+        if not data_samples or any('coord' not in sample for sample in data_samples):
+            raise ValueError(
+                'PixPro needs the crop box of every view in the data samples: build the '
+                'views with MultiViewWithCoord (RandomResizedCropWithCoord, '
+                "RandomFlipWithCoord) and pack them with PackInputs(algorithm_keys=['coord']).")
+        coords = torch.stack([torch.as_tensor(sample.coord, dtype=torch.float32)
+                              for sample in data_samples])
+        return coords.to(device)
+
+    def _levels(self, modules: nn.ModuleDict, feats: Tuple[Tensor, ...]) -> List[Tensor]:
+        levels = list(modules['neck'](feats) if 'neck' in modules else feats)
+        if self.loss_levels is None:
+            return levels
+        try:
+            return [levels[i] for i in self.loss_levels]
+        except IndexError:
+            raise ValueError(f'loss_levels {self.loss_levels} selects a level the '
+                             f'{"neck" if "neck" in modules else "backbone"} does not output '
+                             f'({len(levels)} levels).') from None
+
+    def _project(self, modules: nn.ModuleDict, img: Tensor) -> Tuple[List[Tensor], Tensor]:
+        """Dense projections (N, D, H_l, W_l) per level and the last backbone map."""
+        feats = modules['backbone'](img)
+        levels = self._levels(modules, feats)
+        _, dense, _ = modules['projector'](levels)
+        return _as_maps(dense, levels), feats[-1]
+
+    def _dense_online(self, projections: List[Tensor]) -> List[Tensor]:
+        """What the online branch compares with the target: the propagated features."""
+        return list(self.ppm(projections))
+
+    def _pair_loss(self, online: Tensor, target: Tensor, coord_q: Tensor,
+                   coord_k: Tensor) -> Tensor:
+        """Loss of one ordered pair of views at one level."""
+        return pixpro_loss(online, target, coord_q, coord_k, self.pos_ratio)
+
+    def _instance_online(self, c5: Tensor) -> Tensor:
+        """Pooled, normalised online instance output (N, D)."""
+        _, dense, pooled = self.ins_projector(c5)
+        if self.ins_loss == 'byol':
+            _, _, pooled = self.ins_predictor(_as_maps(dense, [c5])[0])
+        return F.normalize(pooled, dim=1)
+
+    def _instance_target(self, c5_target: Tensor) -> Tensor:
+        _, _, pooled = self.target_net.module['ins_projector'](c5_target)
+        return F.normalize(pooled, dim=1)
+
+    def _simclr_loss(self, z1: Tensor, z2: Tensor) -> Tensor:
+        """NT-Xent over the 2N pooled projections (N, D) of the two views; the other
+        images of the batch are the negatives."""
+        z = torch.cat([z1, z2])
+        logits = z @ z.t() / self.ins_temperature
+        logits.fill_diagonal_(torch.finfo(logits.dtype).min)
+        n = z1.size(0)
+        labels = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
+        return F.cross_entropy(logits, labels)
+
+    def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, Tensor]:
+        """Losses of one step.
+
+        Args:
+            inputs: ``[view 1 (N, 3, H, W), view 2 (N, 3, H, W)]``.
+            data_samples: N samples with ``coord`` (2, 4), the views' crop boxes.
+
+        Returns:
+            ``dict(loss_pixpro=...)`` plus ``loss_instance`` (already weighted) when the
+            instance branch is on.
+        """
+        if len(inputs) != 2:
+            raise ValueError(f'{type(self).__name__} needs exactly two views, got '
+                             f'{len(inputs)}.')
+        coords = self._coords(data_samples, inputs[0].device)
+        online_modules = self._momentum_modules()
+        projections, c5s = zip(*(self._project(online_modules, img) for img in inputs))
+        online = [self._dense_online(list(levels)) for levels in projections]
+
+        with torch.no_grad():
+            self.target_net.update_parameters(self._momentum_modules())
+            targets, c5_targets = zip(*(self._project(self.target_net.module, img)
+                                        for img in inputs))
+            targets = [[F.normalize(level, dim=1) for level in levels] for levels in targets]
+
+        num_levels = len(online[0])
+        loss_dense = sum(
+            self._pair_loss(online[0][lvl].float(), targets[1][lvl].float(), coords[:, 0],
+                            coords[:, 1]) +
+            self._pair_loss(online[1][lvl].float(), targets[0][lvl].float(), coords[:, 1],
+                            coords[:, 0]) for lvl in range(num_levels)) / num_levels
+        losses = {f'loss_{type(self).__name__.lower()}': loss_dense}
+
+        if self.with_instance:
+            ins_online = [self._instance_online(c5) for c5 in c5s]
+            if self.ins_loss == 'byol':
+                with torch.no_grad():
+                    ins_target = [self._instance_target(c5) for c5 in c5_targets]
+                loss_ins = -2 * ((ins_online[0] * ins_target[1]).sum(1).mean() +
+                                 (ins_online[1] * ins_target[0]).sum(1).mean())
+            else:
+                loss_ins = self._simclr_loss(*ins_online)
+            losses['loss_instance'] = self.ins_loss_weight * loss_ins
+        return losses
