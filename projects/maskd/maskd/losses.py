@@ -1,0 +1,123 @@
+"""The MasKD distillation loss: per-token masked feature reconstruction."""
+from typing import Dict, Sequence
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from mmpcd.registry import MODELS
+from .mask_module import MaskModule
+from .tokens import build_mask_modules, check_tokens, load_tokens
+
+
+def maskd_level_loss(mask_module: MaskModule,
+                     feat_s: Tensor,
+                     feat_t: Tensor,
+                     weight_mask: bool = True,
+                     custom_mask: bool = False,
+                     eps: float = 0.0) -> Tensor:
+    """MasKD loss of one level, without any (N, T, C, H, W) tensor.
+
+    With teacher masks ``M = sigmoid(E . F_T)`` (N, T, H, W), optionally customised as
+    ``M * sigmoid(E . F_S)`` (student part without gradient), the per (n, t, c) loss is
+    ``sum_hw M^2 (F_S - F_T)^2 / (sum_hw M + eps)``. With ``weight_mask`` it is averaged
+    over C, weighted by ``softmax(prob(F_T))`` over T, summed over T and averaged over N;
+    otherwise averaged over N, T and C.
+
+    Args:
+        mask_module: Frozen tokens of this level.
+        feat_s: Student feature, already aligned, (N, C, H, W).
+        feat_t: Teacher feature (N, C, H, W).
+        weight_mask: Weight the tokens with the weighting branch.
+        custom_mask: Multiply the teacher masks by the student's (no gradient).
+        eps: Added to ``sum_hw M`` (0 in the official detection code, 1e-5 in the
+            segmentation code).
+
+    Returns:
+        Tensor: Scalar loss; gradients reach ``feat_s`` only.
+    """
+    if feat_s.shape != feat_t.shape:
+        raise ValueError(f'Student and teacher features must have the same shape; got '
+                         f'{tuple(feat_s.shape)} and {tuple(feat_t.shape)}: align the '
+                         f'student (1x1 aligners) or record matching levels.')
+    feat_t = feat_t.detach()
+    with torch.no_grad():
+        masks = mask_module.forward_mask(feat_t)
+        if custom_mask:
+            masks = masks * mask_module.forward_mask(feat_s.detach())
+        weights = mask_module.forward_prob(feat_t) if weight_mask else None
+    sq_diff = (feat_s - feat_t).pow(2)
+    # sum_hw M^2 (S - T)^2 as a batched (T, HW) x (HW, C) product.
+    num = torch.einsum('nthw,nchw->ntc', masks.pow(2), sq_diff)
+    per_token = num / (masks.sum(dim=(2, 3))[:, :, None] + eps)  # (N, T, C)
+    if weights is None:
+        return per_token.mean()
+    return (per_token.mean(dim=2) * weights).sum(dim=1).mean()
+
+
+@MODELS.register_module()
+class MasKDLoss(nn.Module):
+    """MasKD over several feature levels with frozen receptive tokens.
+
+    The level losses are summed (official) and scaled by ``loss_weight``. The tokens are
+    loaded at construction and frozen (``requires_grad=False``); the iteration counter for
+    the customised masks is a buffer, so a resumed run continues the warm-up exactly.
+
+    Args:
+        tokens: Token file (stage-1 output, converted or official checkpoint).
+        channels: Channels of each level, to check the tokens against (e.g. ``[256] * 5``).
+        weight_mask: Weight tokens with their weighting branch (detection: True).
+        custom_mask: Use customised masks after ``custom_mask_warmup`` iterations.
+        custom_mask_warmup: Iterations (calls of :meth:`step`) before customising.
+        loss_weight: Scale of the summed loss (official: 1, 7 or 10 for detection; 0.5 for
+            segmentation).
+        eps: See :func:`maskd_level_loss`.
+    """
+
+    def __init__(self,
+                 tokens: str,
+                 channels: Sequence[int],
+                 weight_mask: bool = True,
+                 custom_mask: bool = True,
+                 custom_mask_warmup: int = 0,
+                 loss_weight: float = 1.0,
+                 eps: float = 0.0) -> None:
+        super().__init__()
+        state = load_tokens(tokens)
+        self.token_info: Dict[str, object] = check_tokens(state, list(channels))
+        if weight_mask and not self.token_info['weight_mask']:
+            raise ValueError(f'weight_mask=True but {tokens} has no weighting branch '
+                             f'(prob.*); set weight_mask=False.')
+        self.mask_modules = build_mask_modules(state)
+        self.mask_modules.requires_grad_(False)
+        self.weight_mask = weight_mask
+        self.custom_mask = custom_mask
+        self.custom_mask_warmup = custom_mask_warmup
+        self.loss_weight = loss_weight
+        self.eps = eps
+        self.register_buffer('num_iters', torch.zeros((), dtype=torch.long))
+
+    @property
+    def custom_mask_active(self) -> bool:
+        return self.custom_mask and int(self.num_iters) >= self.custom_mask_warmup
+
+    def step(self) -> None:
+        """Count one training iteration (the official ``_iter += 1``)."""
+        self.num_iters += 1
+
+    def forward(self, feats_s: Sequence[Tensor], feats_t: Sequence[Tensor]) -> Tensor:
+        """Summed MasKD loss of all levels times ``loss_weight``.
+
+        Args:
+            feats_s: Aligned student features, one (N, C_l, H_l, W_l) per level.
+            feats_t: Teacher features, same shapes.
+        """
+        if not len(feats_s) == len(feats_t) == len(self.mask_modules):
+            raise ValueError(f'MasKDLoss has tokens for {len(self.mask_modules)} level(s) but '
+                             f'got {len(feats_s)} student and {len(feats_t)} teacher '
+                             f'level(s).')
+        custom = self.custom_mask_active
+        total = sum(
+            maskd_level_loss(module, s, t, self.weight_mask, custom, self.eps)
+            for module, s, t in zip(self.mask_modules, feats_s, feats_t))
+        return total * self.loss_weight

@@ -1,0 +1,102 @@
+"""Building, loading and freezing the models around MasKD."""
+import os.path as osp
+from functools import partial
+from typing import Sequence, Union
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict
+from mmengine.hub import get_config
+from mmengine.runner import load_checkpoint
+
+from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
+from mmpcd.registry import MODELS
+
+ModelCfg = Union[dict, ConfigDict, nn.Module]
+
+
+def build_model(cfg: ModelCfg) -> nn.Module:
+    """Build a model from a config dict, a module, or ``dict(cfg_path='mmdet::...')``.
+
+    ``cfg_path`` names a config of an installed OpenMMLab package (as mmrazor's
+    ``architecture=dict(cfg_path=..., pretrained=False)``); its ``model`` is built in that
+    package's scope.
+    """
+    if isinstance(cfg, nn.Module):
+        return cfg
+    cfg = ConfigDict(cfg)
+    if 'cfg_path' in cfg:
+        extra = set(cfg) - {'cfg_path', 'pretrained'}
+        if extra or cfg.get('pretrained', False):
+            raise ValueError(f'dict(cfg_path=...) takes only cfg_path and pretrained=False; '
+                             f'got {sorted(cfg)}. Override model fields in a full config.')
+        path = cfg.cfg_path
+        if '::' not in path:
+            model_cfg = Config.fromfile(path).model
+        else:
+            model_cfg = get_config(path).model
+            model_cfg.setdefault('_scope_', path.split('::')[0])
+        cfg = model_cfg
+    return MODELS.build(cfg)
+
+
+def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:
+    """Load ``filename`` into ``teacher`` strictly (a teacher with missing weights would
+    silently teach noise).
+
+    Downloaded files are read weights-only; a local file is the user's own choice and may be
+    a full mmengine training checkpoint, which needs full unpickling on torch >= 2.6.
+    """
+    if osp.isfile(filename):
+        with full_checkpoint_unpickling():
+            load_checkpoint(teacher, filename, map_location='cpu', strict=True)
+    elif '://' in filename:
+        load_checkpoint(teacher, filename, map_location='cpu', strict=True)
+    else:
+        raise FileNotFoundError(f'Teacher checkpoint {filename} does not exist.')
+    # Keep BaseModule.init_weights (called by the runner) from re-initialising it.
+    teacher._is_init = True
+
+
+def freeze(module: nn.Module) -> nn.Module:
+    """``requires_grad=False`` on every parameter and eval mode."""
+    module.requires_grad_(False)
+    return module.eval()
+
+
+def check_same_preprocessing(student: nn.Module, teacher: nn.Module) -> None:
+    """Both models read the student's preprocessed batch: their normalisation must agree."""
+    for name in ('mean', 'std'):
+        s = getattr(student.data_preprocessor, name, None)
+        t = getattr(teacher.data_preprocessor, name, None)
+        if (s is None) != (t is None) or (s is not None and not torch.allclose(s, t)):
+            raise ValueError(f'Student and teacher data preprocessors differ in {name} '
+                             f'({None if s is None else s.flatten().tolist()} vs '
+                             f'{None if t is None else t.flatten().tolist()}); the teacher '
+                             f'sees the student\'s batch, so give both the same '
+                             f'normalisation.')
+    for name in ('_channel_conversion', 'bgr_to_rgb', 'rgb_to_bgr'):
+        s = getattr(student.data_preprocessor, name, None)
+        t = getattr(teacher.data_preprocessor, name, None)
+        if s != t:
+            raise ValueError(f'Student and teacher data preprocessors differ in {name} '
+                             f'({s} vs {t}); give both the same channel order.')
+
+
+def _drop_keys(prefixes: Sequence[str], module: nn.Module, state_dict: dict, prefix: str,
+               local_metadata: dict) -> None:
+    for key in [k for k in state_dict if k[len(prefix):].startswith(tuple(prefixes))]:
+        del state_dict[key]
+
+
+def _ignore_missing(prefixes: Sequence[str], module: nn.Module, incompatible_keys) -> None:
+    missing = incompatible_keys.missing_keys
+    missing[:] = [k for k in missing if not k.startswith(tuple(prefixes))]
+
+
+def exclude_from_state_dict(model: nn.Module, prefixes: Sequence[str]) -> None:
+    """Leave the sub-modules under ``prefixes`` out of ``model.state_dict()`` and do not
+    report them missing when loading: for frozen parts rebuilt from their own files (teacher,
+    tokens), so checkpoints hold what training changes and stay small."""
+    model._register_state_dict_hook(partial(_drop_keys, tuple(prefixes)))
+    model.register_load_state_dict_post_hook(partial(_ignore_missing, tuple(prefixes)))
