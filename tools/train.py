@@ -8,6 +8,7 @@ import argparse
 from mmengine.config import Config
 
 from mmpcd.engine import build_runner
+from mmpcd.models.utils import apply_teacher_checkpoint
 from mmpcd.utils import (add_runner_args, apply_runner_args, check_checkpoint_exists,
                          register_all_modules)
 
@@ -34,6 +35,8 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command-line options to ``cfg``."""
     cfg = apply_runner_args(cfg, args)
+    # A config's top-level teacher_checkpoint (PCD) reaches the model only through this step.
+    cfg = apply_teacher_checkpoint(cfg)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper == 'AmpOptimWrapper':

@@ -41,10 +41,9 @@ class PCDTeacher(BaseModule):
                              '(or model.teacher.checkpoint), or "random" for a smoke test.')
         self.backbone = MODELS.build(backbone)
         self.adaptor = MODELS.build(adaptor)
-        if checkpoint == RANDOM_TEACHER:
-            self.init_weights()
-        else:
+        if checkpoint != RANDOM_TEACHER:
             load_teacher(self.backbone, self.adaptor, checkpoint, layout)
+            # A random teacher is initialised by the runner's init_weights like the student.
             self._is_init = True
         self.requires_grad_(False)
 

@@ -1,0 +1,68 @@
+# Smoke-scale PCD for a CPU: ResNet-18 student and a ResNet-18 teacher with a MoCo v3-shaped
+# head (512-256-64), 64 px views of the embedded photographs (data/demo), 2 epochs. Not a
+# recipe (see pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py). The teacher is
+# random unless `--cfg-options teacher_checkpoint=PATH` names a MoCo v3-layout checkpoint of
+# this ResNet-18 teacher (the tests build a synthetic one).
+_base_ = ['./pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py']
+
+teacher_checkpoint = 'random'
+
+model = dict(
+    queue_len=64,  # a multiple of the gathered batch (8 x processes)
+    feat_dim=64,
+    neck=dict(
+        hid_channels=256,
+        out_channels=64,
+        mhsa=dict(feat_size=2)),  # 64 px / stride 32
+    teacher=dict(
+        backbone=dict(depth=18),
+        adaptor=dict(channels=(512, 256, 64)),
+        checkpoint=teacher_checkpoint))
+
+view_pipeline_shared = [
+    dict(
+        type='RandomResizedCropWithCoord',
+        scale=64,
+        crop_ratio_range=(0.08, 1.),
+        interpolation='bilinear',
+        backend='pillow'),
+    dict(type='RandomFlipWithCoord', prob=0.5, direction='horizontal'),
+    dict(
+        type='RandomApply',
+        transforms=[
+            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
+        ],
+        prob=0.8),
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=False,
+    dataset=dict(
+        _delete_=True,
+        type='CustomDataset',
+        data_root='data/demo/',
+        data_prefix='images',
+        with_label=False,
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(
+                type='MultiViewWithCoord',
+                num_views=[1, 1],
+                transforms=[
+                    view_pipeline_shared + [
+                        dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
+                             magnitude_std='inf', prob=1.)
+                    ],
+                    view_pipeline_shared + [dict(type='Solarize', thr=128, prob=0.2)],
+                ]),
+            dict(type='PackInputs', algorithm_keys=['coord'])
+        ]))
+
+# lr of global batch 256 (1.0), kept at batch 8 so that a few iterations move the loss.
+optim_wrapper = dict(optimizer=dict(lr=1.0))
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=2, by_epoch=True, begin=0, end=2)]
+train_cfg = dict(max_epochs=2)
+
+default_hooks = dict(logger=dict(interval=2), checkpoint=dict(interval=1, max_keep_ckpts=2))
+randomness = dict(seed=0)

@@ -1,0 +1,81 @@
+# PCD: a ResNet-18 student distilled from the official MoCo v3 ResNet-50 (momentum encoder +
+# its projector as a SpatialAdaptor), ImageNet-1k, 100 epochs, global batch 1024 (8 x 128).
+# The teacher checkpoint is not shipped: download r-50-1000ep.pth.tar (facebookresearch/moco-v3)
+# and pass `--cfg-options teacher_checkpoint=PATH` (an mmpretrain MoCoV3 checkpoint also works
+# with `model.teacher.layout=mmpretrain_mocov3`). tools/train.py refuses to start without it.
+_base_ = [
+    '../_base_/datasets/imagenet_bs64_pixpro.py',
+    '../_base_/schedules/lars_coslr-400e.py',
+    '../_base_/default_runtime.py',
+]
+
+teacher_checkpoint = None  # set it: see above
+
+model = dict(
+    type='PCD',
+    queue_len=65536,
+    feat_dim=256,
+    pairing='same_view',  # student(v) <-> teacher(v); see README for the released code's pairing
+    teacher_bn='eval',  # pretrained running statistics: the SpatialAdaptor invariance holds
+    backbone=dict(type='ResNet', depth=18, out_indices=(3, ), zero_init_residual=False),
+    neck=dict(
+        type='PCDStudentNeck',
+        in_channels=512,
+        hid_channels=4096,
+        out_channels=256,
+        projector_bias=(False, False),
+        predictor_bias=(False, False),
+        # The paper's plug-in MHSA (its spec is not published; see mmpcd/models/necks/mhsa.py).
+        mhsa=dict(
+            type='MHSA',
+            in_channels=512,
+            num_heads=8,
+            num_layers=1,
+            pos_encoding='sincos',
+            ffn_ratio=4.,
+            feat_size=7)),
+    head=dict(type='PixelContrastHead', temperature=0.2),
+    teacher=dict(
+        type='PCDTeacher',
+        backbone=dict(type='ResNet', depth=50, out_indices=(3, )),
+        # MoCo v3's projector fc.0/1/3 (Linear 2048-4096 no bias, BN, ReLU, Linear 4096-256
+        # no bias); its final affine-free BN fc.4 is dropped.
+        adaptor=dict(type='SpatialAdaptor', channels=(2048, 4096, 256), bias=False),
+        checkpoint=teacher_checkpoint,
+        layout='mocov3'),
+)
+
+# 128 images per GPU x 8 GPUs = 1024, the official batch.
+train_dataloader = dict(batch_size=128)
+
+# LARS, base lr 1.0 x global_batch / 256 = 4.0 at 1024 (the released code scales by the per-GPU
+# batch, 128 // 256 = 0, i.e. lr 0 on 8 GPUs; not copied). wd 1e-5; BN, biases, LayerNorms and
+# position tables get neither weight decay nor the LARS trust ratio.
+optim_wrapper = dict(
+    optimizer=dict(type='LARS', lr=4.0, momentum=0.9, weight_decay=1e-5),
+    paramwise_cfg=dict(
+        custom_keys={
+            'norm': dict(decay_mult=0, lars_exclude=True),
+            'pos_embed': dict(decay_mult=0, lars_exclude=True),
+            'rel_pos_bias': dict(decay_mult=0, lars_exclude=True),
+        }))
+
+# 10-epoch linear warm-up (per iteration), then cosine to 0 at epoch 100.
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=10,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=90,
+        eta_min=0.,
+        by_epoch=True,
+        begin=10,
+        end=100,
+        convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)
