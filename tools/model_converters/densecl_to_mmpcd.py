@@ -39,12 +39,14 @@ The output is ``{'state_dict': ..., 'meta': {'converted_from': FORMAT, 'backbone
 """
 import argparse
 import os.path as osp
-import pickle
 import re
 import sys
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
 
 import torch
+
+from mmpcd.utils.checkpoint_conversion import (MAX_LISTED, ConversionError, extract_state_dict,
+                                               listing, load_source, strip_ddp_prefix)
 
 FORMATS = ('openselfsup', 'mmpretrain', 'torchvision')
 QUEUE_BUFFERS = ('queue', 'queue_ptr', 'queue2', 'queue2_ptr')
@@ -73,13 +75,7 @@ HINTS = {
 }
 TORCHVISION_BACKBONE = re.compile(r'(conv1|bn1|layer[1-4]\.\d+)\.')
 TORCHVISION_CLASSIFIER = 'fc.'
-MAX_LISTED = 10
-
 StateDict = Dict[str, torch.Tensor]
-
-
-class ConversionError(ValueError):
-    """The checkpoint cannot be converted (unknown layout, or it does not fit the model)."""
 
 
 class Converted(NamedTuple):
@@ -87,62 +83,6 @@ class Converted(NamedTuple):
     state_dict: StateDict
     backbone_only: bool
     notes: List[str]  # what the conversion created or dropped, for the user
-
-
-def _listing(keys: Sequence[str]) -> str:
-    """Up to ``MAX_LISTED`` keys, comma-separated, with the number of the others."""
-    shown = ', '.join(keys[:MAX_LISTED])
-    more = len(keys) - MAX_LISTED
-    return shown + (f', ... ({more} more)' if more > 0 else '')
-
-
-def load_source(path: str, trust: bool = False) -> Any:
-    """Read a checkpoint file on the CPU, with ``weights_only=True`` unless that fails and
-    ``trust`` allows ``weights_only=False``.
-
-    Raises:
-        ConversionError: if the file holds pickled Python objects and ``trust`` is False.
-    """
-    try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as error:
-        if not trust:
-            raise ConversionError(
-                f'{path} holds pickled Python objects besides tensors (mmengine full '
-                'checkpoints keep e.g. message_hub\'s HistoryBuffer), which only '
-                'torch.load(..., weights_only=False) reads, and that can run arbitrary code. '
-                'Re-run with --trust if you trust the source of this file.\n'
-                f'torch said: {str(error).splitlines()[0]}') from error
-    print(f'notice: {path} is not loadable with weights_only=True; loading it with '
-          'weights_only=False because --trust says the file is trusted.')
-    return torch.load(path, map_location='cpu', weights_only=False)
-
-
-def extract_state_dict(checkpoint: Any) -> StateDict:
-    """The state dict of a checkpoint: its ``state_dict`` entry, or the checkpoint itself
-    when it is a plain mapping of tensors; everything else (``meta``, ``message_hub``,
-    ``optimizer``, ...) is left out."""
-    if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get('state_dict'), Mapping):
-        state_dict = checkpoint['state_dict']
-    elif isinstance(checkpoint, Mapping) and checkpoint and all(
-            isinstance(value, torch.Tensor) for value in checkpoint.values()):
-        state_dict = checkpoint
-    else:
-        found = list(checkpoint)[:MAX_LISTED] if isinstance(checkpoint, Mapping) else \
-            type(checkpoint).__name__
-        raise ConversionError(f'no state dict found: expected a mapping of tensors or one '
-                              f"under 'state_dict', got {found}")
-    not_tensors = [key for key, value in state_dict.items() if not isinstance(value, torch.Tensor)]
-    if not_tensors:
-        raise ConversionError(f'the state dict has non-tensor entries: {_listing(not_tensors)}')
-    return dict(state_dict)
-
-
-def strip_ddp_prefix(state_dict: StateDict) -> StateDict:
-    """Remove the ``module.`` that DDP puts before every key (when all keys have it)."""
-    if state_dict and all(key.startswith('module.') for key in state_dict):
-        return {key[len('module.'):]: value for key, value in state_dict.items()}
-    return state_dict
 
 
 def detect_format(state_dict: StateDict) -> str:
@@ -165,7 +105,7 @@ def detect_format(state_dict: StateDict) -> str:
         'unrecognised checkpoint: expected a DenseCL checkpoint from OpenSelfSup / mmselfsup '
         '0.x (encoder_q.*, encoder_k.*, queues), mmpretrain / mmselfsup 1.x (backbone.*, '
         'neck.*, encoder_k.module.*, queues) or torchvision ResNet weights (conv1.*, bn1.*, '
-        f'layer1-4.*, fc.*); the first keys are: {_listing(keys)}')
+        f'layer1-4.*, fc.*); the first keys are: {listing(keys)}')
 
 
 def _rename(key: str, prefixes: Mapping[str, str]) -> Optional[str]:
@@ -183,7 +123,7 @@ def _check_full_layout(state_dict: StateDict, fmt: str) -> None:
                 if not any(key.startswith(prefix) for key in state_dict)]
     if missing:
         raise ConversionError(f'not a DenseCL checkpoint ({fmt} layout): it lacks '
-                              f'{_listing(missing)}')
+                              f'{listing(missing)}')
 
 
 def _add_ema_steps(state_dict: StateDict, notes: List[str]) -> None:
@@ -218,11 +158,11 @@ def _convert_openselfsup(state_dict: StateDict) -> Converted:
         else:
             unknown.append(key)
     if unknown:
-        raise ConversionError(f'keys outside the openselfsup DenseCL layout: {_listing(unknown)}')
+        raise ConversionError(f'keys outside the openselfsup DenseCL layout: {listing(unknown)}')
     inconsistent = [key for key in aliases if not _is_alias(state_dict, key)]
     if inconsistent:
         raise ConversionError('these keys should alias encoder_q.0/1.* but their counterpart is '
-                              f'missing or differs: {_listing(inconsistent)}')
+                              f'missing or differs: {listing(inconsistent)}')
     if aliases:
         notes.append(f'dropped {len(aliases)} backbone.*/neck.* keys that alias encoder_q.*')
     _check_full_layout(out, 'openselfsup')
@@ -235,7 +175,7 @@ def _convert_mmpretrain(state_dict: StateDict) -> Converted:
     unknown = [key for key in state_dict if key not in QUEUE_BUFFERS and key != EMA_STEPS
                and not key.startswith(FULL_PREFIXES)]
     if unknown:
-        raise ConversionError(f'keys outside the mmpretrain DenseCL layout: {_listing(unknown)}')
+        raise ConversionError(f'keys outside the mmpretrain DenseCL layout: {listing(unknown)}')
     out = dict(state_dict)
     notes: List[str] = []
     _check_full_layout(out, 'mmpretrain')
@@ -249,7 +189,7 @@ def _convert_torchvision(state_dict: StateDict) -> Converted:
                and not key.startswith(TORCHVISION_CLASSIFIER)]
     if unknown or 'conv1.weight' not in state_dict:
         raise ConversionError('not torchvision ResNet weights: '
-                              + (f'unexpected keys {_listing(unknown)}' if unknown
+                              + (f'unexpected keys {listing(unknown)}' if unknown
                                  else 'conv1.weight is missing'))
     out = {'backbone.' + key: value for key, value in state_dict.items()
            if TORCHVISION_BACKBONE.match(key)}
@@ -326,13 +266,13 @@ def check_against(state_dict: StateDict, expected: Mapping[str, torch.Size],
         return
     problems = []
     if missing:
-        problems.append(f'missing in the checkpoint: {_listing(missing)}')
+        problems.append(f'missing in the checkpoint: {listing(missing)}')
     if unexpected:
-        problems.append(f'not in the model: {_listing(unexpected)}')
+        problems.append(f'not in the model: {listing(unexpected)}')
     if mismatched:
         shapes = [f'{key} (checkpoint {tuple(state_dict[key].shape)}, model '
                   f'{tuple(expected[key])})' for key in mismatched]
-        problems.append(f'shape mismatch: {_listing(shapes)}')
+        problems.append(f'shape mismatch: {listing(shapes)}')
     cause = _likely_cause(state_dict, expected, missing + unexpected + mismatched)
     raise ConversionError('the converted checkpoint does not fit the config\'s model:\n  '
                           + '\n  '.join(problems) + f'\nlikely cause: {cause}')

@@ -1,0 +1,65 @@
+"""Every PixPro / PixContrast config parses, builds its model and its pipeline, and the
+recipe holds the official values (zdaxie/PixPro tools/pixpro_base_r50_{100,400}ep.sh)."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from mmpcd.registry import MODELS, TRANSFORMS
+from mmpcd.utils import register_all_modules
+from tests.conftest import REPO_ROOT
+
+register_all_modules(init_default_scope=False)
+
+CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'pixpro', '*.py')) +
+                 glob.glob(osp.join(REPO_ROOT, 'configs', 'pixcontrast', '*.py')))
+RECIPE = osp.join(REPO_ROOT, 'configs', 'pixpro',
+                  'pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py')
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds_model_and_pipeline(path):
+    cfg = Config.fromfile(path)
+    with DefaultScope.overwrite_default_scope('mmpcd'):
+        model = MODELS.build(cfg.model)
+        for step in cfg.train_dataloader.dataset.pipeline:
+            TRANSFORMS.build(step)
+    assert type(model).__name__ == cfg.model.type
+    assert cfg.default_scope == 'mmpcd'
+
+
+def test_the_recipe_has_the_official_values():
+    cfg = Config.fromfile(RECIPE)
+    assert cfg.train_dataloader.batch_size * 8 == 1024
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.optimizer == dict(type='LARS', lr=4.0, momentum=0.9,
+                                               weight_decay=1e-5)
+    warmup, cosine = cfg.param_scheduler
+    assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR', 0.01, 5)
+    assert (cosine.type, cosine.eta_min, cosine.begin, cosine.end) == \
+        ('CosineAnnealingLR', 1e-6, 5, 100)
+    assert all(s.convert_to_iter_based for s in cfg.param_scheduler)  # per iteration
+    assert cfg.train_cfg.max_epochs == 100
+    model = cfg.model
+    assert model.backbone.norm_cfg.type == 'SyncBN' and model.backbone.zero_init_residual
+    assert (model.projector.in_channels, model.projector.hid_channels,
+            model.projector.out_channels) == (2048, 4096, 256)
+    assert model.projector.norm_cfg.type == 'SyncBN'
+    assert (model.ppm.num_layers, model.ppm.gamma, model.ppm.clamp_min) == (1, 2., 0.)
+    assert model.pos_ratio == 0.7 and model.base_momentum == 0.01  # official 0.99
+    views = cfg.train_dataloader.dataset.pipeline[1].transforms
+    for view, (blur, solarize) in zip(views, [(1., 0.), (0.1, 0.2)]):
+        crop = view[0]
+        assert crop.crop_ratio_range == (0.08, 1.) and crop.interpolation == 'bilinear'
+        assert crop.scale == 224
+        probs = {step.type: step.prob for step in view if 'prob' in step}
+        assert probs['GaussianBlur'] == blur and probs['Solarize'] == solarize
+        assert probs['RandomFlipWithCoord'] == 0.5 and probs['RandomGrayscale'] == 0.2
+
+
+def test_the_400_epoch_recipe_only_lengthens_the_cosine():
+    cfg = Config.fromfile(RECIPE.replace('100e', '400e'))
+    assert cfg.train_cfg.max_epochs == 400 and cfg.param_scheduler[1].end == 400
+    assert cfg.param_scheduler[1].T_max == 395
