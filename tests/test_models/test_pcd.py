@@ -166,6 +166,13 @@ def test_aligned_pairing_skips_images_without_overlap():
     pairs = model.pair((position_map(C1, 1, n=4), ) * 2, (position_map(C2, 2, n=4), ) * 2,
                        samples([[C1, C2], apart, [C1, C2], apart]))
     assert pairs[0][0].shape[0] == 2
+    # Overlapping images train through the resampling (RoIAlign's backward) ...
+    losses = model.loss(inputs, samples([[C1, C2], apart, [C1, C2], apart]))
+    assert losses['loss'] > 0
+    losses['loss'].backward()
+    assert model.backbone.conv1.weight.grad.abs().sum() > 0
+    # ... and a batch without any overlap gives a zero loss.
+    model.zero_grad()
     losses = model.loss(inputs, samples([apart] * 4))
     assert losses['loss'] == 0
     losses['loss'].backward()  # still connected to the student: DDP sees every parameter
