@@ -62,7 +62,7 @@ class MaskLearner(BaseModel):
         freeze(self.teacher)
         self.teacher_ckpt = teacher_ckpt
         self.masked_module = module  # not 'module': mmengine reads that as a wrapper
-        self._target = get_submodule(self.teacher, module)
+        get_submodule(self.teacher, module)  # fail early on a wrong path
         self.mask_modules = nn.ModuleList(
             MaskModule(c, num_tokens, weight_mask) for c in channels)
         self._div_losses: List[Tensor] = []
@@ -94,7 +94,8 @@ class MaskLearner(BaseModel):
     def masked_teacher(self) -> Iterator[None]:
         """Within this context the teacher's heads see the masked features."""
         self._div_losses = []
-        handle = self._target.register_forward_hook(self._mask_output)
+        target = self.teacher.get_submodule(self.masked_module)
+        handle = target.register_forward_hook(self._mask_output)
         try:
             yield
         finally:
