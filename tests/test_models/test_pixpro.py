@@ -232,7 +232,7 @@ def test_bad_configs_and_inputs_are_clear_errors():
         _pixpro(ins_loss_weight=1.)
     with pytest.raises(ValueError, match='ins_predictor'):
         _pixpro(ins_loss_weight=1., ins_projector=_projector())
-    with pytest.raises(ValueError, match='no PPM'):
+    with pytest.raises(ValueError, match='has no PPM; set .ppm=None.'):
         MODELS.build(dict(type='PixContrast', backbone=_backbone(), projector=_projector(),
                           ppm=dict(type='PPM')))
     model = _pixpro()

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from mmpcd.ops import dense_argmax_match
 from mmpcd.registry import MODELS
-from ..utils import check_ema_momentum
+from ..utils import build_data_preprocessor, build_module, check_ema_momentum
 
 MATCHINGS = ('backbone', 'projection', 'random')
 
@@ -83,17 +83,11 @@ class DenseCL(BaseSelfSupervisor):
                              f'{MATCHINGS}.')
         # Built from mmpcd's registry (the base class would use mmpretrain's), so that
         # mmpcd's necks resolve whatever the default scope.
-        if isinstance(data_preprocessor, dict) or data_preprocessor is None:
-            data_preprocessor = dict(data_preprocessor or {})
-            data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
-            data_preprocessor = MODELS.build(data_preprocessor)
-        backbone, neck, head = (cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
-                                for cfg in (backbone, neck, head))
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            data_preprocessor=data_preprocessor,
+            backbone=build_module(backbone),
+            neck=build_module(neck),
+            head=build_module(head),
+            data_preprocessor=build_data_preprocessor(data_preprocessor),
             init_cfg=init_cfg)
         # A deep copy: the key encoder starts identical to the query encoder.
         self.encoder_k = ExponentialMovingAverage(

@@ -26,7 +26,7 @@ class PixContrast(PixPro):
         neg_ratio: Negatives are the other view's cells at distance >= ``neg_ratio`` cell
             diagonals; those in ``[pos_ratio, neg_ratio)`` are ignored. None (default) =
             ``pos_ratio``: every non-positive cell is a negative.
-        **kwargs: :class:`PixPro`'s arguments except ``ppm``.
+        **kwargs: :class:`PixPro`'s arguments; ``ppm`` must be None (absent).
     """
 
     uses_ppm = False
@@ -38,9 +38,9 @@ class PixContrast(PixPro):
                  neg_ratio: Optional[float] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None,
                  **kwargs) -> None:
-        if 'ppm' in kwargs:
-            raise ValueError('PixContrast has no PPM; remove `ppm` from the config (or use '
-                             'PixPro).')
+        if kwargs.pop('ppm', None) is not None:
+            raise ValueError('PixContrast has no PPM; set `ppm=None` or remove it from the '
+                             'config (or use PixPro).')
         super().__init__(backbone=backbone, projector=projector, init_cfg=init_cfg, **kwargs)
         if neg_ratio is not None and neg_ratio < self.pos_ratio:
             raise ValueError(f'neg_ratio ({neg_ratio}) must be >= pos_ratio '

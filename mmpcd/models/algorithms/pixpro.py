@@ -15,13 +15,9 @@ from torch import Tensor
 
 from mmpcd.registry import MODELS
 from ..losses import pixpro_loss
-from ..utils import check_ema_momentum
+from ..utils import build_data_preprocessor, build_module, check_ema_momentum
 
 INSTANCE_LOSSES = ('byol', 'simclr')
-
-
-def _build(cfg: Union[dict, nn.Module, None]) -> Optional[nn.Module]:
-    return cfg if cfg is None or isinstance(cfg, nn.Module) else MODELS.build(cfg)
 
 
 def _as_maps(projected: Union[Tensor, Sequence[Tensor]],
@@ -122,26 +118,22 @@ class PixPro(BaseSelfSupervisor):
             raise ValueError("ins_loss='byol' needs an `ins_predictor` config.")
         # Built from mmpcd's registry (the base class would use mmpretrain's), so that
         # mmpcd's modules resolve whatever the default scope.
-        if isinstance(data_preprocessor, dict) or data_preprocessor is None:
-            data_preprocessor = dict(data_preprocessor or {})
-            data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
-            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
-            backbone=_build(backbone),
-            neck=_build(neck),
-            data_preprocessor=data_preprocessor,
+            backbone=build_module(backbone),
+            neck=build_module(neck),
+            data_preprocessor=build_data_preprocessor(data_preprocessor),
             init_cfg=init_cfg)
-        self.projector = _build(projector)
-        self.ppm = _build(ppm) if self.uses_ppm else None
+        self.projector = build_module(projector)
+        self.ppm = build_module(ppm) if self.uses_ppm else None
         self.loss_levels = None if loss_levels is None else tuple(loss_levels)
         self.pos_ratio = pos_ratio
         self.ins_loss_weight = ins_loss_weight
         self.ins_loss = ins_loss
         self.ins_temperature = ins_temperature
         if self.with_instance:
-            self.ins_projector = _build(ins_projector)
+            self.ins_projector = build_module(ins_projector)
             if ins_loss == 'byol':
-                self.ins_predictor = _build(ins_predictor)
+                self.ins_predictor = build_module(ins_predictor)
         # A deep copy: the target starts identical to the online modules.
         self.target_net = CosineEMA(self._momentum_modules(), momentum=base_momentum,
                                     end_momentum=0.)
