@@ -1,0 +1,110 @@
+"""MasKD end to end through tools/train.py: teacher -> stage 1 (tokens) -> stage 2 (with
+resume) -> exported student in plain mmdet/mmseg, on the synthetic data."""
+import os
+import os.path as osp
+import subprocess
+
+import pytest
+import torch
+
+from projects.maskd.tools.export_student import export_student
+from .helpers import (DET, DET_KD, DET_TOKENS, REPO_ROOT, SEG, SEG_KD, SEG_TOKENS, TINY, batch,
+                      build, load_config, save_weights)
+
+
+def train(python, config, work_dir, *options):
+    # projects/ is imported from the repository root (see the project README).
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1')
+    cmd = [python, 'tools/train.py', osp.join(TINY, config), '--work-dir', str(work_dir)]
+    if options:
+        cmd += ['--cfg-options', *options]
+    result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    if result.returncode != 0:
+        raise AssertionError(f'{cmd} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}')
+    return result
+
+
+def read_state(path) -> dict:
+    from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
+    with full_checkpoint_unpickling():
+        return torch.load(path, map_location='cpu')['state_dict']
+
+
+@pytest.fixture(scope='module')
+def det_tokens(tmp_path_factory, python):
+    """A random tiny teacher and 4 iterations of stage 1 on it."""
+    root = tmp_path_factory.mktemp('det')
+    torch.manual_seed(0)
+    teacher = save_weights(build(load_config(DET).model), root / 'teacher.pth')
+    train(python, DET_TOKENS, root / 'stage1', f'model.teacher_ckpt={teacher}',
+          'train_cfg.max_iters=4')
+    return teacher, root / 'stage1' / 'maskd_tokens.pth'
+
+
+def test_stage1_writes_a_token_file_naming_its_teacher(det_tokens):
+    teacher, tokens = det_tokens
+    saved = torch.load(tokens, weights_only=True)
+    assert saved['meta']['maskd']['teacher_ckpt'] == teacher
+    assert saved['meta']['maskd']['num_levels'] == 5 and saved['meta']['maskd']['iter'] == 4
+    checkpoint = read_state(tokens.parent / 'iter_4.pth')
+    assert all(k.startswith('mask_modules.') for k in checkpoint)  # no teacher weights
+    for key, value in saved['state_dict'].items():
+        torch.testing.assert_close(value, checkpoint[key])
+
+
+def test_stage2_resumes_the_warmup_counter_and_exports_a_plain_student(
+        det_tokens, python, tmp_path):
+    teacher, tokens = det_tokens
+    options = [f'model.teacher_ckpt={teacher}', f'model.maskd_loss.tokens={tokens}']
+    train(python, DET_KD, tmp_path, *options, 'train_cfg.max_iters=2',
+          'default_hooks.checkpoint.interval=2')
+    assert int(read_state(tmp_path / 'iter_2.pth')['loss_maskd.num_iters']) == 2
+    result = train(python, DET_KD, tmp_path, *options, 'train_cfg.max_iters=3', 'resume=True')
+    log = open(max((osp.join(dp, f) for dp, _, fs in os.walk(tmp_path) for f in fs
+                    if f.endswith('.log')), key=osp.getmtime)).read()
+    assert 'resumed epoch: 0, iter: 2' in log, result.stdout[-2000:]
+    assert 'Iter(train) [1/3]' not in log and 'loss_maskd' in log
+    state = read_state(tmp_path / 'iter_3.pth')
+    assert int(state['loss_maskd.num_iters']) == 3
+    assert not any(k.startswith(('teacher.', 'loss_maskd.mask_modules')) for k in state)
+
+    exported = tmp_path / 'student.pth'
+    export_student(str(tmp_path / 'iter_3.pth'), str(exported))
+    weights = torch.load(exported, weights_only=True)['state_dict']
+    cfg = load_config(DET)
+    detector = build(cfg.model)
+    detector.load_state_dict(weights, strict=True)
+    for key, value in weights.items():
+        torch.testing.assert_close(value, state['student.' + key])
+    detector.eval()
+    with torch.no_grad():
+        results = detector.test_step(batch(cfg))
+    assert len(results) == 2 and results[0].pred_instances.bboxes.shape[-1] == 4
+
+
+def test_segmentation_stage1_then_stage2_then_plain_mmseg(python, tmp_path):
+    torch.manual_seed(0)
+    teacher = save_weights(build(load_config(SEG).model), tmp_path / 'teacher.pth')
+    train(python, SEG_TOKENS, tmp_path / 'stage1', f'model.teacher_ckpt={teacher}',
+          'train_cfg.max_iters=2')
+    tokens = tmp_path / 'stage1' / 'maskd_tokens.pth'
+    assert torch.load(tokens, weights_only=True)['state_dict'][
+        'mask_modules.0.mask_token'].shape == (8, 6)
+    train(python, SEG_KD, tmp_path / 'stage2', f'model.teacher_ckpt={teacher}',
+          f'model.maskd_loss.tokens={tokens}', 'train_cfg.max_iters=2',
+          'default_hooks.checkpoint.interval=2')
+    log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(tmp_path / 'stage2') for f in fs
+                    if f.endswith('.log'))).read()
+    assert 'loss_maskd:' in log and 'loss_maskd_aux:' in log and 'decode.loss_ce' in log
+
+    exported = tmp_path / 'student.pth'
+    export_student(str(tmp_path / 'stage2' / 'iter_2.pth'), str(exported))
+    cfg = load_config(SEG)
+    segmentor = build(cfg.model)
+    segmentor.load_state_dict(torch.load(exported, weights_only=True)['state_dict'],
+                              strict=True)
+    segmentor.eval()
+    with torch.no_grad():
+        results = segmentor.test_step(batch(cfg))
+    assert results[0].pred_sem_seg.data.shape[-2:] == (64, 64)
