@@ -106,7 +106,12 @@ class MasKDDistiller(BaseModel):
                 get_submodule(self.student, path)
             get_submodule(self.teacher, 'roi_head')
             self.roi_reg_kd = MODELS.build(roi_reg_kd['loss'])
-        self.head_reg_kd = [dict(cfg) for cfg in head_reg_kd]
+        self.head_reg_kd = [self._check_head_term(cfg) for cfg in head_reg_kd]
+        head_names = [h['name'] for h in self.head_reg_kd]
+        if (len(set(head_names)) != len(head_names)
+                or {p['name'] for p in self.distill_points} & set(head_names)):
+            raise ValueError(f'head_reg_kd terms need names distinct from each other and from '
+                             f'the distill points; got {head_names}.')
         self.head_reg_losses = nn.ModuleList(MODELS.build(cfg['loss'])
                                              for cfg in self.head_reg_kd)
         self.inherit = tuple(inherit)
@@ -129,6 +134,19 @@ class MasKDDistiller(BaseModel):
             raise ValueError(f'Distill point name {point["name"]!r} must contain "loss" to be '
                              f'back-propagated by mmengine.')
         return point
+
+    @staticmethod
+    def _check_head_term(cfg: dict) -> dict:
+        cfg = dict(cfg)
+        if set(cfg) - {'student', 'teacher', 'loss', 'name'} or not {
+                'student', 'teacher', 'loss'} <= set(cfg):
+            raise ValueError(f'A head_reg_kd term needs student, teacher and loss and may set '
+                             f'name; got {sorted(cfg)}.')
+        cfg.setdefault('name', 'loss_head_reg_kd')
+        if 'loss' not in cfg['name']:
+            raise ValueError(f'head_reg_kd name {cfg["name"]!r} must contain "loss" to be '
+                             f'back-propagated by mmengine.')
+        return cfg
 
     @staticmethod
     def _build_aligners(student_channels: Sequence[int],
@@ -207,7 +225,7 @@ class MasKDDistiller(BaseModel):
             losses[point['name']] = losses.get(point['name'], 0) + term
 
         for index, cfg in enumerate(self.head_reg_kd):
-            name = cfg.get('name', 'loss_head_reg_kd')
+            name = cfg['name']
             outs_s, outs_t = student_rec[f'h{index}'].data, teacher_rec[f'h{index}'].data
             if len(outs_s) != len(outs_t) or not outs_s:
                 raise RuntimeError(f'{cfg["student"]} ran {len(outs_s)} time(s) in the '
