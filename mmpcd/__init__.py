@@ -9,5 +9,9 @@ if find_spec('mmcv') is not None:
     # numpy-2 fixes for mmcv; skipped where only torch is installed (e.g. building mmpcd.ops).
     from .utils.compat import apply_compat_patches
     apply_compat_patches()
+if find_spec('mmengine') is not None:
+    # `_base_ = 'mmpcd::pixpro/...py'` in other projects' configs (parsed after this import).
+    from .utils.config_package import register_config_package
+    register_config_package()
 
 __all__ = ['__version__', 'version_info']

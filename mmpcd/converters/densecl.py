@@ -1,6 +1,6 @@
 """Convert a DenseCL checkpoint into mmpcd's layout.
 
-``python tools/model_converters/densecl_to_mmpcd.py SRC DST [--config CFG]
+CLI: ``python tools/model_converters/densecl_to_mmpcd.py SRC DST [--config CFG]
 [--src-format auto|openselfsup|mmpretrain|torchvision] [--trust]``
 
 mmpcd's ``DenseCL`` names its weights like mmpretrain 1.x's: ``backbone.*`` (ResNet:
@@ -41,7 +41,7 @@ import argparse
 import os.path as osp
 import re
 import sys
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 
@@ -209,6 +209,14 @@ def convert(state_dict: StateDict, fmt: str) -> Converted:
     if fmt not in converters:
         raise ConversionError(f'unknown source format {fmt!r}; choose one of {FORMATS}')
     return converters[fmt](state_dict)
+
+
+def convert_checkpoint(checkpoint: Any) -> Tuple[StateDict, List[str]]:
+    """A loaded DenseCL checkpoint of any known format -> mmpcd's state dict and notes."""
+    state_dict = strip_ddp_prefix(extract_state_dict(checkpoint))
+    fmt = detect_format(state_dict)
+    converted = convert(state_dict, fmt)
+    return converted.state_dict, [f'converted from the {fmt} layout', *converted.notes]
 
 
 def expected_shapes(config: str) -> Dict[str, torch.Size]:

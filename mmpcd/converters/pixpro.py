@@ -1,6 +1,6 @@
 """Convert an official PixPro checkpoint (zdaxie/PixPro) into an mmpcd/mmdet-loadable one.
 
-``python tools/model_converters/pixpro_to_mmpcd.py SRC DST [--depth 50] [--trust]``
+CLI: ``python tools/model_converters/pixpro_to_mmpcd.py SRC DST [--depth 50] [--trust]``
 
 The official trainer saves ``{'opt': argparse.Namespace, 'model': DDP state dict, 'optimizer',
 'scheduler', 'epoch'}``; the model's keys are ``module.encoder.*`` (the online ResNet),
@@ -22,7 +22,7 @@ arbitrary code: pass ``--trust`` for a file whose origin you trust.
 import argparse
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -86,6 +86,18 @@ def check_resnet(state_dict: StateDict, depth: int) -> None:
                               'depth):\n  ' + '\n  '.join(problems))
 
 
+def convert_checkpoint(checkpoint: Any, depth: int = 50) -> Tuple[StateDict, List[str]]:
+    """A loaded official checkpoint -> the checked ``backbone.*`` state dict and notes.
+
+    Raises:
+        ConversionError: for an unknown layout or an encoder that is not ``ResNet(depth)``.
+    """
+    state_dict = strip_ddp_prefix(extract_state_dict(checkpoint, ('model', 'state_dict')))
+    backbone, notes = convert(state_dict)
+    check_resnet(backbone, depth)
+    return backbone, notes
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Convert an official PixPro checkpoint.')
     parser.add_argument('src', help='official checkpoint (e.g. pixpro_base_r50_100ep_md5.pth)')
@@ -103,10 +115,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     """Convert, check, save and print a summary; exit with ``error: ...`` on failure."""
     args = parse_args(argv)
     try:
-        checkpoint = load_source(args.src, args.trust)
-        state_dict = strip_ddp_prefix(extract_state_dict(checkpoint, ('model', 'state_dict')))
-        backbone, notes = convert(state_dict)
-        check_resnet(backbone, args.depth)
+        backbone, notes = convert_checkpoint(load_source(args.src, args.trust), args.depth)
     except ConversionError as error:
         sys.exit(f'error: {error}')
     for note in notes:

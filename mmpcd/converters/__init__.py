@@ -1,0 +1,1 @@
+"""Converters of upstream checkpoints into mmpcd's layouts (CLIs in tools/model_converters)."""
