@@ -1,0 +1,93 @@
+"""Every command the docs show is real: its script exists, its arguments parse, the repository
+paths it names exist, and a test runs that script.
+
+The shell blocks of README.md and docs/en are scanned for ``python <script> ...`` and
+``tools/*.sh ...`` lines; arguments with placeholders (``<...>``, ``$VAR``, ``CONFIG``-style
+capitals) are not checked as paths.
+"""
+import glob
+import importlib.util
+import inspect
+import os.path as osp
+import re
+import shlex
+import sys
+from typing import List, Tuple
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+DOCS = [osp.join(REPO_ROOT, 'README.md')] + sorted(
+    glob.glob(osp.join(REPO_ROOT, 'docs', 'en', '**', '*.md'), recursive=True))
+BLOCK = re.compile(r'```(?:bash|shell|sh)\n(.*?)```', re.S)
+REPO_PATH = re.compile(r'^(configs|tools|tests|data|demo|projects|docs)/')
+# Scripts the tests run through another one: setup.py's in-place build is run by the setup
+# script, which tests/test_tools/test_setup_env_script.py runs.
+EXERCISED_BY = {'setup.py': 'setup_env.sh'}
+
+
+def _placeholder(arg: str) -> bool:
+    return any(c in arg for c in '<>$*[]') or re.fullmatch(r'[A-Z_]+', arg) is not None
+
+
+def _commands() -> List[Tuple[str, str, List[str]]]:
+    """(doc, script, args) of every documented command."""
+    found = []
+    for doc in DOCS:
+        with open(doc) as file:
+            text = file.read()
+        for block in BLOCK.findall(text):
+            for line in block.replace('\\\n', ' ').splitlines():
+                line = line.split(' #')[0].strip()
+                if not line or line.startswith('#'):
+                    continue
+                words = shlex.split(line)
+                words = [w for w in words if not re.fullmatch(r'[A-Z_]+=\S*', w)]  # env vars
+                if len(words) >= 2 and words[0] in ('python', 'python3') and \
+                        not words[1].startswith('-'):  # not `python -m/-c ...`
+                    found.append((osp.relpath(doc, REPO_ROOT), words[1], words[2:]))
+                elif words and re.match(r'^(tools|projects)/.*\.sh$', words[0]):
+                    found.append((osp.relpath(doc, REPO_ROOT), words[0], words[1:]))
+    return found
+
+
+COMMANDS = _commands()
+
+
+def _tests_text() -> str:
+    texts = []
+    for path in glob.glob(osp.join(REPO_ROOT, 'tests', '**', '*.py'), recursive=True):
+        with open(path) as file:
+            texts.append(file.read())
+    return '\n'.join(texts)
+
+
+TESTS_TEXT = _tests_text()
+
+
+def test_the_docs_show_commands():
+    assert len(COMMANDS) >= 10
+
+
+@pytest.mark.parametrize('doc,script,args', COMMANDS,
+                         ids=[f'{d}:{s}' for d, s, _ in COMMANDS])
+def test_documented_command_is_real(doc, script, args, monkeypatch):
+    assert osp.isfile(osp.join(REPO_ROOT, script)), f'{doc}: {script} does not exist'
+    for arg in args:
+        if REPO_PATH.match(arg) and not _placeholder(arg):
+            assert osp.exists(osp.join(REPO_ROOT, arg)), f'{doc}: {arg} does not exist'
+    runner = EXERCISED_BY.get(script, osp.basename(script))
+    assert runner in TESTS_TEXT, f'{doc}: no test runs {script}'
+    if script.endswith('.py'):
+        spec = importlib.util.spec_from_file_location('doc_tool', osp.join(REPO_ROOT, script))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        parse_args = getattr(module, 'parse_args', None)
+        if parse_args is not None and not any(_placeholder(arg) for arg in args):
+            # argparse exits on an unknown option or a bad value.
+            if inspect.signature(parse_args).parameters:
+                parse_args(args)
+            else:
+                monkeypatch.setattr(sys, 'argv', [script, *args])
+                parse_args()
