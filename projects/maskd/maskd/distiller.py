@@ -9,9 +9,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from torch import Tensor
-
 from mmengine.model import BaseModel
+from torch import Tensor
 
 from mmpcd.registry import MODELS
 from .recorders import ModuleRecorder, get_submodule

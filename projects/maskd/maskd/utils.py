@@ -75,7 +75,8 @@ def check_same_preprocessing(student: nn.Module, teacher: nn.Module) -> None:
                              f'{None if t is None else t.flatten().tolist()}); the teacher '
                              f'sees the student\'s batch, so give both the same '
                              f'normalisation.')
-    for name in ('_channel_conversion', 'bgr_to_rgb', 'rgb_to_bgr'):
+    # mmengine/mmdet name it _channel_conversion, mmseg channel_conversion.
+    for name in ('_channel_conversion', 'channel_conversion'):
         s = getattr(student.data_preprocessor, name, None)
         t = getattr(teacher.data_preprocessor, name, None)
         if s != t:

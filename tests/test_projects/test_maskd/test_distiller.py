@@ -168,3 +168,51 @@ def test_dense_head_regression_distillation_per_level(tmp_path):
     expected = sum(F.l1_loss(s, t) for s, t in zip(reg_s, reg_t))
     torch.testing.assert_close(losses['loss_head_reg_kd'].detach(), expected)
     assert expected > 0 and 'loss_roi_reg_kd' not in losses
+
+
+def tiny_cascade() -> dict:
+    model = get_config('mmdet::cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py').model
+    model._scope_ = 'mmdet'
+    model.backbone.update(depth=18, init_cfg=None)
+    model.neck.update(in_channels=[64, 128, 256, 512], out_channels=32)
+    model.rpn_head.update(in_channels=32, feat_channels=32)
+    model.roi_head.bbox_roi_extractor.out_channels = 32
+    for head in model.roi_head.bbox_head:
+        head.update(in_channels=32, fc_out_channels=64, num_classes=5)
+    return model
+
+
+def test_roi_regression_against_the_first_cascade_stage(tmp_path, files):
+    """The official Cascade -> Faster R-CNN term: the teacher's first-stage regressor on the
+    student's RoIs; a class-specific student regressor is refused with the fix named."""
+    torch.manual_seed(0)
+    cascade = tiny_cascade()
+    teacher = save_weights(build(cascade), tmp_path / 'cascade.pth')
+    cfg = load_config(DET_KD)
+    cfg.model['teacher'] = cascade
+    cfg.model.update(teacher_ckpt=teacher)
+    cfg.model.maskd_loss.tokens = files[1]
+    cfg.model.student.roi_head.bbox_head.reg_class_agnostic = True
+    model = build(cfg.model)
+    model.init_weights()
+    data = model.data_preprocessor(batch(cfg), True)
+    captured = {}
+    original = model._roi_reg_kd
+
+    def spy(feats, rois, student_pred):
+        captured.update(rois=rois, student=student_pred.detach())
+        return original(feats, rois, student_pred)
+
+    model._roi_reg_kd = spy
+    losses = model.loss(**data)
+    with torch.no_grad():
+        feats_t = model.teacher.extract_feat(data['inputs'])
+        first = model.teacher.roi_head._bbox_forward(0, feats_t, captured['rois'])['bbox_pred']
+    assert captured['student'].shape == first.shape == (captured['rois'].size(0), 4)
+    expected = F.smooth_l1_loss(captured['student'], first)
+    torch.testing.assert_close(losses['loss_roi_reg_kd'].detach(), expected)
+
+    cfg.model.student.roi_head.bbox_head.reg_class_agnostic = False
+    model = build(cfg.model)
+    with pytest.raises(ValueError, match='reg_class_agnostic'):
+        model.loss(**model.data_preprocessor(batch(cfg), True))
