@@ -185,8 +185,8 @@ def test_missing_and_unset_checkpoints(tmp_path):
 
 
 def test_config_variable_teacher_checkpoint(repo_root, mocov3_official):
-    cfg = Config.fromfile(
-        osp.join(repo_root, 'configs/pcd/pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py'))
+    cfg = Config.fromfile(osp.join(
+        repo_root, 'configs', 'pcd', 'pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py'))
     assert cfg.teacher_checkpoint is None
     with pytest.raises(ValueError, match='teacher_checkpoint is not set'):
         apply_teacher_checkpoint(cfg)

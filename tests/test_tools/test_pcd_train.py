@@ -1,4 +1,5 @@
-"""tools/train.py on the tiny PCD config: a synthetic MoCo v3 teacher, 2 iterations, resume."""
+"""tools/train.py on the tiny PCD config: a synthetic MoCo v3 teacher, 2 iterations (in a
+subprocess, as users run it), then a resume (in this process) that must keep the queue."""
 import glob
 import importlib.util
 import os
@@ -18,14 +19,13 @@ OPTIONS = ['train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
            'train_dataloader.dataset.indices=8', 'default_hooks.logger.interval=1']
 
 
-def run(python, repo_root, *args, check=True):
+def run(python, repo_root, *args):
     # One thread: two OpenMP threads on a loaded 2-core machine slow a step down 30x.
     env = dict(os.environ, OMP_NUM_THREADS='1')
     result = subprocess.run([python, 'tools/train.py', *args], cwd=repo_root, env=env,
                             capture_output=True, text=True, timeout=600)
-    if check and result.returncode != 0:
+    if result.returncode != 0:
         raise AssertionError(f'{args} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}')
-    return result
 
 
 def newest_log(work_dir) -> str:
@@ -53,6 +53,16 @@ def teacher_checkpoint(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
+def train_tool(repo_root):
+    """tools/train.py as a module, to call its main() in this process."""
+    spec = importlib.util.spec_from_file_location('pcd_train_tool',
+                                                  osp.join(repo_root, 'tools', 'train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+@pytest.fixture(scope='module')
 def first_epoch(tmp_path_factory, python, repo_root, teacher_checkpoint):
     work_dir = tmp_path_factory.mktemp('pcd_train')
     run(python, repo_root, TINY_CONFIG, '--work-dir', str(work_dir), '--cfg-options', *OPTIONS,
@@ -76,11 +86,14 @@ def test_two_iterations_with_a_loaded_teacher(first_epoch, teacher_checkpoint):
     assert int(state['queue_ptr']) == 8
 
 
-def test_resume_keeps_the_queue_and_its_pointer(first_epoch, python, repo_root,
-                                                teacher_checkpoint):
-    run(python, repo_root, TINY_CONFIG, '--work-dir', str(first_epoch), '--resume',
-        '--cfg-options', *OPTIONS, f'teacher_checkpoint={teacher_checkpoint[0]}',
-        'train_cfg.max_epochs=2')
+def test_resume_keeps_the_queue_and_its_pointer(first_epoch, train_tool, repo_root,
+                                                teacher_checkpoint, monkeypatch, one_thread):
+    """tools/train.py --resume, run in this process (saves a subprocess start-up)."""
+    monkeypatch.chdir(repo_root)
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', TINY_CONFIG, '--work-dir', str(first_epoch), '--resume', '--cfg-options',
+        *OPTIONS, f'teacher_checkpoint={teacher_checkpoint[0]}', 'train_cfg.max_epochs=2'])
+    train_tool.main()
     assert 'resumed epoch: 1, iter: 2' in newest_log(first_epoch)
     before, after = load(first_epoch / 'epoch_1.pth'), load(first_epoch / 'epoch_2.pth')
     assert int(after['queue_ptr']) == 16  # 8 restored + 8 new keys
@@ -89,19 +102,16 @@ def test_resume_keeps_the_queue_and_its_pointer(first_epoch, python, repo_root,
     assert torch.equal(after['queue'][:, 16:], before['queue'][:, 16:])
 
 
-def test_an_unset_teacher_checkpoint_stops_tools_train(repo_root, tmp_path, monkeypatch):
-    """In process: the check runs before anything is built (no subprocess start-up cost)."""
-    spec = importlib.util.spec_from_file_location('pcd_train_tool',
-                                                  osp.join(repo_root, 'tools', 'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+def test_an_unset_teacher_checkpoint_stops_tools_train(train_tool, repo_root, tmp_path,
+                                                       monkeypatch):
+    """In process: the check runs before anything is built."""
     monkeypatch.chdir(repo_root)
     monkeypatch.setattr(sys, 'argv', ['train.py', MAIN_CONFIG, '--work-dir', str(tmp_path)])
     with pytest.raises(ValueError, match='teacher_checkpoint is not set: PCD distils a '
                        'pretrained teacher'):
-        tool.main()
+        train_tool.main()
     monkeypatch.setattr(sys, 'argv', ['train.py', MAIN_CONFIG, '--work-dir', str(tmp_path),
                                       '--cfg-options', 'teacher_checkpoint=/no/teacher.pth'])
     with pytest.raises(FileNotFoundError, match='teacher_checkpoint /no/teacher.pth does not '
                        'exist'):
-        tool.main()
+        train_tool.main()

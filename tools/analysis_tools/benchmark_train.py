@@ -1,19 +1,29 @@
 """Training-step time and memory of mmpcd's algorithms against their peers, in one run.
 
 For each algorithm the same config, batch and input are trained for a few steps with mmpcd's
-implementation and with the peer (for DenseCL: ``mmpretrain.models.DenseCL``, built from the
-same config with the peer's neck and the same weights). It prints the median step time
-(forward + backward + SGD step) and the peak extra memory of one step, and mmpcd / peer
-ratios. Every measurement runs in a fresh subprocess, and ``--rounds`` alternate the two
-implementations (peer, mmpcd, peer, mmpcd, ...) and report medians, because one CPU run's
-peak RSS and step time vary by several percent with allocator state and machine load.
+implementation and with the peer. It prints the median step time (forward + backward + SGD
+step) and the peak extra memory of one step, and mmpcd / peer ratios. Every measurement runs
+in a fresh subprocess, and ``--rounds`` alternate the two implementations (peer, mmpcd, peer,
+mmpcd, ...) and report medians, because one CPU run's peak RSS and step time vary by several
+percent with allocator state and machine load.
+
+- ``densecl``: peer = ``mmpretrain.models.DenseCL``, built from the same config with the
+  peer's neck and the same weights (ResNet of ``--depth``).
+- ``pcd``: PCD with a ResNet-18 student (with MHSA) and a random ResNet-50 MoCo v3-shaped
+  teacher, K = ``--queue-len``; peer = the same model with the reference's unchunked
+  (N*H*W, 1+K) logits (``PixelContrastHead(chunk_size=0)``), mmpcd = the chunked head.
+- ``pcd_head``: the pixel InfoNCE alone on (``--batch``, 256, 7, 7) maps (the config's map at
+  224 px), forward + backward, unchunked vs chunked: the memory the head itself needs.
 
 Example::
 
     python tools/analysis_tools/benchmark_train.py --algos densecl --depth 50 --batch 16
+    python tools/analysis_tools/benchmark_train.py --algos pcd --batch 8 --size 224 --rounds 2
+    python tools/analysis_tools/benchmark_train.py --algos pcd_head --batch 128 --rounds 1
 """
 import argparse
 import json
+import os.path as osp
 import statistics
 import subprocess
 import sys
@@ -23,14 +33,16 @@ import torch
 
 from mmpcd.utils.benchmark import median_time, peak_extra_memory
 
-ALGOS = ('densecl', )
+ALGOS = ('densecl', 'pcd', 'pcd_head')
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--algos', nargs='+', default=list(ALGOS), choices=ALGOS)
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
-    parser.add_argument('--depth', type=int, default=50, help='ResNet depth')
+    parser.add_argument('--depth', type=int, default=50, help='ResNet depth (DenseCL)')
+    parser.add_argument('--queue-len', type=int, default=65536, help='PCD queue length K')
     parser.add_argument('--batch', type=int, default=16)
     parser.add_argument('--size', type=int, default=224, help='input side in pixels')
     parser.add_argument('--repeat', type=int, default=5, help='timed steps per measurement')
@@ -62,6 +74,43 @@ def densecl_models(depth: int, batch: int):
     return dict(mmpcd=ours, peer=peer)
 
 
+def pcd_models(queue_len: int):
+    """PCD (ResNet-18 student, ResNet-50 teacher) with the chunked and the unchunked head and
+    identical weights."""
+    from mmengine.config import Config
+
+    from mmpcd.registry import MODELS
+    from mmpcd.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'pcd',
+                                   'pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py'))
+    cfg.model.update(queue_len=queue_len, data_preprocessor=cfg.data_preprocessor)
+    cfg.model.teacher.checkpoint = 'random'
+    chunked = MODELS.build(cfg.model)
+    chunked.init_weights()
+    cfg.model.head.chunk_size = 0
+    unchunked = MODELS.build(cfg.model)
+    unchunked.load_state_dict(chunked.state_dict())
+    return dict(mmpcd=chunked, peer=unchunked)
+
+
+def make_head_step(batch: int, queue_len: int, chunk_size, device: str) -> Callable:
+    """Forward + backward of the pixel InfoNCE on (batch, 256, 7, 7) maps."""
+    import torch.nn.functional as F
+
+    from mmpcd.models.losses import pixel_infonce_loss
+    generator = torch.Generator().manual_seed(0)
+    student = torch.randn(batch, 256, 7, 7, generator=generator).to(device).requires_grad_()
+    teacher = torch.randn(batch, 256, 7, 7, generator=generator).to(device)
+    queue = F.normalize(torch.randn(256, queue_len, generator=generator), dim=0).to(device)
+
+    def step():
+        student.grad = None
+        pixel_infonce_loss(student, teacher, queue, 0.2, chunk_size=chunk_size).backward()
+
+    return step
+
+
 def make_step(model: torch.nn.Module, batch: int, size: int, device: str) -> Callable:
     """One SGD training step on a fixed random two-view batch."""
     from mmpretrain.structures import DataSample
@@ -84,8 +133,13 @@ def make_step(model: torch.nn.Module, batch: int, size: int, device: str) -> Cal
 
 
 def measure_here(algo: str, impl: str, args: argparse.Namespace) -> Dict:
-    models = {'densecl': densecl_models}[algo](args.depth, args.batch)
-    step = make_step(models[impl], args.batch, args.size, args.device)
+    if algo == 'pcd_head':
+        step = make_head_step(args.batch, args.queue_len, None if impl == 'mmpcd' else 0,
+                              args.device)
+    else:
+        models = densecl_models(args.depth, args.batch) if algo == 'densecl' else pcd_models(
+            args.queue_len)
+        step = make_step(models[impl], args.batch, args.size, args.device)
     if args.device == 'cpu':
         step()  # the first step allocates the optimizer state and the queues' gradients
         memory = peak_extra_memory(step, 'cpu')
@@ -101,7 +155,7 @@ def measure(algo: str, impl: str, args: argparse.Namespace) -> Dict:
         return measure_here(algo, impl, args)
     cmd = [sys.executable, __file__, '--device', 'cpu', '--depth', str(args.depth), '--batch',
            str(args.batch), '--size', str(args.size), '--repeat', str(args.repeat),
-           '--measure', algo, impl]
+           '--queue-len', str(args.queue_len), '--measure', algo, impl]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f'{algo}/{impl} failed:\n{result.stderr[-3000:]}')
@@ -123,8 +177,9 @@ def main() -> None:
         print(json.dumps(measure_here(*args.measure, args)))
         return
     print(f'device={args.device} ResNet-{args.depth} batch={args.batch} size={args.size} '
-          f'repeat={args.repeat} rounds={args.rounds} torch={torch.__version__} '
-          f'threads={torch.get_num_threads()}')
+          f'queue_len={args.queue_len} repeat={args.repeat} rounds={args.rounds} '
+          f'torch={torch.__version__} threads={torch.get_num_threads()} '
+          '(pcd/pcd_head: peer = unchunked head, mmpcd = chunked head)')
     rows: List[Dict] = []
     for algo in args.algos:
         runs: Dict[str, List[Dict]] = dict(peer=[], mmpcd=[])
