@@ -164,6 +164,9 @@ class PCD(BaseSelfSupervisor):
     def monitor_accuracy(student: Tensor, key: Tensor, queue: Tensor) -> Dict[str, Tensor]:
         """The reference's monitoring accuracy: pooled student vs ``[key | queue]``.
 
+        Image i's positive is its own key (the released lines score an (N, N) product with
+        label 0 and multiply by ``queue.t()``, which cannot run; this is their evident intent).
+
         Args:
             student: Student map of view 1 (N, D, H, W).
             key: Normalised pooled teacher output of view 1 (N, D), the positive.

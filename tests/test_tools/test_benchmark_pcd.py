@@ -1,0 +1,16 @@
+"""benchmark_train.py's PCD head measurement runs and reports time and memory."""
+import argparse
+import importlib.util
+import os.path as osp
+
+
+def test_pcd_head_measurement(repo_root, one_thread):
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_train', osp.join(repo_root, 'tools', 'analysis_tools', 'benchmark_train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    args = argparse.Namespace(batch=2, queue_len=128, device='cpu', repeat=1, size=224, depth=50)
+    for impl in ('peer', 'mmpcd'):
+        row = tool.measure_here('pcd_head', impl, args)
+        assert row['algo'] == 'pcd_head' and row['impl'] == impl
+        assert row['seconds'] > 0 and row['peak_extra_bytes'] >= 0
