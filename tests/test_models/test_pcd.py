@@ -100,15 +100,20 @@ def test_queue_receives_view1_teacher_keys_after_the_loss():
 
 
 def test_monitor_accuracy():
-    key = F.normalize(torch.randn(4, 16), dim=1)
-    queue = F.normalize(torch.randn(16, 32), dim=0)
+    # Orthonormal keys (columns 0-3) and queue entries (columns 4-11): exact logits.
+    basis = torch.linalg.qr(torch.randn(16, 16, generator=torch.Generator().manual_seed(0)))[0]
+    key, queue = basis[:, :4].t(), basis[:, 4:12]
     perfect = key[:, :, None, None].expand(4, 16, 2, 2)
     acc = type(build_pcd()).monitor_accuracy(perfect, key, queue)
     assert acc['acc_top1'] == 100 and acc['acc_top5'] == 100
-    # A query equal to a queue entry ranks that negative first: top-1 fails, top-5 holds.
-    worse = queue[:, :4].t()[:, :, None, None] + 0.5 * perfect
+    # Closer to one queue entry than to its key: that negative ranks first, the key second.
+    worse = (queue[:, :4].t() + 0.5 * key)[:, :, None, None].expand(4, 16, 2, 2)
     acc = type(build_pcd()).monitor_accuracy(worse, key, queue)
     assert acc['acc_top1'] == 0 and acc['acc_top5'] == 100
+    # Another image's key is not this image's positive (the released code's label-0 slip).
+    shifted = key.roll(1, dims=0) + 0.1 * queue[:, :6].sum(dim=1)  # 6 negatives beat the key
+    shifted = shifted[:, :, None, None].expand(4, 16, 2, 2)
+    assert type(build_pcd()).monitor_accuracy(shifted, key, queue)['acc_top5'] == 0
 
 
 # --------------------------------------------------------------------------------------------
