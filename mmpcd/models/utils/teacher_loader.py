@@ -128,6 +128,8 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, path: str,
         raise FileNotFoundError(f'Teacher checkpoint {path} does not exist; set '
                                 'teacher_checkpoint to a downloaded teacher checkpoint file.')
     spec = LAYOUTS[layout]
+    # Full unpickling: mmpretrain checkpoints carry non-tensor metadata (a teacher checkpoint
+    # is a file the user chose to trust).
     state = _state_dict_of(torch.load(path, map_location='cpu', weights_only=False))
     backbone_state, head_state = {}, {}
     dropped, ignored = [], []
