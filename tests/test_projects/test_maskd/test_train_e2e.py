@@ -1,5 +1,6 @@
-"""MasKD end to end through tools/train.py: teacher -> stage 1 (tokens) -> stage 2 (with
-resume) -> exported student in plain mmdet/mmseg, on the synthetic data."""
+"""MasKD end to end: teacher -> stage 1 (tokens) -> stage 2 -> exported student in plain
+mmdet/mmseg, on the synthetic data. Detection goes through tools/train.py (with resume),
+segmentation through the same runner in-process."""
 import os
 import os.path as osp
 import subprocess
@@ -31,6 +32,15 @@ def read_state(path) -> dict:
         return torch.load(path, map_location='cpu')['state_dict']
 
 
+def run_in_process(name: str, work_dir, **options):
+    """Train with the runner tools/train.py builds, in this process (saves a start-up)."""
+    from mmpcd.engine import build_runner
+    cfg = load_config(name)
+    cfg.merge_from_dict(options)
+    cfg.work_dir = str(work_dir)
+    build_runner(cfg).train()
+
+
 @pytest.fixture(scope='module')
 def det_tokens(tmp_path_factory, python):
     """A random tiny teacher and 4 iterations of stage 1 on it."""
@@ -56,11 +66,13 @@ def test_stage1_writes_a_token_file_naming_its_teacher(det_tokens):
 def test_stage2_resumes_the_warmup_counter_and_exports_a_plain_student(
         det_tokens, python, tmp_path):
     teacher, tokens = det_tokens
-    options = [f'model.teacher_ckpt={teacher}', f'model.maskd_loss.tokens={tokens}']
-    train(python, DET_KD, tmp_path, *options, 'train_cfg.max_iters=2',
-          'default_hooks.checkpoint.interval=2')
+    # The first run in-process (saves a start-up), the resumed one through tools/train.py.
+    run_in_process(DET_KD, tmp_path, **{
+        'model.teacher_ckpt': teacher, 'model.maskd_loss.tokens': str(tokens),
+        'train_cfg.max_iters': 2, 'default_hooks.checkpoint.interval': 2})
     assert int(read_state(tmp_path / 'iter_2.pth')['loss_maskd.num_iters']) == 2
-    result = train(python, DET_KD, tmp_path, *options, 'train_cfg.max_iters=3', 'resume=True')
+    result = train(python, DET_KD, tmp_path, f'model.teacher_ckpt={teacher}',
+                   f'model.maskd_loss.tokens={tokens}', 'train_cfg.max_iters=3', 'resume=True')
     log = open(max((osp.join(dp, f) for dp, _, fs in os.walk(tmp_path) for f in fs
                     if f.endswith('.log')), key=osp.getmtime)).read()
     assert 'resumed epoch: 0, iter: 2' in log, result.stdout[-2000:]
@@ -83,17 +95,17 @@ def test_stage2_resumes_the_warmup_counter_and_exports_a_plain_student(
     assert len(results) == 2 and results[0].pred_instances.bboxes.shape[-1] == 4
 
 
-def test_segmentation_stage1_then_stage2_then_plain_mmseg(python, tmp_path):
+def test_segmentation_stage1_then_stage2_then_plain_mmseg(tmp_path):
     torch.manual_seed(0)
     teacher = save_weights(build(load_config(SEG).model), tmp_path / 'teacher.pth')
-    train(python, SEG_TOKENS, tmp_path / 'stage1', f'model.teacher_ckpt={teacher}',
-          'train_cfg.max_iters=2')
+    run_in_process(SEG_TOKENS, tmp_path / 'stage1', **{
+        'model.teacher_ckpt': teacher, 'train_cfg.max_iters': 2})
     tokens = tmp_path / 'stage1' / 'maskd_tokens.pth'
     assert torch.load(tokens, weights_only=True)['state_dict'][
         'mask_modules.0.mask_token'].shape == (8, 6)
-    train(python, SEG_KD, tmp_path / 'stage2', f'model.teacher_ckpt={teacher}',
-          f'model.maskd_loss.tokens={tokens}', 'train_cfg.max_iters=2',
-          'default_hooks.checkpoint.interval=2')
+    run_in_process(SEG_KD, tmp_path / 'stage2', **{
+        'model.teacher_ckpt': teacher, 'model.maskd_loss.tokens': str(tokens),
+        'train_cfg.max_iters': 2, 'default_hooks.checkpoint.interval': 2})
     log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(tmp_path / 'stage2') for f in fs
                     if f.endswith('.log'))).read()
     assert 'loss_maskd:' in log and 'loss_maskd_aux:' in log and 'decode.loss_ce' in log
