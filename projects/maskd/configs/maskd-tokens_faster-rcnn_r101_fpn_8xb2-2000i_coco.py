@@ -1,4 +1,5 @@
-# MasKD stage 1 on the frozen teacher mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py:
+# MasKD stage 1 on the frozen teacher
+# mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py:
 # 6 receptive tokens per FPN level, official recipe (2000 iterations, cosine to 1e-6, no
 # warm-up; 8 GPUs x 2 images). Writes <work_dir>/maskd_tokens.pth for stage 2.
 _base_ = 'mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py'
@@ -12,7 +13,8 @@ model = dict(
     type='MaskLearner',
     teacher=teacher,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
-    'faster_rcnn/faster_rcnn_r101_fpn_2x_coco/faster_rcnn_r101_fpn_2x_coco_bbox_mAP-0.398_20200504_210455-1d2dac9c.pth',
+    'faster_rcnn/faster_rcnn_r101_fpn_2x_coco/'
+    'faster_rcnn_r101_fpn_2x_coco_bbox_mAP-0.398_20200504_210455-1d2dac9c.pth',
     channels=[256] * 5,
     module='neck',
     num_tokens=6,

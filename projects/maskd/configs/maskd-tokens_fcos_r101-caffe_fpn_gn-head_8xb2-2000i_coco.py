@@ -1,4 +1,5 @@
-# MasKD stage 1 on the frozen teacher mmdet::fcos/fcos_r101-caffe_fpn_gn-head_ms-640-800-2x_coco.py:
+# MasKD stage 1 on the frozen teacher
+# mmdet::fcos/fcos_r101-caffe_fpn_gn-head_ms-640-800-2x_coco.py:
 # 6 receptive tokens per FPN level, official recipe (2000 iterations, cosine to 1e-6, no
 # warm-up; 8 GPUs x 2 images). Writes <work_dir>/maskd_tokens.pth for stage 2.
 _base_ = 'mmdet::fcos/fcos_r101-caffe_fpn_gn-head_ms-640-800-2x_coco.py'
@@ -12,7 +13,8 @@ model = dict(
     type='MaskLearner',
     teacher=teacher,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
-    'fcos/fcos_r101_caffe_fpn_gn-head_mstrain_640-800_2x_coco/fcos_r101_caffe_fpn_gn-head_mstrain_640-800_2x_coco-511424d6.pth',
+    'fcos/fcos_r101_caffe_fpn_gn-head_mstrain_640-800_2x_coco/'
+    'fcos_r101_caffe_fpn_gn-head_mstrain_640-800_2x_coco-511424d6.pth',
     channels=[256] * 5,
     module='neck',
     num_tokens=6,

@@ -1,4 +1,5 @@
-# MasKD stage 1 on the frozen teacher mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py:
+# MasKD stage 1 on the frozen teacher
+# mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py:
 # 6 receptive tokens per FPN level, official recipe (2000 iterations, cosine to 1e-6, no
 # warm-up; 8 GPUs x 2 images). Writes <work_dir>/maskd_tokens.pth for stage 2.
 _base_ = 'mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py'
@@ -12,7 +13,8 @@ model = dict(
     type='MaskLearner',
     teacher=teacher,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
-    'reppoints/reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco/reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco_20200329-f87da1ea.pth',
+    'reppoints/reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco/'
+    'reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco_20200329-f87da1ea.pth',
     channels=[256] * 5,
     module='neck',
     num_tokens=6,

@@ -2,7 +2,6 @@
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 from torch import Tensor
