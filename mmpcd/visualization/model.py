@@ -1,0 +1,183 @@
+"""The dense part of an algorithm (backbone, neck) built from its config, with its weights.
+
+Every algorithm of mmpcd (DenseCL, PixPro, PixContrast, PCD) keeps its backbone under
+``backbone.`` and its neck under ``neck.`` (PCD's MHSA under ``neck.mhsa.``), so
+:class:`FeatureModel` uses the same attribute names and reads those keys of an algorithm
+checkpoint as they are; the rest (momentum encoders, teachers, queues) is ignored.
+"""
+import pickle
+import re
+from contextlib import nullcontext
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.runner import load_checkpoint
+from torch import Tensor
+
+# The configs' SelfSupDataPreprocessor (ImageNet statistics, RGB) when a config sets none.
+DEFAULT_PREPROCESSOR = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
+
+
+class CheckpointMismatch(ValueError):
+    """The checkpoint holds no weights for the model's backbone."""
+
+
+class FeatureModel(nn.Module):
+    """``backbone`` (and ``neck``) of an algorithm, run up to a named layer.
+
+    Args:
+        backbone: The backbone, returning a tuple of (N, C, H, W) maps.
+        neck: The algorithm's neck or None.
+        mean, std: Per-channel normalisation of 0-255 inputs.
+        to_rgb: Whether the model takes RGB (else BGR) channels.
+    """
+
+    def __init__(self, backbone: nn.Module, neck: Optional[nn.Module], mean: Sequence[float],
+                 std: Sequence[float], to_rgb: bool) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.neck = neck
+        # Plain attributes, not buffers: they must not be looked for in checkpoints.
+        self.mean = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
+        self.to_rgb = to_rgb
+
+    @property
+    def has_mhsa(self) -> bool:
+        """Whether the neck has PCD's MHSA (``neck.mhsa``)."""
+        return getattr(self.neck, 'mhsa', None) is not None
+
+    def preprocess(self, images: Tensor) -> Tensor:
+        """RGB images (N, 3, H, W) in [0, 255] -> normalised model inputs (N, 3, H, W)."""
+        if not self.to_rgb:
+            images = images.flip(1)
+        return (images - self.mean) / self.std
+
+    def layer_names(self) -> List[str]:
+        """Names accepted by :meth:`features`: ``'backbone'`` and every submodule."""
+        return ['backbone'] + [name for name, _ in self.named_modules() if name]
+
+    def feature_size(self, size: int, layer: str = 'backbone') -> Tuple[int, int]:
+        """(h, w) of the map of ``layer`` for a ``size`` x ``size`` input."""
+        height, width = self.features(torch.zeros(1, 3, size, size), layer).shape[2:]
+        return height, width
+
+    def features(self, inputs: Tensor, layer: str = 'backbone') -> Tensor:
+        """The output map of ``layer`` for normalised inputs.
+
+        Args:
+            inputs: (N, 3, H, W) from :meth:`preprocess`.
+            layer: A module name of this model (``'backbone'``, ``'backbone.layer3'``,
+                ``'neck.mhsa'``, ...). For modules returning several maps (a backbone with
+                several ``out_indices``) the last is taken.
+
+        Returns:
+            (N, C, h, w) map.
+        """
+        modules = dict(self.named_modules())
+        if layer not in modules or not layer:
+            raise KeyError(f'no layer {layer!r} in the model; choose one of: '
+                           f'{", ".join(self.layer_names())}.')
+        captured: Dict[str, Tensor] = {}
+
+        def hook(module: nn.Module, args: tuple, output) -> None:
+            captured['out'] = output[-1] if isinstance(output, (tuple, list)) else output
+
+        handle = modules[layer].register_forward_hook(hook)
+        try:
+            maps = self.backbone(inputs)
+            if 'out' not in captured and self.neck is not None:
+                self.neck(maps)
+        finally:
+            handle.remove()
+        if 'out' not in captured:
+            raise KeyError(f'layer {layer!r} is not reached by the forward pass of backbone '
+                           'and neck.')
+        out = captured['out']
+        if not isinstance(out, Tensor) or out.dim() != 4:
+            raise ValueError(f'layer {layer!r} returns {type(out).__name__} '
+                             f'{tuple(getattr(out, "shape", ()))}, not an (N, C, H, W) map.')
+        return out
+
+
+def build_feature_model(config: str,
+                        checkpoint: Optional[str] = None,
+                        trust: bool = False) -> FeatureModel:
+    """Backbone and neck of the algorithm in ``config``, in eval mode and without gradients.
+
+    Args:
+        config: An mmpcd algorithm config (``model.backbone``, optional ``model.neck``).
+        checkpoint: A checkpoint of that algorithm; None keeps the initialisation.
+        trust: Allow ``torch.load(weights_only=False)`` for checkpoints holding pickled
+            objects (mmengine's training checkpoints keep the message hub).
+    """
+    from mmpcd.registry import MODELS
+    from mmpcd.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(config)
+    if 'backbone' not in cfg.model:
+        raise ValueError(f'{config}: model has no backbone; the visualisation tools need an '
+                         'algorithm config with model.backbone (e.g. configs/pixpro/...).')
+    backbone = MODELS.build(cfg.model.backbone)
+    neck = MODELS.build(cfg.model.neck) if cfg.model.get('neck') else None
+    preprocessor = dict(DEFAULT_PREPROCESSOR)
+    preprocessor.update(cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') or {})
+    model = FeatureModel(backbone, neck, preprocessor['mean'], preprocessor['std'],
+                         bool(preprocessor.get('to_rgb', preprocessor.get('bgr_to_rgb', True))))
+    # SyncBN refuses CPU tensors; in eval mode both use the running statistics.
+    model = revert_sync_batchnorm(model)
+    if checkpoint is not None:
+        load_weights(model, checkpoint, trust=trust)
+    return model.eval().requires_grad_(False)
+
+
+def _checkpoint_state(checkpoint: dict) -> Dict[str, Tensor]:
+    state = checkpoint.get('state_dict', checkpoint)
+    return {re.sub(r'^module\.', '', key): value for key, value in state.items()
+            if isinstance(value, Tensor)}
+
+
+def load_weights(model: FeatureModel, path: str, trust: bool = False) -> Tuple[int, List[str]]:
+    """Load the ``backbone.``/``neck.`` weights of an algorithm checkpoint into ``model``.
+
+    Returns:
+        The number of tensors loaded and the model keys the checkpoint lacks (reported, since
+        e.g. a DenseCL checkpoint has no MHSA).
+
+    Raises:
+        CheckpointMismatch: if no backbone weight of the checkpoint fits the model.
+    """
+    from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
+    try:
+        with full_checkpoint_unpickling() if trust else nullcontext():
+            # 'silent': the keys of teachers, momentum encoders, queues are expected extras.
+            checkpoint = load_checkpoint(model, path, map_location='cpu', strict=False,
+                                         logger='silent', revise_keys=[(r'^module\.', '')])
+    except pickle.UnpicklingError as error:
+        lines = str(error).splitlines()
+        reason = next((line.strip() for line in lines if 'Unsupported global' in line), lines[0])
+        raise CheckpointMismatch(
+            f'{path} holds pickled Python objects besides tensors (mmengine training '
+            'checkpoints keep the message hub); reading them can run arbitrary code. Pass '
+            '--trust if you trust this file (e.g. your own tools/train.py output).\n'
+            f'torch said: {reason}') from error
+    state = _checkpoint_state(checkpoint)
+    own = model.state_dict()
+    loaded = [key for key, value in state.items()
+              if key in own and own[key].shape == value.shape]
+    if not any(key.startswith('backbone.') for key in loaded):
+        found = sorted(state)[:5]
+        raise CheckpointMismatch(
+            f'{path} has no weights for this backbone: expected keys like '
+            f'{next(iter(k for k in own if k.startswith("backbone.")))!r} with the shapes of '
+            f'the config\'s model, found {found}. Use the checkpoint of an mmpcd algorithm '
+            '(DenseCL, PixPro, PCD) built from the same config, or convert an official one '
+            'with tools/model_converters/.')
+    missing = sorted(set(own) - set(loaded))
+    if missing:
+        print(f'[mmpcd] {path} has no weights for {len(missing)} tensors of the model (kept at '
+              f'their initialisation), e.g. {missing[:3]}.')
+    return len(loaded), missing
