@@ -37,6 +37,7 @@ class ZooEntry(NamedTuple):
     weights: Optional[str]
     config: Optional[str]
     converter: Optional[str]
+    teacher_layout: Optional[str] = None  # PCD teachers: how mmpcd reads the checkpoint
 
 
 def default_cache_dir() -> str:
@@ -53,7 +54,7 @@ def zoo_entries(model_index: Optional[str] = None) -> List[ZooEntry]:
     for model in index.models:
         metadata = (model.metadata.data if model.metadata is not None else {}) or {}
         entries.append(ZooEntry(model.name, model.weights, model.config,
-                                metadata.get('Converter')))
+                                metadata.get('Converter'), metadata.get('Teacher Layout')))
     return entries
 
 

@@ -194,3 +194,21 @@ def test_other_projects_can_inherit_mmpcd_configs(tmp_path):
     assert cfg.default_scope == 'mmpcd'
     assert osp.isfile(osp.join(REPO_ROOT, 'mmpcd', '.mim', 'configs', 'pixpro',
                                'pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'))
+
+
+def test_a_zoo_teacher_name_resolves_to_the_cached_file_and_its_layout(tmp_path, monkeypatch):
+    """`teacher_checkpoint=<zoo name>` (PCD): the cached download is used, no network."""
+    from mmpcd.models.utils import apply_teacher_checkpoint
+    monkeypatch.setenv('MMPCD_CACHE_DIR', str(tmp_path))
+    entry = find_entry('mocov3_resnet50_8xb512-amp-coslr-800e_in1k')
+    cached = tmp_path / 'checkpoints' / entry.weights.rsplit('/', 1)[1]
+    cached.parent.mkdir()
+    torch.save({'state_dict': {}}, cached)
+    cfg = Config(dict(teacher_checkpoint=entry.name,
+                      model=dict(teacher=dict(checkpoint=None, layout='mocov3'))))
+    cfg = apply_teacher_checkpoint(cfg)
+    assert cfg.model.teacher.checkpoint == str(cached)
+    assert cfg.model.teacher.layout == 'mmpretrain_mocov3'
+    with pytest.raises(FileNotFoundError, match='neither a file nor a teacher of the model zoo'):
+        apply_teacher_checkpoint(Config(dict(teacher_checkpoint='no_such_teacher',
+                                             model=dict(teacher=dict()))))

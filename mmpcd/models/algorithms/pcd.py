@@ -15,6 +15,7 @@ from torch import Tensor
 
 from mmpcd.ops import align_views
 from mmpcd.registry import MODELS
+from ..utils import build_data_preprocessor, build_module
 
 PAIRINGS = ('same_view', 'cross_view_aligned', 'cross_view_grid')
 TEACHER_BN_MODES = ('eval', 'train')
@@ -79,17 +80,11 @@ class PCD(BaseSelfSupervisor):
             raise ValueError(f'Unknown PCD teacher_bn {teacher_bn!r}; expected one of '
                              f'{TEACHER_BN_MODES}.')
         # Built from mmpcd's registry (the base class would use mmpretrain's).
-        if isinstance(data_preprocessor, dict) or data_preprocessor is None:
-            data_preprocessor = dict(data_preprocessor or {})
-            data_preprocessor.setdefault('type', 'SelfSupDataPreprocessor')
-            data_preprocessor = MODELS.build(data_preprocessor)
-        backbone, neck, head = (cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
-                                for cfg in (backbone, neck, head))
         super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            data_preprocessor=data_preprocessor,
+            backbone=build_module(backbone),
+            neck=build_module(neck),
+            head=build_module(head),
+            data_preprocessor=build_data_preprocessor(data_preprocessor),
             init_cfg=init_cfg)
         if not isinstance(teacher, nn.Module):
             teacher = MODELS.build(dict(dict(type='PCDTeacher'), **teacher))

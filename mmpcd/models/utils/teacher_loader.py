@@ -183,7 +183,26 @@ def apply_teacher_checkpoint(cfg: Config) -> Config:
             f'an official MoCo v3 checkpoint; layouts: {list(LAYOUTS)}), or '
             f'teacher_checkpoint={RANDOM_TEACHER} for a smoke test with a random teacher.')
     if checkpoint != RANDOM_TEACHER and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'teacher_checkpoint {checkpoint} does not exist; download the '
-                                'teacher checkpoint or fix the path.')
+        zoo = _zoo_teacher(checkpoint)
+        if zoo is None:
+            raise FileNotFoundError(
+                f'teacher_checkpoint {checkpoint} is neither a file nor a teacher of the model '
+                'zoo (model-index.yml, e.g. mocov3_resnet50_8xb512-amp-coslr-800e_in1k); '
+                'download the teacher checkpoint or fix the path.')
+        checkpoint, layout = zoo
+        if layout:
+            cfg.model.teacher.layout = layout
     cfg.model.teacher.checkpoint = checkpoint
     return cfg
+
+
+def _zoo_teacher(name: str) -> Optional[Tuple[str, Optional[str]]]:
+    """(local path, layout) of a model-zoo teacher named ``name``, fetched into the cache;
+    None if no zoo entry has that name. The layout comes from the entry's
+    ``Metadata.Teacher Layout``."""
+    from mmpcd.apis import CheckpointError, find_entry, get_checkpoint
+    try:
+        entry = find_entry(name)
+    except CheckpointError:
+        return None
+    return get_checkpoint(entry.name, convert=False), entry.teacher_layout
