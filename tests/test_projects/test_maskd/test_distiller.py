@@ -7,8 +7,8 @@ from mmengine.hub import get_config
 from mmengine.optim import OptimWrapper
 
 from projects.maskd.maskd import MaskModule, save_tokens
-from .helpers import (DET, DET_KD, batch, build, load_config, naive_maskd_loss, params,
-                      save_weights)
+from .helpers import (DET, DET_KD, SEG, SEG_KD, batch, build, load_config, naive_maskd_loss,
+                      params, save_weights)
 
 
 @pytest.fixture(scope='module')
@@ -216,3 +216,32 @@ def test_roi_regression_against_the_first_cascade_stage(tmp_path, files):
     model = build(cfg.model)
     with pytest.raises(ValueError, match='reg_class_agnostic'):
         model.loss(**model.data_preprocessor(batch(cfg), True))
+
+
+def test_segmentation_variant_on_main_and_auxiliary_logits(tmp_path):
+    """x0.5 on the decode-head logits, x0.5 x 0.4 on the auxiliary logits, same tokens, no
+    weighting or customisation, eps 1e-5 (official segmentation code)."""
+    torch.manual_seed(0)
+    teacher = save_weights(build(load_config(SEG).model), tmp_path / 'seg.pth')
+    module = MaskModule(6, 8, weight_mask=False)
+    module.mask_token.data.normal_(0, 0.5)
+    tokens = str(tmp_path / 'tokens.pth')
+    save_tokens(tokens, torch.nn.ModuleList([module]))
+    cfg = load_config(SEG_KD)
+    cfg.model.teacher_ckpt, cfg.model.maskd_loss.tokens = teacher, tokens
+    model = build(cfg.model)
+    model.init_weights()
+    model.eval()  # no dropout before conv_seg, so the logits can be recomputed below
+    data = model.data_preprocessor(batch(cfg), True)
+    losses = model.loss(**data)
+    with torch.no_grad():
+        feats_s = model.student.extract_feat(data['inputs'])
+        feats_t = model.teacher.extract_feat(data['inputs'])
+        for name, head, weight in (('loss_maskd', 'decode_head', 1.0),
+                                   ('loss_maskd_aux', 'auxiliary_head', 0.4)):
+            logits_s = getattr(model.student, head)(feats_s)
+            logits_t = getattr(model.teacher, head)(feats_t)
+            expected = weight * 0.5 * naive_maskd_loss(module, logits_s, logits_t, False, False,
+                                                       eps=1e-5)
+            torch.testing.assert_close(losses[name].detach(), expected)
+    assert {'decode.loss_ce', 'aux.loss_ce'} <= set(losses)
