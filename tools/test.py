@@ -4,12 +4,20 @@ Pre-training configs have no test loop; evaluate their backbones with the transf
 configs instead.
 """
 import argparse
+import os.path as osp
+import sys
 
 from mmengine.config import Config
 
 from mmpcd.engine import build_runner
 from mmpcd.utils import (add_runner_args, apply_runner_args, check_checkpoint_exists,
                          register_all_modules)
+
+# Projects (`projects/<name>/<name>`) are imported by their configs' custom_imports relative to
+# the repository root, which an installed mmpcd does not put on sys.path.
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
 
 
 def parse_args() -> argparse.Namespace:

@@ -4,6 +4,8 @@ Distributed: ``tools/dist_train.sh CONFIG GPUS`` (torchrun) or ``tools/slurm_tra
 Without CUDA, distributed runs use the gloo backend (see ``mmpcd.engine.MMPCDRunner``).
 """
 import argparse
+import os.path as osp
+import sys
 
 from mmengine.config import Config
 
@@ -11,6 +13,12 @@ from mmpcd.engine import build_runner
 from mmpcd.models.utils import apply_teacher_checkpoint
 from mmpcd.utils import (add_runner_args, apply_runner_args, check_checkpoint_exists,
                          register_all_modules)
+
+# Projects (`projects/<name>/<name>`) are imported by their configs' custom_imports relative to
+# the repository root, which an installed mmpcd does not put on sys.path.
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
 
 
 def parse_args() -> argparse.Namespace:

@@ -11,6 +11,7 @@ import os.path as osp
 import pickle
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
@@ -20,8 +21,10 @@ from mmpcd.utils.checkpoint_conversion import StateDict
 
 PACKAGE_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MODEL_INDEX = osp.join(PACKAGE_ROOT, '.mim', 'model-index.yml')
-# OpenMMLab names published files ``<name>_<date>-<first 8+ hex digits of the sha256>.pth``.
+# OpenMMLab names published files ``<name>_<date>-<first 8+ hex digits of the sha256>.pth``;
+# the rule holds on its own host only (other releases reuse e.g. their teacher's name).
 SHA256_SUFFIX = re.compile(r'-([0-9a-f]{8,64})\.(pth|pt|ckpt)$')
+NAME_HASH_HOSTS = ('download.openmmlab.com', )
 # Hosts whose share links are web pages, not files.
 NOT_DIRECT = ('drive.google.com', 'docs.google.com')
 CHUNK = 1 << 20
@@ -38,6 +41,7 @@ class ZooEntry(NamedTuple):
     config: Optional[str]
     converter: Optional[str]
     teacher_layout: Optional[str] = None  # PCD teachers: how mmpcd reads the checkpoint
+    sha256: Optional[str] = None  # a prefix of the file's sha256 given by the metafile
 
 
 def default_cache_dir() -> str:
@@ -54,7 +58,8 @@ def zoo_entries(model_index: Optional[str] = None) -> List[ZooEntry]:
     for model in index.models:
         metadata = (model.metadata.data if model.metadata is not None else {}) or {}
         entries.append(ZooEntry(model.name, model.weights, model.config,
-                                metadata.get('Converter'), metadata.get('Teacher Layout')))
+                                metadata.get('Converter'), metadata.get('Teacher Layout'),
+                                metadata.get('SHA256')))
     return entries
 
 
@@ -158,26 +163,32 @@ def sha256_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path: str, name: Optional[str] = None) -> Optional[str]:
-    """Check the sha256 prefix that the file name ``name`` (default: ``path``'s) carries.
+def expected_sha256(url: str, entry: Optional[ZooEntry] = None) -> Optional[str]:
+    """The sha256 prefix a download must have: the metafile's, else the one in the file
+    name for OpenMMLab-hosted files, else None (nothing to verify)."""
+    if entry is not None and entry.sha256:
+        return str(entry.sha256).lower()
+    match = SHA256_SUFFIX.search(osp.basename(url.split('?')[0]))
+    if match is not None and urllib.parse.urlparse(url).hostname in NAME_HASH_HOSTS:
+        return match.group(1)
+    return None
 
-    Returns:
-        The verified prefix, or None if the name carries none.
+
+def verify_sha256(path: str, expected: Optional[str]) -> None:
+    """Check that ``path``'s sha256 starts with ``expected`` (nothing to do for None).
 
     Raises:
-        CheckpointError: if the content does not match (the file is then deleted).
+        CheckpointError: if it does not (the file is then deleted).
     """
-    match = SHA256_SUFFIX.search(osp.basename(name or path))
-    if match is None:
-        return None
+    if not expected:
+        return
     actual = sha256_of(path)
-    if not actual.startswith(match.group(1)):
+    if not actual.startswith(expected):
         os.remove(path)
         raise CheckpointError(
-            f'{osp.basename(name or path)}: sha256 {actual[:len(match.group(1))]} does not '
-            f'match the {match.group(1)} in its name; the file was corrupt or tampered with '
-            'and has been deleted. Run again to re-download it.')
-    return match.group(1)
+            f'{osp.basename(path)}: sha256 {actual[:len(expected)]} does not match the '
+            f'expected {expected}; the file was corrupt or tampered with and has been '
+            'deleted. Run again to re-download it.')
 
 
 def safe_load(path: str, trust: bool = False) -> object:
@@ -249,6 +260,7 @@ def get_checkpoint(name_or_url: str,
     if osp.isfile(name_or_url):
         path = name_or_url
     else:
+        entry = None
         if _is_url(name_or_url):
             url = name_or_url
         else:
@@ -262,7 +274,7 @@ def get_checkpoint(name_or_url: str,
         path = osp.join(cache_dir, osp.basename(url.split('?')[0]))
         if not osp.isfile(path):
             download(url, path, show_progress)
-            verify_sha256(path)
+            verify_sha256(path, expected_sha256(url, entry))
     if convert and converter:
         dst = osp.join(cache_dir, osp.splitext(osp.basename(path))[0] + '_mmpcd.pth')
         if not osp.isfile(dst):

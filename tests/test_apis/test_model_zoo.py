@@ -51,8 +51,11 @@ class _RangeHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def server(tmp_path):
-    """(directory served, base URL); stopped after the test."""
+def server(tmp_path, monkeypatch):
+    """(directory served, base URL); stopped after the test. The local host is treated like
+    download.openmmlab.com, whose file names carry the sha256 prefix."""
+    from mmpcd.apis import model_zoo
+    monkeypatch.setattr(model_zoo, 'NAME_HASH_HOSTS', ('download.openmmlab.com', '127.0.0.1'))
     root = tmp_path / 'served'
     root.mkdir()
     _RangeHandler.ranges = []
@@ -117,7 +120,7 @@ def test_download_resumes_a_partial_file(server, tmp_path):
 def test_a_wrong_sha256_is_refused_and_the_file_removed(server, tmp_path):
     root, url = server
     name = _publish(root, 'bad_20250101', {'w': torch.ones(3)}, good_hash=False)
-    with pytest.raises(CheckpointError, match='does not match the deadbeef'):
+    with pytest.raises(CheckpointError, match='does not match the expected deadbeef'):
         get_checkpoint(f'{url}/{name}', cache_dir=str(tmp_path), show_progress=False)
     assert not osp.exists(tmp_path / name) and not osp.exists(tmp_path / (name + '.part'))
 
@@ -212,3 +215,14 @@ def test_a_zoo_teacher_name_resolves_to_the_cached_file_and_its_layout(tmp_path,
     with pytest.raises(FileNotFoundError, match='neither a file nor a teacher of the model zoo'):
         apply_teacher_checkpoint(Config(dict(teacher_checkpoint='no_such_teacher',
                                              model=dict(teacher=dict()))))
+
+
+def test_name_hashes_count_only_on_openmmlab_and_metafile_hashes_always():
+    from mmpcd.apis.model_zoo import ZooEntry, expected_sha256
+    assert expected_sha256('https://download.openmmlab.com/x/m_20220825-3078723b.pth') == \
+        '3078723b'
+    # MasKD's token releases reuse their teacher's name (and hash): not the file's own.
+    assert expected_sha256('https://github.com/a/b/releases/download/v1/'
+                           'maskd_retinanet_r101_fpn_2x_coco_20200131-5560aee8.ckpt') is None
+    entry = ZooEntry('m', 'https://github.com/x.pth', None, None, None, 'ABCDEF12')
+    assert expected_sha256('https://github.com/x.pth', entry) == 'abcdef12'
