@@ -74,9 +74,11 @@ def test_the_docs_show_commands():
                          ids=[f'{d}:{s}' for d, s, _ in COMMANDS])
 def test_documented_command_is_real(doc, script, args, monkeypatch):
     assert osp.isfile(osp.join(REPO_ROOT, script)), f'{doc}: {script} does not exist'
-    for arg in args:
-        if REPO_PATH.match(arg) and not _placeholder(arg):
-            assert osp.exists(osp.join(REPO_ROOT, arg)), f'{doc}: {arg} does not exist'
+    # `config,checkpoint` pairs and `key=value` options hold paths too.
+    pieces = [piece for arg in args for piece in re.split('[,=]', arg)]
+    for piece in pieces:
+        if REPO_PATH.match(piece) and not _placeholder(piece):
+            assert osp.exists(osp.join(REPO_ROOT, piece)), f'{doc}: {piece} does not exist'
     runner = EXERCISED_BY.get(script, osp.basename(script))
     assert runner in TESTS_TEXT, f'{doc}: no test runs {script}'
     if script.endswith('.py'):
