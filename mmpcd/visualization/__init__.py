@@ -5,7 +5,7 @@ The command-line front ends are ``tools/analysis_tools/{visualize_erf, visualize
 visualize_correspondence, analyze_logs}.py``."""
 from .correspondence import (View, densecl_matches, draw_correspondence, pair_segments,
                              positive_mask, sample_views)
-from .erf import draw_erfs, effective_receptive_field, erf_image, erf_peak, erf_widths
+from .erf import draw_erfs, effective_receptive_field, erf_centroid, erf_image, erf_widths
 from .figure import PanelGrid
 from .images import list_images, load_folder, load_square, to_tensor
 from .logs import curves, load_train_scalars, plot_curves
@@ -14,7 +14,7 @@ from .pca import draw_pca, pca_rgb
 
 __all__ = [
     'View', 'densecl_matches', 'draw_correspondence', 'pair_segments', 'positive_mask',
-    'sample_views', 'draw_erfs', 'effective_receptive_field', 'erf_image', 'erf_peak',
+    'sample_views', 'draw_erfs', 'effective_receptive_field', 'erf_centroid', 'erf_image',
     'erf_widths', 'PanelGrid', 'list_images', 'load_folder', 'load_square', 'to_tensor',
     'curves', 'load_train_scalars', 'plot_curves', 'CheckpointMismatch', 'FeatureModel',
     'build_feature_model', 'load_weights', 'draw_pca', 'pca_rgb'

@@ -44,12 +44,17 @@ def effective_receptive_field(features: FeatureFn, inputs: Tensor,
     return total / total.sum(), (height, width)
 
 
-def erf_peak(erf: Tensor) -> Tensor:
-    """(y, x) in pixels of the ERF's maximum: where the centre output pixel looks. Taken from
-    the map rather than the cell geometry, since a padded stride-s network centres output cell
-    i at input pixel s * i, not at the cell's middle."""
-    index = int(erf.argmax())
-    return torch.tensor([index // erf.size(1), index % erf.size(1)], dtype=torch.float64)
+def erf_centroid(erf: Tensor) -> Tensor:
+    """(y, x) in pixels of the ERF's centre of mass, the centre the widths are measured from.
+
+    Not the cell's geometric centre (a padded stride-s network centres output cell i at
+    input pixel s * i, not in the cell's middle) and not the peak (undefined for the flat
+    fields of collapsed or attention-mixed features).
+    """
+    ys = torch.arange(erf.size(0), dtype=erf.dtype)
+    xs = torch.arange(erf.size(1), dtype=erf.dtype)
+    total = erf.sum()
+    return torch.stack([(erf.sum(1) * ys).sum() / total, (erf.sum(0) * xs).sum() / total])
 
 
 def erf_widths(erf: Tensor, centre: Tensor, window: int, mass: float = 0.5) -> Dict[str, float]:
@@ -57,7 +62,7 @@ def erf_widths(erf: Tensor, centre: Tensor, window: int, mass: float = 0.5) -> D
 
     Args:
         erf: (H, W) map summing to 1.
-        centre: (y, x) in pixels, see :func:`erf_peak`.
+        centre: (y, x) in pixels, see :func:`erf_centroid`.
         window: Side in pixels of a square centred on ``centre``.
         mass: Share of the ERF the radius must enclose.
 

@@ -5,6 +5,7 @@ Every algorithm of mmpcd (DenseCL, PixPro, PixContrast, PCD) keeps its backbone 
 :class:`FeatureModel` uses the same attribute names and reads those keys of an algorithm
 checkpoint as they are; the rest (momentum encoders, teachers, queues) is ignored.
 """
+import logging
 import pickle
 import re
 from contextlib import nullcontext
@@ -13,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from mmengine.runner import load_checkpoint
 from torch import Tensor
@@ -105,19 +107,24 @@ class FeatureModel(nn.Module):
 
 def build_feature_model(config: str,
                         checkpoint: Optional[str] = None,
-                        trust: bool = False) -> FeatureModel:
+                        trust: bool = False,
+                        cfg_options: Optional[dict] = None) -> FeatureModel:
     """Backbone and neck of the algorithm in ``config``, in eval mode and without gradients.
 
     Args:
         config: An mmpcd algorithm config (``model.backbone``, optional ``model.neck``).
-        checkpoint: A checkpoint of that algorithm; None keeps the initialisation.
+        checkpoint: A checkpoint of that algorithm; None initialises the weights as training
+            would (``init_weights``).
         trust: Allow ``torch.load(weights_only=False)`` for checkpoints holding pickled
             objects (mmengine's training checkpoints keep the message hub).
+        cfg_options: Config overrides, ``{'model.backbone.zero_init_residual': True}``.
     """
     from mmpcd.registry import MODELS
     from mmpcd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
     if 'backbone' not in cfg.model:
         raise ValueError(f'{config}: model has no backbone; the visualisation tools need an '
                          'algorithm config with model.backbone (e.g. configs/pixpro/...).')
@@ -131,7 +138,24 @@ def build_feature_model(config: str,
     model = revert_sync_batchnorm(model)
     if checkpoint is not None:
         load_weights(model, checkpoint, trust=trust)
+    else:
+        init_weights(model)
     return model.eval().requires_grad_(False)
+
+
+def init_weights(model: FeatureModel) -> None:
+    """Initialise backbone and neck as training starts (``init_cfg``, ``zero_init_residual``,
+    ...), without mmengine's line-per-parameter report (logged at INFO when no work dir's log
+    file exists)."""
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        for part in (model.backbone, model.neck):
+            if hasattr(part, 'init_weights'):
+                part.init_weights()
+    finally:
+        logger.setLevel(level)
 
 
 def _checkpoint_state(checkpoint: dict) -> Dict[str, Tensor]:

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmpcd.visualization import (build_feature_model, effective_receptive_field, erf_peak,
+from mmpcd.visualization import (build_feature_model, effective_receptive_field, erf_centroid,
                                  erf_widths, load_folder, to_tensor)
 from .helpers import PCD, assert_png, doc_commands, in_work_dir, load_tool
 
@@ -36,19 +36,28 @@ def test_doc_command_compare_draws_one_panel_per_checkpoint(demo_work_dirs):
 
 def test_mhsa_widens_the_erf_on_the_same_backbone_weights():
     """PCD's claim for its MHSA: the same ResNet-18 map, passed through the attention, depends
-    on far more of the image (160 px inputs, a 5 x 5 map)."""
+    on far more of the image (160 px inputs, a 5 x 5 map). The backbone starts as PixPro's
+    recipe does (``zero_init_residual=True``), which gives it the local ERF of a trained CNN;
+    at Kaiming init with live residual branches its ERF already spans most of the image and
+    the MHSA changes it by well under 1%."""
+    widths = mhsa_widths({'model.backbone.zero_init_residual': True})
+    plain, attention = widths['backbone'], widths['neck.mhsa']
+    assert attention['radius'] > 5 * plain['radius']
+    assert attention['outside'] > plain['outside'] + 0.4
+
+
+def mhsa_widths(cfg_options: dict) -> dict:
+    """ERF widths of the PCD demo student's map before and after its MHSA."""
     torch.manual_seed(0)
-    model = build_feature_model(PCD)
+    model = build_feature_model(PCD, cfg_options=cfg_options)
     _, images = load_folder('data/demo/images', 160, limit=8)
     inputs = model.preprocess(to_tensor(images))
     widths = {}
     for layer in ('backbone', 'neck.mhsa'):
         erf, _ = effective_receptive_field(lambda x, layer=layer: model.features(x, layer),
                                            inputs)
-        widths[layer] = erf_widths(erf, erf_peak(erf), window=40)
-    plain, attention = widths['backbone'], widths['neck.mhsa']
-    assert attention['radius'] > 1.5 * plain['radius']
-    assert attention['outside'] > plain['outside'] + 0.15
+        widths[layer] = erf_widths(erf, erf_centroid(erf), window=40)
+    return widths
 
 
 @pytest.mark.parametrize('convs', [1, 2])
@@ -68,7 +77,7 @@ def test_erf_of_stacked_3x3_convs_covers_exactly_their_receptive_field(convs):
 def test_erf_widths_of_a_point_and_of_a_uniform_map():
     point = torch.zeros(21, 21, dtype=torch.float64)
     point[10, 10] = 1
-    assert erf_widths(point, erf_peak(point), window=5) == dict(outside=0., radius=0.)
+    assert erf_widths(point, erf_centroid(point), window=5) == dict(outside=0., radius=0.)
     uniform = torch.full((20, 20), 1 / 400, dtype=torch.float64)
     widths = erf_widths(uniform, torch.tensor([9.5, 9.5], dtype=torch.float64), window=10)
     assert widths['outside'] == pytest.approx(0.75)

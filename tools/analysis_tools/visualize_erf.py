@@ -12,10 +12,10 @@ import json
 import os.path as osp
 from typing import List, Optional, Tuple
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from mmpcd.visualization import (CheckpointMismatch, build_feature_model, draw_erfs,
-                                 effective_receptive_field, erf_peak, erf_widths, load_folder,
+                                 effective_receptive_field, erf_centroid, erf_widths, load_folder,
                                  to_tensor)
 
 
@@ -41,6 +41,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--json', help='also write the ERF widths to this file')
     parser.add_argument('--trust', action='store_true',
                         help='allow checkpoints with pickled objects (tools/train.py output)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings of every model, e.g. '
+                        'model.backbone.zero_init_residual=True')
     return parser.parse_args(argv)
 
 
@@ -71,7 +74,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
     panels, widths = [], {}
     for number, (config, checkpoint) in enumerate(specs):
         try:
-            model = build_feature_model(config, checkpoint, trust=args.trust)
+            model = build_feature_model(config, checkpoint, trust=args.trust,
+                                        cfg_options=args.cfg_options)
         except CheckpointMismatch as error:
             raise SystemExit(str(error)) from error
         label = args.labels[number] if args.labels else default_label(config)
@@ -85,13 +89,14 @@ def main(argv: Optional[List[str]] = None) -> dict:
         for name, layer in layers:
             erf, feat_hw = effective_receptive_field(
                 lambda x, layer=layer: model.features(x, layer), inputs)
-            centre = erf_peak(erf)
+            centre = erf_centroid(erf)
             measured = erf_widths(erf, centre, window)
             panels.append((name, erf, centre, measured))
             widths[name] = dict(measured, layer=layer, window=window, size=args.size,
                                 feature_size=list(feat_hw), images=len(images))
             print(f'{name} ({layer}): 50% of the ERF within {measured["radius"]:.1f} px, '
-                  f'{100 * measured["outside"]:.1f}% outside the central {window} px')
+                  f'{100 * measured["outside"]:.1f}% outside a {window} px square around its '
+                  'centre of mass')
     draw_erfs(panels, window, args.scale, args.panel).save(args.out)
     if args.json:
         with open(args.json, 'w') as f:

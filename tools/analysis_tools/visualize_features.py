@@ -12,6 +12,8 @@ import os
 import os.path as osp
 from typing import List, Optional
 
+from mmengine.config import DictAction
+
 from mmpcd.visualization import (CheckpointMismatch, build_feature_model, draw_pca,
                                  load_folder, pca_rgb, to_tensor)
 
@@ -30,13 +32,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--panel', type=int, default=256, help='panel side in pixels')
     parser.add_argument('--trust', action='store_true',
                         help='allow checkpoints with pickled objects (tools/train.py output)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. '
+                        'model.backbone.zero_init_residual=True')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> List[str]:
     args = parse_args(argv)
     try:
-        model = build_feature_model(args.config, args.checkpoint, trust=args.trust)
+        model = build_feature_model(args.config, args.checkpoint, trust=args.trust,
+                                    cfg_options=args.cfg_options)
     except CheckpointMismatch as error:
         raise SystemExit(str(error)) from error
     paths, images = load_folder(args.images, args.size, args.num_images)
