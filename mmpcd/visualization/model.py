@@ -48,9 +48,13 @@ class FeatureModel(nn.Module):
         self.to_rgb = to_rgb
 
     @property
-    def has_mhsa(self) -> bool:
-        """Whether the neck has PCD's MHSA (``neck.mhsa``)."""
-        return getattr(self.neck, 'mhsa', None) is not None
+    def mhsa_layer(self) -> Optional[str]:
+        """Name of PCD's MHSA: ``'neck.mhsa'`` (in ``PCDStudentNeck``), ``'neck'`` (the neck
+        itself), or None."""
+        from mmpcd.models.necks.mhsa import MHSA
+        if isinstance(self.neck, MHSA):
+            return 'neck'
+        return 'neck.mhsa' if isinstance(getattr(self.neck, 'mhsa', None), MHSA) else None
 
     def preprocess(self, images: Tensor) -> Tensor:
         """RGB images (N, 3, H, W) in [0, 255] -> normalised model inputs (N, 3, H, W)."""
@@ -60,7 +64,7 @@ class FeatureModel(nn.Module):
 
     def layer_names(self) -> List[str]:
         """Names accepted by :meth:`features`: ``'backbone'`` and every submodule."""
-        return ['backbone'] + [name for name, _ in self.named_modules() if name]
+        return [name for name, _ in self.named_modules() if name]
 
     def feature_size(self, size: int, layer: str = 'backbone') -> Tuple[int, int]:
         """(h, w) of the map of ``layer`` for a ``size`` x ``size`` input."""

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from mmpcd.visualization import CheckpointMismatch, build_feature_model
+from mmpcd.visualization import CheckpointMismatch, FeatureModel, build_feature_model
 from .helpers import DENSECL, PCD, load_tool, save_training_checkpoint
 
 
@@ -52,3 +52,13 @@ def test_features_of_named_layers():
     assert model.feature_size(96, 'neck.mhsa') == (3, 3)
     with pytest.raises(KeyError, match='backbone.layer4'):
         model.features(inputs, 'backbone.layer9')
+
+
+def test_mhsa_is_found_inside_pcds_neck_or_as_the_neck():
+    from mmpcd.models.necks.mhsa import MHSA
+    assert build_feature_model(PCD).mhsa_layer == 'neck.mhsa'
+    assert build_feature_model(DENSECL).mhsa_layer is None
+    pcd = build_feature_model(PCD)
+    alone = FeatureModel(pcd.backbone, MHSA(512, feat_size=2), [0.] * 3, [1.] * 3, True)
+    assert alone.mhsa_layer == 'neck'
+    assert alone.features(torch.zeros(1, 3, 64, 64), 'neck').shape == (1, 512, 2, 2)

@@ -80,12 +80,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
             raise SystemExit(str(error)) from error
         label = args.labels[number] if args.labels else default_label(config)
         inputs = model.preprocess(to_tensor(images))
-        if not model.has_mhsa or args.mhsa == 'off':
+        mhsa = model.mhsa_layer
+        if mhsa is None or args.mhsa == 'off':
             layers = [(label, 'backbone')]
         elif args.mhsa == 'auto':
-            layers = [(label, 'neck.mhsa')]
+            layers = [(label, mhsa)]
         else:
-            layers = [(label, 'backbone'), (f'{label}+MHSA', 'neck.mhsa')]
+            layers = [(label, 'backbone'), (f'{label}+MHSA', mhsa)]
         for name, layer in layers:
             erf, feat_hw = effective_receptive_field(
                 lambda x, layer=layer: model.features(x, layer), inputs)
