@@ -12,6 +12,10 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 
+# Also log the optimizer's momentum and the momentum encoder's EMA momentum (lr is logged by
+# mmengine itself).
+custom_hooks = [dict(type='MomentumLoggerHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

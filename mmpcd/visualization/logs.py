@@ -53,7 +53,7 @@ def curves(logs: Dict[str, List[dict]], keys: Sequence[str]) -> Dict[str, Dict[s
             available = sorted({k for rows in logs.values() for row in rows for k in row}
                                - {'epoch', 'iter', 'step'})
             raise KeyError(f'no log has the scalar {key!r}; they have: {", ".join(available)}. '
-                           '(mmengine logs momentum only if a hook writes it.)')
+                           '(momentum / ema_momentum need MomentumLoggerHook in custom_hooks.)')
         result[key] = per_log
     return result
 

@@ -1,4 +1,5 @@
 """Hooks."""
 from .densecl_warmup_hook import DenseCLWarmupHook
+from .momentum_logger_hook import MomentumLoggerHook
 
-__all__ = ['DenseCLWarmupHook']
+__all__ = ['DenseCLWarmupHook', 'MomentumLoggerHook']

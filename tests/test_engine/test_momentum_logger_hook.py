@@ -1,0 +1,38 @@
+"""MomentumLoggerHook: the optimizer's momentum and the EMA momentum reach the message hub."""
+import math
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.model import ExponentialMovingAverage
+from mmengine.optim import OptimWrapper
+from mmpretrain.models.utils import CosineEMA
+
+from mmpcd.engine.hooks import MomentumLoggerHook
+from mmpcd.engine.hooks.momentum_logger_hook import ema_momentum
+
+
+@pytest.mark.parametrize('step,expected', [(0, 0.01), (50, 0.005), (100, 0.0)])
+def test_cosine_ema_momentum_anneals_to_the_end_value(step, expected):
+    ema = CosineEMA(torch.nn.Linear(2, 2), momentum=0.01, end_momentum=0.)
+    ema.steps.fill_(step)
+    assert ema_momentum(ema, 100) == pytest.approx(expected, abs=1e-12)
+    assert ema_momentum(ExponentialMovingAverage(torch.nn.Linear(2, 2), 0.001), 100) == 0.001
+
+
+def test_the_hook_logs_both_momenta():
+    model = torch.nn.Module()
+    model.online = torch.nn.Linear(2, 2)
+    model.target = CosineEMA(model.online, momentum=0.01)
+    model.target.steps.fill_(25)
+    hub = MessageHub.get_instance('momentum_hook_test')
+    hub.update_info('max_iters', 100)
+    runner = SimpleNamespace(
+        message_hub=hub, model=model,
+        optim_wrapper=OptimWrapper(torch.optim.SGD(model.online.parameters(), lr=0.1,
+                                                   momentum=0.9)))
+    MomentumLoggerHook().before_train_iter(runner, 0)
+    assert hub.get_scalar('train/momentum').current() == 0.9
+    expected = 0.01 * (math.cos(math.pi * 25 / 100) + 1) / 2
+    assert hub.get_scalar('train/ema_momentum').current() == pytest.approx(expected)
