@@ -8,7 +8,6 @@ layouts with the converter its metafile names.
 import hashlib
 import os
 import os.path as osp
-import pickle
 import re
 import urllib.error
 import urllib.parse
@@ -17,7 +16,7 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 
-from mmpcd.utils.checkpoint_conversion import StateDict
+from mmpcd.utils.checkpoint_conversion import ConversionError, StateDict, load_source
 
 PACKAGE_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MODEL_INDEX = osp.join(PACKAGE_ROOT, '.mim', 'model-index.yml')
@@ -198,15 +197,10 @@ def safe_load(path: str, trust: bool = False) -> object:
         CheckpointError: if the file needs arbitrary globals and ``trust`` is False.
     """
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as error:
-        if not trust:
-            raise CheckpointError(
-                f'{path} holds pickled Python objects that torch.load(weights_only=True) '
-                'refuses, and unpickling them can run arbitrary code. If you trust its source, '
-                'pass trust=True (--trust on the command line).\n'
-                f'torch said: {str(error).splitlines()[0]}') from error
-    return torch.load(path, map_location='cpu', weights_only=False)
+        return load_source(path, trust)
+    except ConversionError as error:
+        raise CheckpointError(f'{error}\n(From Python: get_checkpoint(..., trust=True).)') \
+            from error
 
 
 def _converters() -> Dict[str, Callable[[object], Tuple[StateDict, List[str]]]]:

@@ -1,6 +1,8 @@
 """The installed package exposes what OpenMMLab tooling expects."""
 import os.path as osp
 
+import yaml
+
 import mmpcd
 
 
@@ -9,6 +11,12 @@ def test_mim_folder_exposes_configs_tools_and_model_index():
     assert osp.isfile(osp.join(mim, 'configs', '_base_', 'default_runtime.py'))
     assert osp.isfile(osp.join(mim, 'tools', 'train.py'))
     assert osp.isfile(osp.join(mim, 'model-index.yml'))
+    # model-index.yml imports metafiles by relative path, projects' included.
+    with open(osp.join(mim, 'model-index.yml')) as file:
+        imports = yaml.safe_load(file)['Import']
+    assert any(path.startswith('projects/') for path in imports)
+    for path in imports:
+        assert osp.isfile(osp.join(mim, path)), path
 
 
 def test_model_index_parses(repo_root):
