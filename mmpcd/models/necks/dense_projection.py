@@ -8,6 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+from ..utils.pointwise import is_pointwise, pointwise_forward
 
 # A norm config names one type for both branches; the global branch sees (N, C) and the
 # dense branch (N, C, H, W), so plain BN must become BN1d / BN2d respectively.
@@ -105,6 +106,9 @@ class DenseProjection(BaseModule):
                                _norm_for(norm_cfg, _GLOBAL_NORM))
         self.mlp2 = _branch(_conv1x1, in_channels, hid_channels, out_channels, num_layers,
                             _norm_for(norm_cfg, _DENSE_NORM))
+        # GEMMs over the pixels instead of 1x1 convs where the layers allow it (faster on
+        # the CPU, same result); a GroupNorm, for one, does not.
+        self._pointwise = is_pointwise(self.mlp2)
 
     def _forward_level(self, x: Tensor) -> Tuple[Optional[Tensor], Tensor, Tensor]:
         """(N, C, H, W) -> global (N, D) or None, dense (N, D, S*S), pooled_dense (N, D)."""
@@ -112,7 +116,7 @@ class DenseProjection(BaseModule):
             if self.with_global else None
         if self.num_grid is not None:
             x = F.adaptive_avg_pool2d(x, self.num_grid)
-        dense = self.mlp2(x)
+        dense = pointwise_forward(self.mlp2, x) if self._pointwise else self.mlp2(x)
         pooled_dense = F.adaptive_avg_pool2d(dense, 1).flatten(1)
         return global_out, dense.flatten(2), pooled_dense
 
