@@ -212,7 +212,7 @@ def test_a_zoo_teacher_name_resolves_to_the_cached_file_and_its_layout(tmp_path,
     cfg = apply_teacher_checkpoint(cfg)
     assert cfg.model.teacher.checkpoint == str(cached)
     assert cfg.model.teacher.layout == 'mmpretrain_mocov3'
-    with pytest.raises(FileNotFoundError, match='neither a file nor a teacher of the model zoo'):
+    with pytest.raises(FileNotFoundError, match='does not exist and is not a teacher of the model zoo'):
         apply_teacher_checkpoint(Config(dict(teacher_checkpoint='no_such_teacher',
                                              model=dict(teacher=dict()))))
 

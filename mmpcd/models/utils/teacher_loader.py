@@ -186,8 +186,8 @@ def apply_teacher_checkpoint(cfg: Config) -> Config:
         zoo = _zoo_teacher(checkpoint)
         if zoo is None:
             raise FileNotFoundError(
-                f'teacher_checkpoint {checkpoint} is neither a file nor a teacher of the model '
-                'zoo (model-index.yml, e.g. mocov3_resnet50_8xb512-amp-coslr-800e_in1k); '
+                f'teacher_checkpoint {checkpoint} does not exist and is not a teacher of the '
+                'model zoo (model-index.yml, e.g. mocov3_resnet50_8xb512-amp-coslr-800e_in1k); '
                 'download the teacher checkpoint or fix the path.')
         checkpoint, layout = zoo
         if layout:
