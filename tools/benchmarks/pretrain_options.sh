@@ -1,0 +1,47 @@
+# Sourced by the benchmark launchers. `pretrain_options KIND CHECKPOINT` fills the array
+# PRETRAIN_OPTIONS with the --cfg-options that put a pre-training checkpoint into a benchmark
+# config's init_cfgs (configs/benchmarks/*: `Pretrained` in mmpcd's scope, prefix backbone.):
+#   KIND backbone: model.backbone only; c4: also model.roi_head.shared_head (res5 of C4 lives
+#   in the RoI head and loads backbone.layer4.*). INIT_FPN=1 also loads model.neck from the
+#   checkpoint's neck.* (a PixPro-FPN checkpoint).
+pretrain_options() {
+    local kind=$1 checkpoint=$2
+    if [[ "$checkpoint" != *://* && ! -f "$checkpoint" ]]; then
+        echo "pre-training checkpoint $checkpoint does not exist: pass the .pth written by" \
+             "tools/train.py (or tools/model_converters/extract_backbone_weights.py)" >&2
+        exit 2
+    fi
+    PRETRAIN_OPTIONS=(--cfg-options "model.backbone.init_cfg.checkpoint=$checkpoint")
+    if [ "$kind" = c4 ]; then
+        PRETRAIN_OPTIONS+=("model.roi_head.shared_head.init_cfg.checkpoint=$checkpoint")
+    fi
+    if [ "${INIT_FPN:-0}" = 1 ]; then
+        PRETRAIN_OPTIONS+=(model.neck.init_cfg._delete_=True model.neck.init_cfg.type=Pretrained
+                           model.neck.init_cfg._scope_=mmpcd
+                           "model.neck.init_cfg.checkpoint=$checkpoint"
+                           model.neck.init_cfg.prefix=neck.)
+    fi
+}
+
+# `dist_benchmark KIND CONFIG CHECKPOINT GPUS [train.py options]`: tools/dist_train.sh with the
+# checkpoint injected and WORK_DIR (default work_dirs/benchmarks/<config name>); options given
+# after the checkpoint's (a later --work-dir, more --cfg-options) take precedence.
+dist_benchmark() {
+    local kind=$1 config=$2 checkpoint=$3 gpus=$4
+    shift 4
+    pretrain_options "$kind" "$checkpoint"
+    local name
+    name=$(basename "${config%.py}")
+    bash "$(dirname "${BASH_SOURCE[0]}")/../dist_train.sh" "$config" "$gpus" \
+        --work-dir "${WORK_DIR:-work_dirs/benchmarks/$name}" "${PRETRAIN_OPTIONS[@]}" "$@"
+}
+
+# `slurm_benchmark KIND PARTITION JOB_NAME CONFIG CHECKPOINT WORK_DIR [train.py options]`:
+# tools/slurm_train.sh (GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS as there).
+slurm_benchmark() {
+    local kind=$1 partition=$2 job=$3 config=$4 checkpoint=$5 work_dir=$6
+    shift 6
+    pretrain_options "$kind" "$checkpoint"
+    bash "$(dirname "${BASH_SOURCE[0]}")/../slurm_train.sh" "$partition" "$job" "$config" \
+        "$work_dir" "${PRETRAIN_OPTIONS[@]}" "$@"
+}
