@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 TORCH ?= pinned
 PYTHON ?= python3
 PYTEST_ARGS ?=
+DEMO_ARGS ?=
 
 .PHONY: setup demo test clean clean-venv
 
@@ -12,7 +13,7 @@ setup:
 	@TORCH=$(TORCH) PYTHON=$(PYTHON) VENV=$(abspath $(VENV)) bash tools/setup/setup_env.sh
 
 demo: setup
-	@$(PY) demo/run_demo.py
+	@$(PY) demo/run_demo.py $(DEMO_ARGS)
 
 test: setup
 	@$(PY) -m pytest tests $(PYTEST_ARGS)
