@@ -3,7 +3,8 @@
 # loading) overridden to a CPU-sized run on mmpcd's SyntheticDenseDataset (6 classes,
 # background first, 64 px), a few iterations and one mIoU evaluation by mmseg's IoUMetric.
 # Set the checkpoint with --cfg-options model.backbone.init_cfg.checkpoint=PATH.
-_base_ = '../../configs/benchmarks/mmsegmentation/cityscapes/fcn_r18-d8_4xb2-40k_cityscapes-769x769.py'
+_base_ = ('../../configs/benchmarks/mmsegmentation/cityscapes/'
+          'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py')
 
 num_classes = 6  # synthetic_dense.SEG_CLASSES
 model = dict(

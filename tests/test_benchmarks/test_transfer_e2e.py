@@ -89,3 +89,24 @@ def test_launcher_refuses_a_missing_checkpoint(python, repo_root, tmp_path):
         env=dict(os.environ, PYTHON=python))
     assert result.returncode == 2
     assert 'none.pth does not exist' in result.stderr
+
+
+def test_launcher_options_for_c4_and_pixpro_fpn(repo_root, tmp_path):
+    """What the launchers pass to train.py: C4 fills the RoI shared head too; INIT_FPN=1 sets
+    an mmpcd Pretrained init_cfg with prefix neck. on the FPN (its config has none)."""
+    ckpt = tmp_path / 'ckpt.pth'
+    ckpt.write_bytes(b'')
+    script = ('source tools/benchmarks/pretrain_options.sh; pretrain_options "$KIND" "$CKPT"; '
+              'printf "%s\\n" "${PRETRAIN_OPTIONS[@]}"')
+
+    def options(kind, **env):
+        result = subprocess.run(['bash', '-c', script], cwd=repo_root, capture_output=True,
+                                text=True, env=dict(os.environ, KIND=kind, CKPT=str(ckpt), **env))
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    assert options('c4') == ['--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
+                             f'model.roi_head.shared_head.init_cfg.checkpoint={ckpt}']
+    assert options('backbone', INIT_FPN='1')[2:] == [
+        'model.neck.init_cfg.type=Pretrained', 'model.neck.init_cfg._scope_=mmpcd',
+        f'model.neck.init_cfg.checkpoint={ckpt}', 'model.neck.init_cfg.prefix=neck.']

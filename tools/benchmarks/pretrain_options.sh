@@ -16,7 +16,7 @@ pretrain_options() {
         PRETRAIN_OPTIONS+=("model.roi_head.shared_head.init_cfg.checkpoint=$checkpoint")
     fi
     if [ "${INIT_FPN:-0}" = 1 ]; then
-        PRETRAIN_OPTIONS+=(model.neck.init_cfg._delete_=True model.neck.init_cfg.type=Pretrained
+        PRETRAIN_OPTIONS+=(model.neck.init_cfg.type=Pretrained
                            model.neck.init_cfg._scope_=mmpcd
                            "model.neck.init_cfg.checkpoint=$checkpoint"
                            model.neck.init_cfg.prefix=neck.)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# mmdet FPN benchmarks (configs/benchmarks/mmdetection/coco/*fpn*): the checkpoint's backbone.* initialises the backbone; INIT_FPN=1 also loads neck.* (PixPro-FPN) into the FPN.
-# Usage: [WORK_DIR=...] tools/benchmarks/mmdetection/dist_train_fpn.sh CONFIG PRETRAIN_CHECKPOINT GPUS [train.py options, e.g. --cfg-options ...]
+# mmdet FPN benchmarks (configs/benchmarks/mmdetection/coco/*fpn*): the checkpoint's backbone.*
+#   initialises the backbone; INIT_FPN=1 also loads neck.* (PixPro-FPN) into the FPN.
+# Usage: [WORK_DIR=...] tools/benchmarks/mmdetection/dist_train_fpn.sh CONFIG
+#   PRETRAIN_CHECKPOINT GPUS [train.py options, e.g. --cfg-options ...]
 # Runs mmpcd's tools/train.py under torchrun (no `mim`); the full pre-training checkpoint works.
 set -euo pipefail
 if [ $# -lt 3 ]; then
