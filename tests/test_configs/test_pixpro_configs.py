@@ -63,3 +63,16 @@ def test_the_400_epoch_recipe_only_lengthens_the_cosine():
     cfg = Config.fromfile(RECIPE.replace('100e', '400e'))
     assert cfg.train_cfg.max_epochs == 400 and cfg.param_scheduler[1].end == 400
     assert cfg.param_scheduler[1].T_max == 395
+
+
+def test_pixpros_linear_evaluation_has_its_official_schedule():
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'benchmarks', 'mmpretrain',
+                                   'resnet50_pixpro-linear_8xb32-coslr-100e_in1k.py'))
+    assert cfg.train_dataloader.batch_size * 8 == 256
+    assert cfg.optim_wrapper.optimizer.lr == 30. and cfg.optim_wrapper.optimizer.weight_decay == 0
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    warmup, cosine = cfg.param_scheduler
+    assert (warmup.start_factor, warmup.end, cosine.begin, cosine.end, cosine.eta_min) == \
+        (0.01, 5, 5, 100, 1e-6)
+    assert cfg.model.backbone.frozen_stages == 4
+    assert cfg.model.backbone.init_cfg.prefix == 'backbone.'
