@@ -1,4 +1,4 @@
-# `make demo`: mmpcd's DenseCL with a ResNet-18, two epochs on the embedded photographs at 96 px.
+# mmpcd's DenseCL with a ResNet-18, two epochs on the embedded photographs at 96 px.
 # A smoke-scale run for a CPU, not a recipe (see densecl_resnet50_8xb32-coslr-200e_in1k.py).
 _base_ = [
     '../_base_/datasets/demo_bs16_mocov2-96px.py',

@@ -60,3 +60,53 @@ def test_benchmark_ops_runs_and_writes_ratios(python, tmp_path):
                                                           ('masked_pair_cosine', 'cpu')}
     kernel = next(row for row in rows if row['impl'] == 'cpu')
     assert kernel['speedup'] > 0 and kernel['memory_ratio'] > 0
+
+
+@pytest.fixture
+def fake_python(tmp_path):
+    """A ``PYTHON`` that records the arguments tools/dist_train.sh gives torchrun."""
+    record = tmp_path / 'python_args'
+    script = tmp_path / 'python'
+    script.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > {record}\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script), record
+
+
+@pytest.mark.parametrize('launcher,config,shared_head', [
+    ('mmdetection/dist_train_fpn.sh', 'mmdetection/coco/mask-rcnn_r18_fpn_ms-1x_coco.py', False),
+    ('mmdetection/dist_train_c4.sh', 'mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py',
+     True),
+    ('mmsegmentation/dist_train.sh',
+     'mmsegmentation/cityscapes/fcn_r18-d8_4xb2-40k_cityscapes-769x769.py', False),
+    ('mmpretrain/dist_train_linear.sh',
+     'mmpretrain/resnet50_pixpro-linear_8xb32-coslr-100e_in1k.py', False),
+])
+def test_benchmark_launchers_run_train_with_the_checkpoint(fake_python, tmp_path, launcher,
+                                                           config, shared_head):
+    python, record = fake_python
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'')
+    config = f'configs/benchmarks/{config}'
+    subprocess.run(['bash', f'tools/benchmarks/{launcher}', config, str(ckpt), '4',
+                    '--amp'], cwd=REPO_ROOT, check=True, env=dict(os.environ, PYTHON=python))
+    args = record.read_text().split('\n')
+    assert args[:2] == ['-m', 'torch.distributed.run'] and '--nproc_per_node=4' in args
+    assert any(a.endswith('tools/train.py') for a in args) and config in args
+    assert f'model.backbone.init_cfg.checkpoint={ckpt}' in args and '--amp' in args
+    assert (f'model.roi_head.shared_head.init_cfg.checkpoint={ckpt}' in args) == shared_head
+
+
+@pytest.mark.parametrize('launcher', ['mmdetection/slurm_train_fpn.sh',
+                                      'mmdetection/slurm_train_c4.sh',
+                                      'mmsegmentation/slurm_train.sh'])
+def test_slurm_benchmark_launchers(fake_srun, tmp_path, launcher):
+    env, record = fake_srun
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'')
+    config = 'configs/benchmarks/mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py'
+    subprocess.run(['bash', f'tools/benchmarks/{launcher}', 'gpu', 'job', config, str(ckpt),
+                    'work_dirs/x'], cwd=REPO_ROOT, env=env, check=True)
+    args = record.read_text().split('\n')
+    assert config in args and '--launcher=slurm' in args
+    assert f'model.backbone.init_cfg.checkpoint={ckpt}' in args
+    assert (f'model.roi_head.shared_head.init_cfg.checkpoint={ckpt}' in args) == ('c4' in launcher)
