@@ -1,11 +1,28 @@
 """Shared fixtures: the repository root and the python running the tests."""
+import importlib.util
 import os.path as osp
 import sys
+from types import ModuleType
 
 import pytest
 import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def load_script(path: str) -> ModuleType:
+    """A script of the repository imported as a module (``tools/``, ``.dev_scripts/`` and
+    projects' tools are not packages), to call its functions or ``main(argv)`` in-process.
+
+    Args:
+        path: The script, relative to the repository root or absolute.
+    """
+    path = osp.join(REPO_ROOT, path)
+    name = '_script_' + osp.splitext(osp.relpath(path, REPO_ROOT))[0].replace('/', '_')
+    spec = importlib.util.spec_from_file_location(name.replace('.', '_'), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope='session')

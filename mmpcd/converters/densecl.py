@@ -45,7 +45,7 @@ from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Seq
 
 import torch
 
-from mmpcd.utils.checkpoint_conversion import (MAX_LISTED, ConversionError, extract_state_dict,
+from mmpcd.utils.checkpoint_conversion import (ConversionError, extract_state_dict,
                                                listing, load_source, strip_ddp_prefix)
 
 FORMATS = ('openselfsup', 'mmpretrain', 'torchvision')

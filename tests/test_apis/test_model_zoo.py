@@ -4,7 +4,6 @@ untrusted pickles."""
 import argparse
 import hashlib
 import http.server
-import importlib.util
 import os
 import os.path as osp
 import socket
@@ -17,7 +16,7 @@ from mmengine.config import Config
 from mmpcd.apis import CheckpointError, find_entry, get_checkpoint
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, load_script
 
 
 class _RangeHandler(http.server.SimpleHTTPRequestHandler):
@@ -173,10 +172,7 @@ def test_zoo_entries_are_converted_with_their_converter(server, tmp_path):
 
 
 def test_download_tool_prints_the_path_and_fails_clearly(server, tmp_path, capfd):
-    spec = importlib.util.spec_from_file_location(
-        'download_checkpoint', osp.join(REPO_ROOT, 'tools/misc/download_checkpoint.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('tools/misc/download_checkpoint.py')
     root, url = server
     name = _publish(root, 'tool_20250101', {'w': torch.ones(2)})
     tool.main([f'{url}/{name}', '--cache-dir', str(tmp_path), '--quiet'])

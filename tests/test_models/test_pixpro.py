@@ -11,7 +11,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from mmpcd.models import PixContrast, PixPro
+from mmpcd.models import PixPro
 from mmpcd.models.losses import pixcontrast_loss, pixpro_loss
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules

@@ -5,7 +5,6 @@ CUDA runtime of the nvidia wheels torch depends on. Catches CUDA code that does 
 before it reaches a GPU machine.
 """
 import glob
-import os
 import os.path as osp
 import shutil
 import subprocess

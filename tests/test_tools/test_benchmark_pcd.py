@@ -1,14 +1,11 @@
 """benchmark_train.py's PCD head measurement runs and reports time and memory."""
 import argparse
-import importlib.util
-import os.path as osp
+
+from tests.conftest import load_script
 
 
 def test_pcd_head_measurement(repo_root, one_thread):
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_train', osp.join(repo_root, 'tools', 'analysis_tools', 'benchmark_train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script('tools/analysis_tools/benchmark_train.py')
     args = argparse.Namespace(batch=2, queue_len=128, device='cpu', repeat=1, size=224, depth=50)
     for impl in ('peer', 'mmpcd'):
         row = tool.measure_here('pcd_head', impl, args)

@@ -4,7 +4,6 @@ The fake sources are written from the model's own state dict with inverse mappin
 here, independently of the tool's tables; every converted tensor must load strictly and equal
 the original.
 """
-import importlib.util
 import os.path as osp
 import subprocess
 from typing import Dict, Iterable
@@ -17,6 +16,7 @@ from mmengine.model import ExponentialMovingAverage
 
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
+from tests.conftest import load_script
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'densecl_to_mmpcd.py')
@@ -29,10 +29,7 @@ StateDict = Dict[str, torch.Tensor]
 @pytest.fixture(scope='module')
 def tool():
     """The converter, imported by path (``tools/`` is not a package)."""
-    spec = importlib.util.spec_from_file_location('densecl_to_mmpcd', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL)
 
 
 @pytest.fixture(scope='module')

@@ -1,7 +1,6 @@
 """tools/train.py on the tiny PCD config: a synthetic MoCo v3 teacher, 2 iterations (in a
 subprocess, as users run it), then a resume (in this process) that must keep the queue."""
 import glob
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -11,6 +10,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torchvision
+from tests.conftest import load_script
 
 TINY_CONFIG = 'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py'
 MAIN_CONFIG = 'configs/pcd/pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py'
@@ -55,11 +55,7 @@ def teacher_checkpoint(tmp_path_factory):
 @pytest.fixture(scope='module')
 def train_tool(repo_root):
     """tools/train.py as a module, to call its main() in this process."""
-    spec = importlib.util.spec_from_file_location('pcd_train_tool',
-                                                  osp.join(repo_root, 'tools', 'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    return load_script('tools/train.py')
 
 
 @pytest.fixture(scope='module')

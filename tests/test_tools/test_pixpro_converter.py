@@ -5,7 +5,6 @@ ResNet-18 (without ``fc``, as ``head_type='early_return'``), so the expected nam
 independent implementation, not from the tool's tables.
 """
 import argparse
-import importlib.util
 import os.path as osp
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import torch
 import torchvision
 from mmengine.runner.checkpoint import _load_checkpoint_with_prefix
 from mmpretrain.models import ResNet
+from tests.conftest import load_script
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pixpro_to_mmpcd.py')
@@ -52,10 +52,7 @@ def _run(*args):
 @pytest.fixture(scope='module')
 def tool():
     """The converter, imported by path (``tools/`` is not a package), for in-process runs."""
-    spec = importlib.util.spec_from_file_location('pixpro_to_mmpcd', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL)
 
 
 def _refused(tool, *args) -> str:

@@ -1,19 +1,13 @@
 """The model zoo's metafiles are consistent (.dev_scripts/check_metafile.py)."""
-import importlib.util
-import os.path as osp
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import load_script
 
 
 @pytest.fixture(scope='module')
 def checker():
-    spec = importlib.util.spec_from_file_location(
-        'check_metafile', osp.join(REPO_ROOT, '.dev_scripts', 'check_metafile.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('.dev_scripts/check_metafile.py')
 
 
 def test_the_repository_metafiles_have_no_problem(checker):

@@ -1,6 +1,5 @@
 """Running the visualisation tools in-process, the commands of their doc, and the demo-run
 checkpoints and logs those commands refer to."""
-import importlib.util
 import os.path as osp
 import shlex
 import shutil
@@ -11,6 +10,7 @@ import torch
 from matplotlib.image import imread
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
+from tests.conftest import load_script
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DOC = osp.join(REPO_ROOT, 'docs/en/user_guides/visualization.md')
@@ -24,11 +24,7 @@ PCD = 'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py'
 
 def load_tool(name: str):
     """The module of ``tools/analysis_tools/<name>`` (its ``main(argv)`` runs the tool)."""
-    path = osp.join(REPO_ROOT, 'tools/analysis_tools', name)
-    spec = importlib.util.spec_from_file_location(f'_tool_{name[:-3]}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f'tools/analysis_tools/{name}')
 
 
 def read_png(path: str) -> np.ndarray:

@@ -1,5 +1,4 @@
 """projects/maskd/tools/convert_official_tokens.py on checkpoints in the official layouts."""
-import importlib.util
 import os.path as osp
 from collections import OrderedDict
 
@@ -7,6 +6,7 @@ import pytest
 import torch
 
 from projects.maskd.maskd import MaskModule, MasKDLoss
+from tests.conftest import load_script
 from .helpers import REPO_ROOT
 
 TOOL = osp.join(REPO_ROOT, 'projects', 'maskd', 'tools', 'convert_official_tokens.py')
@@ -14,10 +14,7 @@ TOOL = osp.join(REPO_ROOT, 'projects', 'maskd', 'tools', 'convert_official_token
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('convert_official_tokens', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL)
 
 
 def official_detection_checkpoint(path, levels=5, channels=16, num_tokens=6):

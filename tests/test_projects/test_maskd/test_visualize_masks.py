@@ -1,10 +1,10 @@
 """projects/maskd/tools/visualize_masks.py: receptive-token masks per level of a tiny teacher."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 
+from tests.conftest import load_script
 from tests.test_visualization.helpers import assert_png
 from .helpers import DET_TOKENS, REPO_ROOT, SEG_TOKENS, TINY, build, load_config, save_weights
 
@@ -14,10 +14,7 @@ IMAGE = osp.join(REPO_ROOT, 'data', 'demo', 'images', 'astronaut_c0.jpg')
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('visualize_masks', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL)
 
 
 def _tokens(cfg, path):
