@@ -2,6 +2,8 @@
 # Norm layers, biases and position embeddings get no weight decay.
 optim_wrapper = dict(
     type='OptimWrapper',
+    # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
+    constructor='FrozenAwareOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1.5e-4 * 4096 / 256, betas=(0.9, 0.95), weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

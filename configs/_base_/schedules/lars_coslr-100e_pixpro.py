@@ -8,6 +8,8 @@
 # eta*||w|| / ||g + wd*w|| (close, not identical).
 optim_wrapper = dict(
     type='OptimWrapper',
+    # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
+    constructor='FrozenAwareOptimWrapperConstructor',
     optimizer=dict(type='LARS', lr=4.0, momentum=0.9, weight_decay=1e-5),
     paramwise_cfg=dict(
         custom_keys={

@@ -2,6 +2,8 @@
 # BN parameters and biases get neither weight decay nor the LARS trust ratio.
 optim_wrapper = dict(
     type='OptimWrapper',
+    # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
+    constructor='FrozenAwareOptimWrapperConstructor',
     optimizer=dict(type='LARS', lr=4.0, momentum=0.9, weight_decay=1e-5),
     paramwise_cfg=dict(
         custom_keys={

@@ -1,6 +1,8 @@
 # SGD + cosine annealing without warm-up (MoCo v2 / DenseCL recipe: lr 0.03 for a batch of 256).
 optim_wrapper = dict(
     type='OptimWrapper',
+    # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
+    constructor='FrozenAwareOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
 
 param_scheduler = [

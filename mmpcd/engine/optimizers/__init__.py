@@ -1,1 +1,4 @@
 """Optimizers and optimizer-wrapper constructors."""
+from .frozen_aware_constructor import FrozenAwareOptimWrapperConstructor
+
+__all__ = ['FrozenAwareOptimWrapperConstructor']
