@@ -32,7 +32,9 @@ def test_the_hook_logs_both_momenta():
         message_hub=hub, model=model,
         optim_wrapper=OptimWrapper(torch.optim.SGD(model.online.parameters(), lr=0.1,
                                                    momentum=0.9)))
-    MomentumLoggerHook().before_train_iter(runner, 0)
+    hook = MomentumLoggerHook()
+    hook.before_train(runner)
+    hook.before_train_iter(runner, 0)
     assert hub.get_scalar('train/momentum').current() == 0.9
     expected = 0.01 * (math.cos(math.pi * 25 / 100) + 1) / 2
     assert hub.get_scalar('train/ema_momentum').current() == pytest.approx(expected)

@@ -28,13 +28,20 @@ class MomentumLoggerHook(Hook):
 
     priority = 'BELOW_NORMAL'
 
+    def __init__(self) -> None:
+        self._ema: Optional[ExponentialMovingAverage] = None
+
+    def before_train(self, runner) -> None:
+        # Found once: walking every module each iteration would cost a Python loop per step.
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        self._ema = next(
+            (m for m in model.modules() if isinstance(m, ExponentialMovingAverage)), None)
+
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         hub = runner.message_hub
         momentum = runner.optim_wrapper.get_momentum()
         for name, values in momentum.items():
             hub.update_scalar(f'train/{name}', values[0])
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        emas = [m for m in model.modules() if isinstance(m, ExponentialMovingAverage)]
-        if emas:
+        if self._ema is not None:
             hub.update_scalar('train/ema_momentum',
-                              ema_momentum(emas[0], hub.get_info('max_iters')))
+                              ema_momentum(self._ema, hub.get_info('max_iters')))
