@@ -34,7 +34,7 @@ model = dict(
             pos_encoding='sincos',
             ffn_ratio=4.,
             feat_size=7)),
-    head=dict(type='PixelContrastHead', temperature=0.2),
+    head=dict(type='PCDHead', temperature=0.2),
     teacher=dict(
         type='PCDTeacher',
         backbone=dict(type='ResNet', depth=50, out_indices=(3, )),

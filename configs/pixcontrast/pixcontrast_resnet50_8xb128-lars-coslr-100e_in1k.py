@@ -7,6 +7,10 @@ _base_ = '../pixpro/pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py'
 model = dict(
     type='PixContrast',
     ppm=None,  # no PPM: the online projection itself is contrasted
-    neg_ratio=None,  # e.g. 1.0 ignores the cells in [0.7, 1.0) (upstream's --pixpro-neg-ratio)
-    temperature=0.3,
+    head=dict(
+        _delete_=True,
+        type='PixContrastHead',
+        temperature=0.3,
+        pos_ratio=0.7,
+        neg_ratio=None),  # e.g. 1.0 ignores the cells in [0.7, 1.0) (--pixpro-neg-ratio)
 )

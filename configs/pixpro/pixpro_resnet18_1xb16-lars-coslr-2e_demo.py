@@ -24,7 +24,7 @@ model = dict(
         with_global=False,
         norm_cfg=dict(type='SyncBN')),
     ppm=dict(type='PPM', channels=128, num_layers=1, gamma=2., clamp_min=0.),
-    pos_ratio=0.7,
+    head=dict(type='PixProHead', pos_ratio=0.7),
     base_momentum=0.01,
 )
 

@@ -28,7 +28,7 @@ model = dict(
         with_global=False,
         norm_cfg=dict(type='SyncBN')),
     ppm=dict(type='PPM', channels=256, num_layers=1, gamma=2., clamp_min=0.),
-    pos_ratio=0.7,
+    head=dict(type='PixProHead', pos_ratio=0.7),
     # mmengine's EMA convention: target = (1 - m) * target + m * online, annealed to m = 0;
     # 0.01 is the official --pixpro-momentum 0.99.
     base_momentum=0.01,

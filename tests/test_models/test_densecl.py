@@ -153,8 +153,8 @@ def test_num_grid_loss_step_matches_pooled_backbone_features(num_grid, size, nat
     assert torch.equal(rec.out['idx'], expected_idx)
 
     # The dense loss contrasts each query cell with its matched key cell against queue2.
-    q_grid = F.normalize(rec.out['q_neck'][1], dim=1)
-    k_grid = F.normalize(rec.out['k_neck'][1], dim=1)
+    q_grid = F.normalize(rec.out['q_neck'][1][0].flatten(2), dim=1)
+    k_grid = F.normalize(rec.out['k_neck'][1][0].flatten(2), dim=1)
     pos = torch.stack([(q_grid[n] * k_grid[n][:, expected_idx[n]]).sum(0) for n in range(2)])
     neg = torch.einsum('ncs,ck->nsk', q_grid, queue2)
     logits = torch.cat([pos.unsqueeze(-1), neg], dim=-1).flatten(0, 1) / 0.2
@@ -171,7 +171,7 @@ def test_projection_matching_uses_the_dense_projections(monkeypatch):
     model = _build(num_grid=4, matching='projection', queue_len=16)
     rec = _Recorder(model, monkeypatch)
     model.loss(_views(2, 128), None)
-    expected = _argmax_reference(rec.out['q_neck'][1].detach(), rec.out['k_neck'][1])
+    expected = _argmax_reference(rec.out['q_neck'][1][0].detach(), rec.out['k_neck'][1][0])
     assert torch.equal(rec.out['idx'], expected)
     # ... which here differs from what the backbone features would have matched.
     assert not torch.equal(expected, _argmax_reference(rec.out['q_b'].detach(),
@@ -204,7 +204,7 @@ def test_queues_wrap_around_and_hold_the_normalised_keys():
         model.loss(views, None)
         ptrs.append((int(model.queue_ptr), int(model.queue2_ptr)))
         with torch.no_grad():  # same batch, train-mode BN: the keys the step computed
-            k, _, k2 = model.encoder_k.module(views[1])
+            (k, ), _, (k2, ) = model.encoder_k.module(views[1])
         written = slice(ptr, ptr + 4)
         torch.testing.assert_close(model.queue[:, written], F.normalize(k, dim=1).t())
         torch.testing.assert_close(model.queue2[:, written], F.normalize(k2, dim=1).t())
@@ -237,7 +237,7 @@ def _ddp_worker(rank: int, world_size: int, port: int) -> None:
         views = _views(8, 64)
         model.loss([v[4 * rank:4 * rank + 4] for v in views], None)
         with torch.no_grad():
-            k, _, k2 = model.encoder_k.module(views[1])
+            (k, ), _, (k2, ) = model.encoder_k.module(views[1])
         # Both ranks enqueue the keys of the whole (global) batch, rank 0's first.
         torch.testing.assert_close(model.queue[:, :8], F.normalize(k, dim=1).t())
         torch.testing.assert_close(model.queue2[:, :8], F.normalize(k2, dim=1).t())

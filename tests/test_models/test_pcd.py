@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
-from mmpcd.models.losses import pixel_infonce_loss
+from mmpcd.models.losses import pcd_infonce_loss
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
 
@@ -26,7 +26,7 @@ def build_pcd(pairing='same_view', teacher_bn='eval', mhsa=True, queue_len=16):
             neck=dict(
                 type='PCDStudentNeck', in_channels=64, hid_channels=32, out_channels=16,
                 mhsa=dict(type='MHSA', in_channels=64, feat_size=2) if mhsa else None),
-            head=dict(type='PixelContrastHead', temperature=0.2),
+            head=dict(type='PCDHead', temperature=0.2),
             teacher=dict(
                 backbone=SMALL_RESNET,
                 adaptor=dict(type='SpatialAdaptor', channels=(64, 32, 16)),
@@ -56,9 +56,9 @@ def test_loss_is_the_reference_formula_and_trains_only_the_student():
     losses = model.loss(inputs, [])
     assert set(losses) == {'loss', 'acc_top1', 'acc_top5'}
     with torch.no_grad():
-        s = [model.neck(model.backbone(v)) for v in inputs]
+        s = [model.neck(model.backbone(v))[0] for v in inputs]
         t = [model.teacher(v) for v in inputs]
-    expected = (pixel_infonce_loss(s[0], t[0], queue) + pixel_infonce_loss(s[1], t[1], queue)) / 2
+    expected = (pcd_infonce_loss(s[0], t[0], queue) + pcd_infonce_loss(s[1], t[1], queue)) / 2
     assert torch.allclose(losses['loss'], expected, atol=1e-5)
     losses['loss'].backward()
     assert all(p.grad is None for p in model.teacher.parameters())

@@ -43,7 +43,7 @@ def _projector(in_channels: int = 128) -> dict:
 
 def _pixpro(**kwargs) -> PixPro:
     cfg = dict(type='PixPro', backbone=_backbone(), projector=_projector(),
-               ppm=dict(type='PPM', channels=DIM))
+               ppm=dict(type='PPM', channels=DIM), head=dict(type='PixProHead', pos_ratio=0.7))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -80,9 +80,9 @@ def test_loss_is_the_symmetrised_official_loss():
     losses = model.loss(inputs, samples)
     # The first update copies the online weights into the target, and BN uses batch
     # statistics in training, so the online modules reproduce the target's output.
-    proj = [model.projector([model.backbone(v)[0]])[1] for v in inputs]
-    proj = [p.view(p.size(0), DIM, 2, 2) for p in proj]
-    pred = [model.ppm(p) for p in proj]
+    proj = [model.projector([model.backbone(v)[0]])[1][0] for v in inputs]
+    assert proj[0].shape == (4, DIM, 2, 2)
+    pred = [model.ppm(p)[0] for p in proj]
     tgt = [F.normalize(p, dim=1) for p in proj]
     coords = _coords(samples)
     expected = (pixpro_loss(pred[0], tgt[1], coords[:, 0], coords[:, 1]) +
@@ -156,9 +156,8 @@ def test_fpn_levels_each_use_their_own_mask_and_are_averaged():
     assert [lvl.shape[-1] for lvl in levels[0]] == [16, 8, 4, 2]  # P3-P6 at 128 px
     per_level = []
     for lvl in range(4):
-        proj = [model.projector(levels[v][lvl])[1].view_as(levels[v][lvl][:, :DIM])
-                for v in range(2)]
-        pred = [model.ppm(p) for p in proj]
+        proj = [model.projector(levels[v][lvl])[1][0] for v in range(2)]
+        pred = [model.ppm(p)[0] for p in proj]
         per_level.append(pixpro_loss(pred[0], proj[1], coords[:, 0], coords[:, 1]) +
                          pixpro_loss(pred[1], proj[0], coords[:, 1], coords[:, 0]))
     torch.testing.assert_close(loss, sum(per_level) / 4, atol=1e-5, rtol=1e-5)
@@ -183,8 +182,8 @@ def test_byol_instance_branch_regresses_the_other_views_pooled_target():
     c5 = [model.backbone(v)[0] for v in inputs]
     pred, tgt = [], []
     for feat in c5:
-        proj = model.ins_projector(feat)[1].view(feat.size(0), DIM, 2, 2)
-        pred.append(F.normalize(model.ins_predictor(proj)[1].mean(2), dim=1))
+        proj = model.ins_projector(feat)[1][0]
+        pred.append(F.normalize(model.ins_predictor(proj)[1][0].mean((2, 3)), dim=1))
         tgt.append(F.normalize(proj.mean((2, 3)), dim=1))
     expected = 0.5 * -2 * ((pred[0] * tgt[1]).sum(1).mean() + (pred[1] * tgt[0]).sum(1).mean())
     torch.testing.assert_close(losses['loss_instance'], expected, atol=1e-5, rtol=1e-5)
@@ -196,7 +195,7 @@ def test_simclr_instance_branch_is_nt_xent_of_the_pooled_projections():
                     ins_temperature=0.5).train()
     inputs, samples = _inputs(model, *_batch())
     losses = model.loss(inputs, samples)
-    z = [F.normalize(model.ins_projector(model.backbone(v)[0])[2], dim=1) for v in inputs]
+    z = [F.normalize(model.ins_projector(model.backbone(v)[0])[2][0], dim=1) for v in inputs]
     n = z[0].size(0)
     total = 0.
     for a, b in ((0, 1), (1, 0)):
@@ -210,12 +209,12 @@ def test_simclr_instance_branch_is_nt_xent_of_the_pooled_projections():
 
 def test_pixcontrast_contrasts_projections_without_a_ppm():
     torch.manual_seed(0)
-    model = MODELS.build(dict(type='PixContrast', backbone=_backbone(),
-                              projector=_projector(), temperature=0.3)).train()
+    model = MODELS.build(dict(type='PixContrast', backbone=_backbone(), projector=_projector(),
+                              head=dict(type='PixContrastHead', temperature=0.3))).train()
     assert model.ppm is None
     inputs, samples = _inputs(model, *_batch())
     losses = model.loss(inputs, samples)
-    proj = [model.projector([model.backbone(v)[0]])[1].view(4, DIM, 2, 2) for v in inputs]
+    proj = [model.projector([model.backbone(v)[0]])[1][0] for v in inputs]
     coords = _coords(samples)
     expected = (pixcontrast_loss(proj[0], proj[1], coords[:, 0], coords[:, 1]) +
                 pixcontrast_loss(proj[1], proj[0], coords[:, 1], coords[:, 0]))
@@ -234,7 +233,15 @@ def test_bad_configs_and_inputs_are_clear_errors():
         _pixpro(ins_loss_weight=1., ins_projector=_projector())
     with pytest.raises(ValueError, match='has no PPM; set .ppm=None.'):
         MODELS.build(dict(type='PixContrast', backbone=_backbone(), projector=_projector(),
-                          ppm=dict(type='PPM')))
+                          head=dict(type='PixContrastHead'), ppm=dict(type='PPM')))
+    # Configs written before the heads name the loss's arguments on the model.
+    with pytest.raises(ValueError, match=r"\['pos_ratio'\] are arguments of the head now"):
+        _pixpro(pos_ratio=0.7)
+    with pytest.raises(ValueError, match=r"\['neg_ratio', 'temperature'\] are arguments of the"):
+        MODELS.build(dict(type='PixContrast', backbone=_backbone(), projector=_projector(),
+                          head=dict(type='PixContrastHead'), temperature=0.3, neg_ratio=1.))
+    with pytest.raises(TypeError, match=r"unexpected arguments \['gamma'\]"):
+        _pixpro(gamma=2.)
     model = _pixpro()
     views, samples = _batch()
     with pytest.raises(ValueError, match=r"MultiViewWithCoord.*algorithm_keys=\['coord'\]"):

@@ -44,5 +44,5 @@ def test_dense_projection_falls_back_for_group_norm():
     neck = DenseProjection(8, 16, 4, norm_cfg=dict(type='GN', num_groups=4), with_global=False)
     assert not neck._pointwise
     x = torch.randn(2, 8, 3, 3)
-    torch.testing.assert_close(neck(x)[1], neck.mlp2(x).flatten(2))
+    torch.testing.assert_close(neck(x)[1][0], neck.mlp2(x))
     assert DenseProjection(8, 16, 4, norm_cfg=dict(type='BN'))._pointwise

@@ -23,7 +23,7 @@ def test_ppm_matches_the_official_featprop(num_layers, gamma):
     torch.manual_seed(0)
     ppm = PPM(channels=8, num_layers=num_layers, gamma=gamma).eval()
     x = torch.randn(2, 8, 5, 4)
-    out = ppm(x)
+    out, = ppm((x, ))
     assert out.shape == x.shape
     expected = official_featprop(x, ppm.value_transform, gamma, 0.)
     torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
@@ -55,13 +55,17 @@ def test_ppm_multi_level_input_shares_the_module():
     levels = (torch.randn(2, 8, 4, 4), torch.randn(2, 8, 2, 2))
     outs = ppm(levels)
     assert isinstance(outs, tuple) and [o.shape for o in outs] == [lvl.shape for lvl in levels]
-    torch.testing.assert_close(outs[1], ppm(levels[1]))
+    torch.testing.assert_close(outs[1], ppm((levels[1], ))[0])
+    # A bare map is one level: the output is still a per-level tuple.
+    single = ppm(levels[0])
+    assert isinstance(single, tuple) and len(single) == 1
+    torch.testing.assert_close(single[0], outs[0])
 
 
 def test_ppm_gradients_reach_the_input_and_the_transform():
     ppm = PPM(8, num_layers=1)
     x = torch.randn(2, 8, 3, 3, requires_grad=True)
-    (ppm(x) * torch.randn(2, 8, 3, 3)).sum().backward()
+    (ppm((x, ))[0] * torch.randn(2, 8, 3, 3)).sum().backward()
     assert x.grad.abs().sum() > 0
     assert ppm.value_transform.weight.grad.abs().sum() > 0
 

@@ -11,7 +11,7 @@ percent with allocator state and machine load.
   peer's neck and the same weights (ResNet of ``--depth``).
 - ``pcd``: PCD with a ResNet-18 student (with MHSA) and a random ResNet-50 MoCo v3-shaped
   teacher, K = ``--queue-len``; peer = the same model with the reference's unchunked
-  (N*H*W, 1+K) logits (``PixelContrastHead(chunk_size=0)``), mmpcd = the chunked head.
+  (N*H*W, 1+K) logits (``PCDHead(chunk_size=0)``), mmpcd = the chunked head.
 - ``pixpro``: PixPro (the recipe's heads: 1x1-conv projector 4096 -> 256, one-layer PPM, no
   instance branch) against mmpretrain's ``BYOL`` with the same ResNet of ``--depth``, batch and
   input: the closest peer, with the same four backbone passes per step.
@@ -118,7 +118,8 @@ def pixpro_models(depth: int):
         type='PixPro', **common, base_momentum=0.01,
         projector=dict(type='DenseProjection', in_channels=channels, hid_channels=4096,
                        out_channels=256, with_global=False, norm_cfg=dict(type='BN')),
-        ppm=dict(type='PPM', channels=256, num_layers=1, gamma=2.)))
+        ppm=dict(type='PPM', channels=256, num_layers=1, gamma=2.),
+        head=dict(type='PixProHead', pos_ratio=0.7)))
     mlp = dict(type='mmpretrain.NonLinearNeck', hid_channels=4096, out_channels=256,
                num_layers=2)
     peer = MODELS.build(dict(
@@ -134,7 +135,7 @@ def make_head_step(batch: int, queue_len: int, chunk_size, device: str) -> Calla
     """Forward + backward of the pixel InfoNCE on (batch, 256, 7, 7) maps."""
     import torch.nn.functional as F
 
-    from mmpcd.models.losses import pixel_infonce_loss
+    from mmpcd.models.losses import pcd_infonce_loss
     generator = torch.Generator().manual_seed(0)
     student = torch.randn(batch, 256, 7, 7, generator=generator).to(device).requires_grad_()
     teacher = torch.randn(batch, 256, 7, 7, generator=generator).to(device)
@@ -142,7 +143,7 @@ def make_head_step(batch: int, queue_len: int, chunk_size, device: str) -> Calla
 
     def step():
         student.grad = None
-        pixel_infonce_loss(student, teacher, queue, 0.2, chunk_size=chunk_size).backward()
+        pcd_infonce_loss(student, teacher, queue, 0.2, chunk_size=chunk_size).backward()
 
     return step
 

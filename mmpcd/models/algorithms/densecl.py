@@ -47,8 +47,9 @@ class DenseCL(BaseSelfSupervisor):
     Args:
         backbone: Backbone config; must output a single level (N, C, H, W) (e.g. ResNet
             with ``out_indices=(3,)``).
-        neck: Neck config returning ``(global (N, D), dense (N, D, S*S),
-            pooled_dense (N, D))``, e.g. ``DenseProjection`` or ``DenseCLNeck``.
+        neck: ``DenseProjection`` config (``with_global=True``), returning per-level tuples
+            ``(global (N, D), dense maps (N, D, S, S), pooled_dense (N, D))``; mmpretrain's
+            ``DenseCLNeck`` weights load into it as they are.
         head: Contrastive head config, e.g. ``ContrastiveHead`` with ``temperature=0.2``.
         queue_len: Negatives per queue; must be a multiple of the global batch.
             Defaults to 65536.
@@ -60,8 +61,9 @@ class DenseCL(BaseSelfSupervisor):
             ``'backbone'`` (default, official): argmax cosine similarity of the backbone
             maps, adaptive-avg-pooled to the dense head's S x S grid first (so a
             ``num_grid`` different from the native size works);
-            ``'projection'``: argmax cosine similarity of the dense projections;
-            ``'random'``: a random permutation of the S*S key cells per image (ablation).
+            ``'projection'`` (ablation only): argmax cosine similarity of the dense
+            projections;
+            ``'random'`` (ablation only): a random permutation of the S*S key cells per image.
         data_preprocessor: Defaults to ``SelfSupDataPreprocessor``.
         init_cfg: Initialisation config. Defaults to None.
     """
@@ -121,13 +123,15 @@ class DenseCL(BaseSelfSupervisor):
     def _encode(self, encoder: nn.Sequential,
                 img: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Backbone map (N, C, H, W) and normalised global (N, D), dense (N, D, S*S) and
-        pooled dense (N, D) projections of ``img`` (N, 3, H0, W0)."""
+        pooled dense (N, D) projections of ``img`` (N, 3, H0, W0).
+
+        The dense map is flattened here: the contrast and the queue take one row per cell."""
         feats = encoder[0](img)
         if len(feats) != 1:
             raise ValueError(f'DenseCL needs a single backbone output level, got {len(feats)} '
                              '(set e.g. out_indices=(3,) on a ResNet).')
-        glob, grid, pooled = encoder[1](feats)
-        return (feats[0], F.normalize(glob, dim=1), F.normalize(grid, dim=1),
+        (glob, ), (grid, ), (pooled, ) = encoder[1](feats)
+        return (feats[0], F.normalize(glob, dim=1), F.normalize(grid.flatten(2), dim=1),
                 F.normalize(pooled, dim=1))
 
     @staticmethod

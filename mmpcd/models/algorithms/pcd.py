@@ -49,8 +49,9 @@ class PCD(BaseSelfSupervisor):
     Args:
         backbone: Student backbone config with one output level (e.g. ResNet-18 with
             ``out_indices=(3,)``).
-        neck: Student neck config, e.g. ``PCDStudentNeck``; returns (N, D, H, W).
-        head: ``PixelContrastHead`` config.
+        neck: Student neck config, e.g. ``PCDStudentNeck``; returns a 1-tuple of
+            (N, D, H, W).
+        head: ``PCDHead`` config (``PixelContrastHead``, its former name, still builds it).
         teacher: ``PCDTeacher`` config (backbone, SpatialAdaptor, checkpoint, layout).
         queue_len: Negatives K; must be a multiple of the global batch. Defaults to 65536.
         feat_dim: D. Defaults to 256 (MoCo v3 teacher).
@@ -193,7 +194,7 @@ class PCD(BaseSelfSupervisor):
             raise ValueError(f'PCD needs two views per image, got {len(inputs)} (use '
                              'MultiView(num_views=[1, 1]) or MultiViewWithCoord).')
         self._check_batch(inputs[0].size(0))
-        student = tuple(self.neck(self.backbone(view)) for view in inputs)
+        student = tuple(self.neck(self.backbone(view))[0] for view in inputs)
         with torch.no_grad():
             teacher = tuple(self.teacher(view) for view in inputs)
         if student[0].shape != teacher[0].shape:

@@ -1,4 +1,5 @@
-"""PixPro: pixel-to-propagation consistency between two views of an image.
+"""PixPro: pixel-to-propagation consistency between two views of an image, and the pipeline
+it shares with PixContrast.
 
 `Propagate Yourself: Exploring Pixel-Level Consistency for Unsupervised Visual
 Representation Learning <https://arxiv.org/abs/2011.10043>`_ (Xie et al., CVPR 2021).
@@ -14,36 +15,47 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmpcd.registry import MODELS
-from ..losses import pixpro_loss
 from ..utils import build_data_preprocessor, build_module, check_ema_momentum
 
 INSTANCE_LOSSES = ('byol', 'simclr')
+# Arguments of the algorithm until the loss moved into a registered head; configs written
+# before name them on the model.
+HEAD_ARGUMENTS = ('pos_ratio', 'temperature', 'neg_ratio')
+
+Levels = Tuple[Tensor, ...]  # one (N, C, H_l, W_l) map per level
 
 
-def _as_maps(projected: Union[Tensor, Sequence[Tensor]],
-             levels: Sequence[Tensor]) -> List[Tensor]:
-    """A projector's dense output(s) (N, D, H*W) back to maps (N, D, H, W) shaped as
-    ``levels``."""
-    flat = [projected] if isinstance(projected, Tensor) else list(projected)
-    return [out.view(*out.shape[:2], *level.shape[2:]) for out, level in zip(flat, levels)]
+def _reject_extra_arguments(algorithm: str, kwargs: dict) -> None:
+    """Name the fix for the arguments that moved into the head; refuse any other."""
+    moved = sorted(key for key in kwargs if key in HEAD_ARGUMENTS)
+    if moved:
+        raise ValueError(
+            f'{algorithm}: {moved} are arguments of the head now; move them into model.head, '
+            "e.g. head=dict(type='PixProHead', pos_ratio=0.7) or "
+            "head=dict(type='PixContrastHead', temperature=0.3, pos_ratio=0.7).")
+    raise TypeError(f'{algorithm} got unexpected arguments {sorted(kwargs)}.')
 
 
-@MODELS.register_module()
-class PixPro(BaseSelfSupervisor):
-    """PixPro with an optional FPN and an optional instance branch.
+class BasePixelConsistency(BaseSelfSupervisor):
+    """What PixPro and PixContrast share: two views with crop boxes, a momentum target, a
+    registered head on every level, an optional instance branch.
 
     Per step, for views ``v1, v2`` with crop boxes ``c1, c2`` (from the data samples):
 
-    - online: ``y_v = PPM(projector(levels(v)))`` per level (with gradient);
+    - ``levels(v)``: the neck's outputs (e.g. mmdet's ``FPN``) or, without a neck, the
+      backbone's, restricted to ``loss_levels``;
+    - online: ``o_v = ppm(projector(levels(v)))``, or ``projector(levels(v))`` without a
+      ``ppm``, per level (with gradient);
     - target (momentum copy of backbone, neck, projector and instance projector, updated
-      once per step before its forward): ``x'_v = normalize(projector'(levels'(v)))``;
-    - ``loss_pixpro = mean_levels [pixpro_loss(y_1, x'_2, c1, c2) + pixpro_loss(y_2, x'_1,
-      c2, c1)]``, each level with its own positive mask (minimum -4);
-    - optional ``loss_instance`` (``ins_loss_weight > 0``), see ``ins_loss``.
+      once per step before its forward): ``t_v = normalize(projector'(levels'(v)))``;
+    - the dense loss is ``head.loss(o, t, c)`` (e.g. ``PixProHead``'s ``loss_pixpro``), each
+      level with its own correspondence;
+    - optional ``loss_instance`` (``ins_loss_weight > 0``), see ``ins_loss``; it always
+      reads the last backbone output (C5).
 
-    ``levels(v)`` are the neck's outputs (e.g. mmdet's ``FPN``) or, without a neck, the
-    backbone's, restricted to ``loss_levels``. The instance branch always reads the last
-    backbone output (C5).
+    Every dense module maps a per-level tuple of (N, C, H_l, W_l) maps to another, and the
+    head takes any number of levels, so a per-level module on FPN levels (e.g. a detection
+    head's towers, for head pre-training) slots in after the neck.
 
     **Momentum.** ``base_momentum`` is in mmengine's EMA convention, ``target = (1 - m) *
     target + m * online``, annealed by ``CosineEMA`` from ``m`` to 0 over the run's
@@ -65,20 +77,20 @@ class PixPro(BaseSelfSupervisor):
             under an FPN).
         projector: Dense projector applied to every level: a ``DenseProjection`` with
             ``with_global=False`` (1x1 conv-BN-ReLU-1x1 conv, 2048 -> 4096 -> 256).
-        ppm: ``PPM`` config.
+        head: Loss head config: ``PixProHead`` or ``PixContrastHead``.
+        ppm: Online-only module between the projector and the head (a ``PPM``), or None.
         neck: Optional multi-level neck between the backbone and the projector, e.g.
             ``dict(type='mmdet.FPN', ...)``; stored as ``neck`` so mmdet configs load it with
             ``init_cfg=dict(type='Pretrained', prefix='neck.')``.
         loss_levels: Indices of the levels that enter the loss (e.g. ``(1, 2, 3, 4)`` = P3-P6
             of a five-output FPN); None (default) = all.
-        pos_ratio: Distance threshold T in cell diagonals. Defaults to 0.7.
         base_momentum: Start momentum in mmengine's convention. Defaults to 0.01.
         ins_loss_weight: Weight of the instance loss; 0 (default) builds no instance branch.
         ins_loss: ``'byol'`` (default, the released code: online projector + predictor
             regressing the pooled momentum projection, ``-2 * mean cos`` summed over both
-            orders) or ``'simclr'`` (the paper's description: NT-Xent between the two views'
-            pooled online projections with the other images of the local batch as
-            negatives; no predictor, no momentum target).
+            orders) or ``'simclr'`` (ablation only: the paper's description, NT-Xent between
+            the two views' pooled online projections with the other images of the local
+            batch as negatives; no predictor, no momentum target).
         ins_projector: Instance projector config (same type as ``projector``, on C5);
             required when ``ins_loss_weight > 0``.
         ins_predictor: Predictor config (256 -> 4096 -> 256 per pixel), ``'byol'`` only.
@@ -87,15 +99,13 @@ class PixPro(BaseSelfSupervisor):
         init_cfg: Initialisation config. Defaults to None.
     """
 
-    uses_ppm = True
-
     def __init__(self,
                  backbone: dict,
                  projector: dict,
+                 head: dict,
                  ppm: Optional[dict] = None,
                  neck: Optional[dict] = None,
                  loss_levels: Optional[Sequence[int]] = None,
-                 pos_ratio: float = 0.7,
                  base_momentum: float = 0.01,
                  ins_loss_weight: float = 0.,
                  ins_loss: str = 'byol',
@@ -103,11 +113,11 @@ class PixPro(BaseSelfSupervisor):
                  ins_predictor: Optional[dict] = None,
                  ins_temperature: float = 0.2,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+                 init_cfg: Optional[Union[List[dict], dict]] = None,
+                 **kwargs) -> None:
+        if kwargs:
+            _reject_extra_arguments(type(self).__name__, kwargs)
         check_ema_momentum(base_momentum, f'{type(self).__name__} base_momentum')
-        if self.uses_ppm and ppm is None:
-            raise ValueError('PixPro needs a `ppm` (e.g. dict(type="PPM", channels=256)); '
-                             'without it use PixContrast.')
         if ins_loss not in INSTANCE_LOSSES:
             raise ValueError(f'Unknown ins_loss {ins_loss!r}; expected one of '
                              f'{INSTANCE_LOSSES}.')
@@ -121,12 +131,12 @@ class PixPro(BaseSelfSupervisor):
         super().__init__(
             backbone=build_module(backbone),
             neck=build_module(neck),
+            head=build_module(head),
             data_preprocessor=build_data_preprocessor(data_preprocessor),
             init_cfg=init_cfg)
         self.projector = build_module(projector)
-        self.ppm = build_module(ppm) if self.uses_ppm else None
+        self.ppm = build_module(ppm)
         self.loss_levels = None if loss_levels is None else tuple(loss_levels)
-        self.pos_ratio = pos_ratio
         self.ins_loss_weight = ins_loss_weight
         self.ins_loss = ins_loss
         self.ins_temperature = ins_temperature
@@ -160,43 +170,33 @@ class PixPro(BaseSelfSupervisor):
                               for sample in data_samples])
         return coords.to(device)
 
-    def _levels(self, modules: nn.ModuleDict, feats: Tuple[Tensor, ...]) -> List[Tensor]:
-        levels = list(modules['neck'](feats) if 'neck' in modules else feats)
+    def _levels(self, modules: nn.ModuleDict, feats: Levels) -> Levels:
+        levels = tuple(modules['neck'](feats) if 'neck' in modules else feats)
         if self.loss_levels is None:
             return levels
         try:
-            return [levels[i] for i in self.loss_levels]
+            return tuple(levels[i] for i in self.loss_levels)
         except IndexError:
             raise ValueError(f'loss_levels {self.loss_levels} selects a level the '
                              f'{"neck" if "neck" in modules else "backbone"} does not output '
                              f'({len(levels)} levels).') from None
 
-    def _project(self, modules: nn.ModuleDict, img: Tensor) -> Tuple[List[Tensor], Tensor]:
+    def _project(self, modules: nn.ModuleDict, img: Tensor) -> Tuple[Levels, Tensor]:
         """Dense projections (N, D, H_l, W_l) per level and the last backbone map."""
         feats = modules['backbone'](img)
-        levels = self._levels(modules, feats)
-        _, dense, _ = modules['projector'](levels)
-        return _as_maps(dense, levels), feats[-1]
-
-    def _dense_online(self, projections: List[Tensor]) -> List[Tensor]:
-        """What the online branch compares with the target: the propagated features."""
-        return list(self.ppm(projections))
-
-    def _pair_loss(self, online: Tensor, target: Tensor, coord_q: Tensor,
-                   coord_k: Tensor) -> Tensor:
-        """Loss of one ordered pair of views at one level."""
-        return pixpro_loss(online, target, coord_q, coord_k, self.pos_ratio)
+        _, dense, _ = modules['projector'](self._levels(modules, feats))
+        return dense, feats[-1]
 
     def _instance_online(self, c5: Tensor) -> Tensor:
         """Pooled, normalised online instance output (N, D)."""
-        _, dense, pooled = self.ins_projector(c5)
+        _, dense, pooled = self.ins_projector((c5, ))
         if self.ins_loss == 'byol':
-            _, _, pooled = self.ins_predictor(_as_maps(dense, [c5])[0])
-        return F.normalize(pooled, dim=1)
+            _, _, pooled = self.ins_predictor(dense)
+        return F.normalize(pooled[0], dim=1)
 
     def _instance_target(self, c5_target: Tensor) -> Tensor:
-        _, _, pooled = self.target_net.module['ins_projector'](c5_target)
-        return F.normalize(pooled, dim=1)
+        _, _, pooled = self.target_net.module['ins_projector']((c5_target, ))
+        return F.normalize(pooled[0], dim=1)
 
     def _simclr_loss(self, z1: Tensor, z2: Tensor) -> Tensor:
         """NT-Xent over the 2N pooled projections (N, D) of the two views; the other
@@ -217,8 +217,8 @@ class PixPro(BaseSelfSupervisor):
             data_samples: N samples with ``coord`` (2, 4), the views' crop boxes.
 
         Returns:
-            ``dict(loss_pixpro=...)`` plus ``loss_instance`` (already weighted) when the
-            instance branch is on.
+            The head's loss (``loss_pixpro`` or ``loss_pixcontrast``) plus ``loss_instance``
+            (already weighted) when the instance branch is on.
         """
         if len(inputs) != 2:
             raise ValueError(f'{type(self).__name__} needs exactly two views, got '
@@ -226,7 +226,7 @@ class PixPro(BaseSelfSupervisor):
         coords = self._coords(data_samples, inputs[0].device)
         online_modules = self._momentum_modules()
         projections, c5s = zip(*(self._project(online_modules, img) for img in inputs))
-        online = [self._dense_online(list(levels)) for levels in projections]
+        online = projections if self.ppm is None else [self.ppm(levels) for levels in projections]
 
         with torch.no_grad():
             self.target_net.update_parameters(self._momentum_modules())
@@ -234,14 +234,7 @@ class PixPro(BaseSelfSupervisor):
                                         for img in inputs))
             targets = [[F.normalize(level, dim=1) for level in levels] for levels in targets]
 
-        num_levels = len(online[0])
-        loss_dense = sum(
-            self._pair_loss(online[0][lvl].float(), targets[1][lvl].float(), coords[:, 0],
-                            coords[:, 1]) +
-            self._pair_loss(online[1][lvl].float(), targets[0][lvl].float(), coords[:, 1],
-                            coords[:, 0]) for lvl in range(num_levels)) / num_levels
-        losses = {f'loss_{type(self).__name__.lower()}': loss_dense}
-
+        losses = dict(self.head.loss(online, targets, coords))
         if self.with_instance:
             ins_online = [self._instance_online(c5) for c5 in c5s]
             if self.ins_loss == 'byol':
@@ -253,3 +246,25 @@ class PixPro(BaseSelfSupervisor):
                 loss_ins = self._simclr_loss(*ins_online)
             losses['loss_instance'] = self.ins_loss_weight * loss_ins
         return losses
+
+
+@MODELS.register_module()
+class PixPro(BasePixelConsistency):
+    """PixPro: the propagated online features ``y_v = PPM(projector(levels(v)))`` regress
+    the other view's target projections at the positive cell pairs, through a
+    ``PixProHead`` (``loss_pixpro``, minimum -4 per level); optional FPN levels and
+    instance branch. Everything else is :class:`BasePixelConsistency`'s.
+
+    Args:
+        backbone, projector: See :class:`BasePixelConsistency`.
+        head: ``PixProHead`` config, e.g. ``dict(type='PixProHead', pos_ratio=0.7)``.
+        ppm: ``PPM`` config (required).
+        **kwargs: :class:`BasePixelConsistency`'s other arguments.
+    """
+
+    def __init__(self, backbone: dict, projector: dict, head: dict, ppm: Optional[dict],
+                 **kwargs) -> None:
+        if ppm is None:
+            raise ValueError('PixPro needs a `ppm` (e.g. dict(type="PPM", channels=256)); '
+                             'without it use PixContrast.')
+        super().__init__(backbone=backbone, projector=projector, head=head, ppm=ppm, **kwargs)

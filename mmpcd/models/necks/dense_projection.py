@@ -15,6 +15,8 @@ from ..utils.pointwise import is_pointwise, pointwise_forward
 _GLOBAL_NORM = {'BN': 'BN1d', 'BN2d': 'BN1d'}
 _DENSE_NORM = {'BN': 'BN2d', 'BN1d': 'BN2d'}
 
+Levels = Tuple[Tensor, ...]  # one entry per level
+
 
 def _linear(in_channels: int, out_channels: int, bias: bool) -> nn.Module:
     return nn.Linear(in_channels, out_channels, bias=bias)
@@ -62,7 +64,9 @@ class DenseProjection(BaseModule):
 
     With ``norm_cfg=None`` and ``num_layers=2`` the parameters are named exactly like
     mmpretrain's ``DenseCLNeck`` (``mlp.0``, ``mlp.2``, ``mlp2.0``, ``mlp2.2``), so its state
-    dict loads as is (``strict=True``) and both give the same outputs. With a norm layer
+    dict loads as is (``strict=True``) and both compute the same values (``DenseCLNeck``
+    returns them as single tensors with the dense map flattened to (N, D, S*S), this neck as
+    per-level tuples of maps, see "Levels" below). With a norm layer
     every hidden layer is followed by it (``mlp.0`` linear, ``mlp.1`` norm, ``mlp.2`` ReLU,
     ``mlp.3`` linear), a layout ``DenseCLNeck`` has no counterpart for.
 
@@ -80,9 +84,11 @@ class DenseProjection(BaseModule):
         init_cfg: Initialisation config. Defaults to None (PyTorch's default init, as
             ``DenseCLNeck``).
 
-    **Multi-level input** (e.g. FPN levels, all with ``in_channels`` channels): every level
-    goes through the same (shared) branches and each output becomes a tuple with one entry
-    per level; the global output stays None when ``with_global=False``.
+    **Levels.** The input is a tuple of levels (a backbone's output, FPN levels, all with
+    ``in_channels`` channels); every level goes through the same (shared) branches and each
+    output is a tuple with one entry per level, also for a single level. The dense output
+    stays a map: DenseCL flattens it where it needs one row per cell, PixPro's PPM and losses
+    take maps.
     """
 
     def __init__(self,
@@ -111,34 +117,33 @@ class DenseProjection(BaseModule):
         self._pointwise = is_pointwise(self.mlp2)
 
     def _forward_level(self, x: Tensor) -> Tuple[Optional[Tensor], Tensor, Tensor]:
-        """(N, C, H, W) -> global (N, D) or None, dense (N, D, S*S), pooled_dense (N, D)."""
+        """(N, C, H, W) -> global (N, D) or None, dense (N, D, S, S), pooled_dense (N, D)."""
         global_out = self.mlp(F.adaptive_avg_pool2d(x, 1).flatten(1)) \
             if self.with_global else None
         if self.num_grid is not None:
             x = F.adaptive_avg_pool2d(x, self.num_grid)
         dense = pointwise_forward(self.mlp2, x) if self._pointwise else self.mlp2(x)
         pooled_dense = F.adaptive_avg_pool2d(dense, 1).flatten(1)
-        return global_out, dense.flatten(2), pooled_dense
+        # On the GEMM path a channels-last-strided view; no copy is made here (the ops make
+        # their inputs contiguous, DenseCL's flatten copies once).
+        return global_out, dense, pooled_dense
 
-    def forward(self, x: Union[Tensor, Sequence[Tensor]]) -> tuple:
-        """Project a backbone map (or several).
+    def forward(self, x: Union[Tensor, Sequence[Tensor]]
+                ) -> Tuple[Optional[Levels], Levels, Levels]:
+        """Project each level of a backbone's (or an FPN's) output.
 
         Args:
-            x: One (N, C, H, W) map, a 1-tuple of it (a backbone's output), or a sequence
-                of L maps (N, C, H_l, W_l).
+            x: A sequence of L maps (N, C, H_l, W_l), e.g. a backbone's output tuple (L = 1
+                for ``out_indices=(3,)``); a bare (N, C, H, W) map counts as one level.
 
         Returns:
-            ``(global, dense, pooled_dense)``; S = ``num_grid`` or the native H = W (for a
-            non-square native map S*S reads H*W):
+            ``(global, dense, pooled_dense)``, each an L-tuple, one entry per level:
 
-            - single level: global (N, D) (None if ``with_global=False``),
-              dense (N, D, S*S), pooled_dense (N, D).
-            - L > 1 levels: each of the three is an L-tuple of those (global stays None
-              if ``with_global=False``).
+            - global: (N, D), or None instead of the tuple if ``with_global=False``;
+            - dense: maps (N, D, S_l, S_l) with S_l = ``num_grid``, or the level's native
+              (N, D, H_l, W_l) without it;
+            - pooled_dense: (N, D), the global average of the dense map.
         """
         levels = [x] if isinstance(x, Tensor) else list(x)
-        outs = [self._forward_level(level) for level in levels]
-        if len(outs) == 1:
-            return outs[0]
-        global_outs, dense_outs, pooled_outs = zip(*outs)
+        global_outs, dense_outs, pooled_outs = zip(*(self._forward_level(lvl) for lvl in levels))
         return (global_outs if self.with_global else None), dense_outs, pooled_outs

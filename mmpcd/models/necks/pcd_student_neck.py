@@ -47,7 +47,8 @@ class PCDStudentNeck(BaseModule):
             code's per-GPU BatchNorm2d).
         init_cfg: Initialisation config. Defaults to None.
 
-    Input: the backbone's output, a 1-tuple of (N, C_s, H, W). Output: (N, D, H, W).
+    Input: the backbone's output, a 1-tuple of (N, C_s, H, W). Output: a 1-tuple of
+    (N, D, H, W), as every neck returns per-level tuples.
     """
 
     def __init__(self,
@@ -70,7 +71,9 @@ class PCDStudentNeck(BaseModule):
         # CPU, same result).
         self._pointwise = is_pointwise(nn.Sequential(*self.projector, *self.predictor))
 
-    def forward(self, x: Union[Tensor, Sequence[Tensor]]) -> Tensor:
+    def forward(self, x: Union[Tensor, Sequence[Tensor]]) -> Tuple[Tensor]:
+        """The student's map per pixel: (N, C_s, H, W) (or a backbone's 1-tuple of it) ->
+        a 1-tuple of (N, D, H, W)."""
         if not isinstance(x, Tensor):
             if len(x) != 1:
                 raise ValueError(f'PCDStudentNeck takes a single backbone level, got {len(x)} '
@@ -79,5 +82,5 @@ class PCDStudentNeck(BaseModule):
         if self.mhsa is not None:
             x = self.mhsa(x)
         if self._pointwise:
-            return pointwise_forward([*self.projector, *self.predictor], x)
-        return self.predictor(self.projector(x))
+            return (pointwise_forward([*self.projector, *self.predictor], x), )
+        return (self.predictor(self.projector(x)), )

@@ -1,5 +1,5 @@
 """PixPro's Pixel Propagation Module (PPM)."""
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -99,12 +99,15 @@ class PPM(BaseModule):
         # not half-precision safe.
         return F.normalize(self._propagate(x.float(), value.float()), dim=1)
 
-    def forward(self, x: Union[Tensor, Sequence[Tensor]]) -> Union[Tensor, tuple]:
-        """Propagate one (N, C, H, W) map, or each of several levels (same module).
+    def forward(self, x: Union[Tensor, Sequence[Tensor]]) -> Tuple[Tensor, ...]:
+        """Propagate each level (the same module for all).
+
+        Args:
+            x: A sequence of L maps (N, C, H_l, W_l), e.g. ``DenseProjection``'s dense
+                output; a bare (N, C, H, W) map counts as one level.
 
         Returns:
-            The L2-normalised (N, C, H, W) output, or a tuple with one per level.
+            An L-tuple of the L2-normalised (N, C, H_l, W_l) outputs.
         """
-        if isinstance(x, Tensor):
-            return self._forward_level(x)
-        return tuple(self._forward_level(level) for level in x)
+        levels = [x] if isinstance(x, Tensor) else x
+        return tuple(self._forward_level(level) for level in levels)

@@ -49,11 +49,11 @@ class _ChunkedInfoNCE(torch.autograd.Function):
         return grad_s, None, None, None, None
 
 
-def pixel_infonce_loss(student: Tensor,
-                       teacher: Tensor,
-                       queue: Tensor,
-                       temperature: float = 0.2,
-                       chunk_size: Optional[int] = None) -> Tensor:
+def pcd_infonce_loss(student: Tensor,
+                     teacher: Tensor,
+                     queue: Tensor,
+                     temperature: float = 0.2,
+                     chunk_size: Optional[int] = None) -> Tensor:
     """PCD's pixel-wise contrastive loss (the reference's ``_pixelwise_contrastive_loss``).
 
     For every pixel ``i`` of image ``n``, with ``s``, ``t`` the L2-normalised student and
@@ -61,7 +61,9 @@ def pixel_infonce_loss(student: Tensor,
 
         l = -log exp(s.t / T) / (exp(s.t / T) + sum_k exp(s.q_k / T))
 
-    averaged over the N*H*W pixels. The teacher and the queue get no gradient.
+    averaged over the N*H*W pixels. The teacher and the queue get no gradient. It computes
+    in the inputs' dtype; :class:`~mmpcd.models.heads.PCDHead` calls it in fp32 with autocast
+    off (exp over 65536 negatives is fragile in half precision).
 
     Args:
         student: (N, D, H, W) student map.
@@ -93,7 +95,4 @@ def pixel_infonce_loss(student: Tensor,
         logits = torch.cat([(s * t).sum(dim=1, keepdim=True), s @ queue], dim=1) / temperature
         return F.cross_entropy(logits, logits.new_zeros(logits.size(0), dtype=torch.long))
     rows = chunk_size or max(1, CHUNK_ELEMENTS // queue.size(1))
-    # fp32 logits even under autocast: exp over 65536 negatives is fragile in half precision.
-    with torch.autocast(device_type=s.device.type, enabled=False):
-        return _ChunkedInfoNCE.apply(s.float(), t.float(), queue.float(), float(temperature),
-                                     rows)
+    return _ChunkedInfoNCE.apply(s, t, queue, float(temperature), rows)

@@ -1,10 +1,10 @@
-"""pixel_infonce_loss / PixelContrastHead against a direct dense computation."""
+"""pcd_infonce_loss / PCDHead against a direct dense computation."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmpcd.models.heads import PixelContrastHead
-from mmpcd.models.losses import pixel_infonce_loss
+from mmpcd.models.heads import PCDHead
+from mmpcd.models.losses import pcd_infonce_loss
 
 
 def direct_loss(student, teacher, queue, temperature):
@@ -36,7 +36,7 @@ def test_equals_the_direct_computation(maps, chunk_size):
     student, teacher, queue = maps
     expected = direct_loss(student, teacher, queue, 0.2)
     grad_expected, = torch.autograd.grad(expected, student)
-    loss = pixel_infonce_loss(student, teacher, queue, 0.2, chunk_size=chunk_size)
+    loss = pcd_infonce_loss(student, teacher, queue, 0.2, chunk_size=chunk_size)
     grad, = torch.autograd.grad(loss, student)
     assert torch.allclose(loss, expected, atol=1e-6, rtol=1e-6)
     assert torch.allclose(grad, grad_expected, atol=1e-7, rtol=1e-5)
@@ -44,10 +44,10 @@ def test_equals_the_direct_computation(maps, chunk_size):
 
 def test_chunked_equals_unchunked(maps):
     student, teacher, queue = maps
-    dense = pixel_infonce_loss(student, teacher, queue, 0.5, chunk_size=0)
+    dense = pcd_infonce_loss(student, teacher, queue, 0.5, chunk_size=0)
     grad_dense, = torch.autograd.grad(dense, student)
     for chunk_size in (None, 3, 13):
-        chunked = pixel_infonce_loss(student, teacher, queue, 0.5, chunk_size=chunk_size)
+        chunked = pcd_infonce_loss(student, teacher, queue, 0.5, chunk_size=chunk_size)
         grad, = torch.autograd.grad(chunked, student)
         assert (chunked - dense).abs() < 1e-6
         assert (grad - grad_dense).abs().max() < 1e-7
@@ -56,7 +56,7 @@ def test_chunked_equals_unchunked(maps):
 @pytest.mark.parametrize('chunk_size', [0, None])
 def test_gradients_reach_only_the_student(maps, chunk_size):
     student, teacher, queue = maps
-    pixel_infonce_loss(student, teacher, queue, chunk_size=chunk_size).backward()
+    pcd_infonce_loss(student, teacher, queue, chunk_size=chunk_size).backward()
     assert student.grad is not None and student.grad.abs().sum() > 0
     assert teacher.grad is None and queue.grad is None
 
@@ -64,20 +64,20 @@ def test_gradients_reach_only_the_student(maps, chunk_size):
 def test_matching_teacher_gives_a_lower_loss(maps):
     student, _, queue = maps
     other = torch.randn_like(student)
-    assert pixel_infonce_loss(student, student, queue) < pixel_infonce_loss(
+    assert pcd_infonce_loss(student, student, queue) < pcd_infonce_loss(
         student, other, queue)
 
 
 def test_head_and_errors(maps):
     student, teacher, queue = maps
-    head = PixelContrastHead(temperature=0.2)
+    head = PCDHead(temperature=0.2)
     assert torch.allclose(head.loss(student, teacher, queue),
                           direct_loss(student, teacher, queue, 0.2), atol=1e-6)
     with pytest.raises(ValueError, match='same shape'):
-        pixel_infonce_loss(student, teacher[:, :, :2], queue)
+        pcd_infonce_loss(student, teacher[:, :, :2], queue)
     with pytest.raises(ValueError, match=r'queue must be \(D, K\) with D = 16'):
-        pixel_infonce_loss(student, teacher, queue[:8])
+        pcd_infonce_loss(student, teacher, queue[:8])
     with pytest.raises(ValueError, match='chunk_size'):
-        pixel_infonce_loss(student, teacher, queue, chunk_size=-1)
+        pcd_infonce_loss(student, teacher, queue, chunk_size=-1)
     with pytest.raises(ValueError, match='temperature'):
-        PixelContrastHead(temperature=0)
+        PCDHead(temperature=0)
