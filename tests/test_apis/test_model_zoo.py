@@ -187,9 +187,9 @@ def test_other_projects_can_inherit_mmpcd_configs(tmp_path):
     child = tmp_path / 'child.py'
     child.write_text("_base_ = 'mmpcd::pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'\n"
                      "custom_imports = dict(imports=['mmpcd'], allow_failed_imports=False)\n"
-                     'model = dict(pos_ratio=0.5)\n')
+                     'model = dict(head=dict(pos_ratio=0.5))\n')
     cfg = Config.fromfile(str(child))
-    assert cfg.model.type == 'PixPro' and cfg.model.pos_ratio == 0.5
+    assert cfg.model.type == 'PixPro' and cfg.model.head.pos_ratio == 0.5
     assert cfg.default_scope == 'mmpcd'
     assert osp.isfile(osp.join(REPO_ROOT, 'mmpcd', '.mim', 'configs', 'pixpro',
                                'pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'))

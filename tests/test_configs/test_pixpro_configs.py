@@ -48,7 +48,8 @@ def test_the_recipe_has_the_official_values():
             model.projector.out_channels) == (2048, 4096, 256)
     assert model.projector.norm_cfg.type == 'SyncBN'
     assert (model.ppm.num_layers, model.ppm.gamma, model.ppm.clamp_min) == (1, 2., 0.)
-    assert model.pos_ratio == 0.7 and model.base_momentum == 0.01  # official 0.99
+    assert model.head == dict(type='PixProHead', pos_ratio=0.7)
+    assert model.base_momentum == 0.01  # official 0.99
     views = cfg.train_dataloader.dataset.pipeline[1].transforms
     for view, (blur, solarize) in zip(views, [(1., 0.), (0.1, 0.2)]):
         crop = view[0]
@@ -76,3 +77,12 @@ def test_pixpros_linear_evaluation_has_its_official_schedule():
         (0.01, 5, 5, 100, 1e-6)
     assert cfg.model.backbone.frozen_stages == 4
     assert cfg.model.backbone.init_cfg.prefix == 'backbone.'
+
+
+def test_pixcontrast_recipe_contrasts_projections_through_its_head():
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'pixcontrast',
+                                   'pixcontrast_resnet50_8xb128-lars-coslr-100e_in1k.py'))
+    assert cfg.model.type == 'PixContrast' and cfg.model.ppm is None
+    # _delete_ in the config: no PixProHead argument survives the inheritance.
+    assert cfg.model.head == dict(type='PixContrastHead', temperature=0.3, pos_ratio=0.7,
+                                  neg_ratio=None)
