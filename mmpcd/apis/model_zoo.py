@@ -12,6 +12,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import nullcontext
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
@@ -130,7 +131,7 @@ def download(url: str, dst: str, show_progress: bool = True) -> str:
         length = response.headers.get('Content-Length')
         total = done + int(length) if length is not None else None
         progress, task = _progress(total, done, osp.basename(dst))
-        with open(part, mode) as file, progress if show_progress else _Quiet():
+        with open(part, mode) as file, progress if show_progress else nullcontext():
             while True:
                 chunk = response.read(CHUNK)
                 if not chunk:
@@ -142,16 +143,6 @@ def download(url: str, dst: str, show_progress: bool = True) -> str:
                               f'bytes; run again to resume from {part}.')
     os.replace(part, dst)
     return dst
-
-
-class _Quiet:
-    """A context manager doing nothing (no progress bar)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def sha256_of(path: str) -> str:

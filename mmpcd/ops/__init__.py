@@ -2,8 +2,8 @@
 
 ``impl='pytorch'`` is the reference, ``'cpu'``/``'cuda'`` the kernels of ``mmpcd._ext``
 (``mmpcd/ops/csrc``), ``'auto'`` (default) the kernel for the tensors' device when it is built
-and validated, else the reference. Imports torch only (torchvision/mmcv optionally, for
-RoIAlign), so the ops can be built and tested alone on a GPU machine.
+and validated, else the reference. Imports torch only (torchvision when ``align_views`` runs,
+for RoIAlign), so the ops can be built and tested alone on a GPU machine.
 """
 from ._ext_loader import CUDA_VALIDATED_OPS, ext_has_cuda, load_ext
 from .align_views import align_views, crop_intersection

@@ -45,68 +45,21 @@ def rois_in_cells(coord: torch.Tensor, box: torch.Tensor, size: Sequence[int]) -
     return torch.cat([index, torch.minimum(first, second), torch.maximum(first, second)], dim=1)
 
 
-def _bilinear(feat: torch.Tensor, y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """RoIAlign's bilinear sampling of one (C, H, W) map at positions (P,), zero outside
-    ``[-1, H] x [-1, W]``; returns (C, P)."""
-    _, height, width = feat.shape
-    inside = (y >= -1) & (y <= height) & (x >= -1) & (x <= width)
-    y, x = y.clamp(0, height - 1), x.clamp(0, width - 1)
-    y0, x0 = y.floor().long(), x.floor().long()
-    y1, x1 = (y0 + 1).clamp(max=height - 1), (x0 + 1).clamp(max=width - 1)
-    ly, lx = y - y0, x - x0
-    value = (feat[:, y0, x0] * (1 - ly) * (1 - lx) + feat[:, y0, x1] * (1 - ly) * lx +
-             feat[:, y1, x0] * ly * (1 - lx) + feat[:, y1, x1] * ly * lx)
-    return value * inside
+def _roi_align(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int], impl: str,
+               sampling_ratio: int) -> torch.Tensor:
+    """torchvision's RoIAlign (``aligned=True``, average pooling, fixed sampling ratio).
 
-
-def roi_align_pytorch(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int],
-                      sampling_ratio: int) -> torch.Tensor:
-    """Reference RoIAlign (``aligned=True``, average pooling, fixed sampling ratio).
-
-    Args:
-        feat: (N, C, H, W).
-        rois: (N, 5) one box per image, ``[batch_index, x1, y1, x2, y2]``.
-
-    Returns:
-        (N, C, out_h, out_w).
+    ``mmpcd._ext`` has no RoIAlign kernel: torchvision's compiled CPU and CUDA kernels (with
+    their backward) serve every ``impl``; ``'cpu'``/``'cuda'`` still check the device, as the
+    other ops do. Imported here so that ``mmpcd.ops`` imports with torch alone.
     """
-    out_h, out_w = out_size
-    steps = (torch.arange(sampling_ratio, dtype=feat.dtype, device=feat.device) + 0.5) / \
-        sampling_ratio
-    outputs = []
-    for image, roi in enumerate(rois):
-        x1, y1, x2, y2 = roi[1:] - 0.5  # aligned=True: pixel centres at integer positions
-        bin_h, bin_w = (y2 - y1) / out_h, (x2 - x1) / out_w
-        rows = torch.arange(out_h, dtype=feat.dtype, device=feat.device)
-        cols = torch.arange(out_w, dtype=feat.dtype, device=feat.device)
-        ys = (y1 + (rows[:, None] + steps[None]) * bin_h).flatten()  # (out_h * s)
-        xs = (x1 + (cols[:, None] + steps[None]) * bin_w).flatten()  # (out_w * s)
-        grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
-        samples = _bilinear(feat[image], grid_y.flatten(), grid_x.flatten())
-        samples = samples.view(-1, out_h, sampling_ratio, out_w, sampling_ratio)
-        outputs.append(samples.mean(dim=(2, 4)))
-    return torch.stack(outputs)
-
-
-def _roi_align_compiled(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int],
-                        sampling_ratio: int) -> torch.Tensor:
-    """mmcv's RoIAlign where mmcv's ops are built, else torchvision's (same semantics)."""
-    try:
-        from mmcv.ops import roi_align
-        return roi_align(feat, rois, out_size, 1.0, sampling_ratio, 'avg', True)
-    except ImportError:
-        from torchvision.ops import roi_align
-        return roi_align(feat, rois, out_size, 1.0, sampling_ratio, True)
-
-
-def _uses_compiled_roi_align(impl: str, feat: torch.Tensor) -> bool:
-    """RoIAlign's compiled CPU/CUDA kernels are mmcv's/torchvision's, not mmpcd._ext's."""
     if impl not in IMPLS:
         raise ValueError(f'impl must be one of {IMPLS}, got {impl!r}.')
     if impl in ('cpu', 'cuda') and feat.device.type != impl:
         raise ValueError(f"align_views: impl='{impl}' needs {impl} tensors, got tensors on "
                          f'{feat.device.type}.')
-    return impl != 'pytorch'
+    from torchvision.ops import roi_align
+    return roi_align(feat, rois, out_size, 1.0, sampling_ratio, True)
 
 
 def align_views(feat: torch.Tensor,
@@ -127,8 +80,8 @@ def align_views(feat: torch.Tensor,
         coord_other: (N, 4) crop box of the other view.
         out_size: ``(h, w)`` of the output.
         sampling_ratio: Bilinear samples per output bin and axis.
-        impl: ``'pytorch'`` (reference RoIAlign) or ``'cpu' | 'cuda'`` (mmcv's or torchvision's
-            compiled RoIAlign); ``'auto'`` picks the compiled one.
+        impl: ``'auto' | 'pytorch' | 'cpu' | 'cuda'``; all run torchvision's RoIAlign
+            (``'cpu'``/``'cuda'`` check that the tensors are there).
 
     Returns:
         aligned: (N, C, h, w); zeros where ``valid`` is False.
@@ -146,10 +99,7 @@ def align_views(feat: torch.Tensor,
     # RoIAlign needs a finite box; empty intersections are zeroed below.
     rois = torch.where(valid[:, None], rois, torch.zeros_like(rois))
     rois[:, 0] = torch.arange(feat.size(0), dtype=feat.dtype, device=feat.device)
-    if _uses_compiled_roi_align(impl, feat):
-        aligned = _roi_align_compiled(feat, rois, out_size, sampling_ratio)
-    else:
-        aligned = roi_align_pytorch(feat, rois, out_size, sampling_ratio)
+    aligned = _roi_align(feat, rois, out_size, impl, sampling_ratio)
     flip_x = coord_self[:, 2] < coord_self[:, 0]
     flip_y = coord_self[:, 3] < coord_self[:, 1]
     aligned = torch.where(flip_x[:, None, None, None], aligned.flip(-1), aligned)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.logging import MessageHub
-from mmengine.model import ExponentialMovingAverage
+from mmengine.model import ExponentialMovingAverage, MomentumAnnealingEMA
 from mmengine.optim import OptimWrapper
 from mmpretrain.models.utils import CosineEMA
 
@@ -15,10 +15,26 @@ from mmpcd.engine.hooks.momentum_logger_hook import ema_momentum
 
 @pytest.mark.parametrize('step,expected', [(0, 0.01), (50, 0.005), (100, 0.0)])
 def test_cosine_ema_momentum_anneals_to_the_end_value(step, expected):
+    # CosineEMA reads the run length from the current message hub, as in a runner.
+    MessageHub.get_current_instance().update_info('max_iters', 100)
     ema = CosineEMA(torch.nn.Linear(2, 2), momentum=0.01, end_momentum=0.)
     ema.steps.fill_(step)
-    assert ema_momentum(ema, 100) == pytest.approx(expected, abs=1e-12)
-    assert ema_momentum(ExponentialMovingAverage(torch.nn.Linear(2, 2), 0.001), 100) == 0.001
+    assert ema_momentum(ema) == pytest.approx(expected, abs=1e-12)
+    assert ema_momentum(ExponentialMovingAverage(torch.nn.Linear(2, 2), 0.001)) == 0.001
+
+
+def test_the_momentum_is_the_one_the_update_applies():
+    """For an EMA whose schedule the hook knows nothing about: one update of a target 0
+    towards an online 1 moves it by exactly the logged momentum."""
+    online = torch.nn.Linear(1, 1, bias=False)
+    ema = MomentumAnnealingEMA(online, momentum=0.001, gamma=10)
+    ema.steps.fill_(5)
+    logged = ema_momentum(ema)
+    with torch.no_grad():
+        ema.module.weight.zero_()
+        online.weight.fill_(1.)
+    ema.update_parameters(online)
+    assert logged == pytest.approx(10 / 15) and ema.module.weight.item() == pytest.approx(logged)
 
 
 def test_the_hook_logs_both_momenta():

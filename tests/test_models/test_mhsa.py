@@ -1,9 +1,11 @@
 """MHSA neck: shape-preserving, relates pixels, position encodings, clear errors."""
+import math
+
 import pytest
 import torch
 
 from mmpcd.models.necks import MHSA
-from mmpcd.models.necks.mhsa import sincos_2d
+from mmpcd.models.necks.mhsa import sincos_position
 
 
 @pytest.mark.parametrize('pos_encoding', ['none', 'sincos', 'learned', 'relative'])
@@ -47,10 +49,27 @@ def test_layers_ffn_and_parameters():
     assert 'blocks.0.rel_pos_bias' in names and 'blocks.0.norm1.weight' in names
 
 
-def test_sincos_code_is_unique_per_position():
-    code = sincos_2d(7, 7, 64)
-    assert code.shape == (49, 64)
-    assert torch.cdist(code, code).add(torch.eye(49)).min() > 0.1
+def sincos_reference(height, width, dim):
+    """The code written out: row-major tokens, channels [sin y, cos y, sin x, cos x] over
+    dim / 4 frequencies 10000^(-k / (dim / 4))."""
+    code = torch.empty(height * width, dim)
+    quarter = dim // 4
+    for y in range(height):
+        for x in range(width):
+            for k in range(quarter):
+                omega = 1. / 10000**(k / quarter)
+                code[y * width + x, [k, quarter + k, 2 * quarter + k, 3 * quarter + k]] = \
+                    torch.tensor([math.sin(y * omega), math.cos(y * omega),
+                                  math.sin(x * omega), math.cos(x * omega)])
+    return code
+
+
+@pytest.mark.parametrize('size', [(7, 7), (3, 5), (5, 2)])
+def test_sincos_code_is_row_major_y_then_x_and_unique_per_position(size):
+    code = sincos_position(*size, 64)
+    torch.testing.assert_close(code, sincos_reference(*size, 64), atol=1e-5, rtol=0)
+    cells = size[0] * size[1]
+    assert torch.cdist(code, code).add(torch.eye(cells)).min() > 0.1
 
 
 def test_clear_errors():

@@ -2,10 +2,46 @@ import pytest
 import torch
 
 from mmpcd.ops import align_views, cell_centers, crop_intersection
+from mmpcd.ops.align_views import rois_in_cells
 
 from .helpers import disjoint_pair, overlapping_pair
 
 CUDA = torch.cuda.is_available()
+
+
+def _bilinear(feat, y, x):
+    """RoIAlign's bilinear sampling of one (C, H, W) map at positions (P,), zero outside
+    ``[-1, H] x [-1, W]``; returns (C, P)."""
+    _, height, width = feat.shape
+    inside = (y >= -1) & (y <= height) & (x >= -1) & (x <= width)
+    y, x = y.clamp(0, height - 1), x.clamp(0, width - 1)
+    y0, x0 = y.floor().long(), x.floor().long()
+    y1, x1 = (y0 + 1).clamp(max=height - 1), (x0 + 1).clamp(max=width - 1)
+    ly, lx = y - y0, x - x0
+    value = (feat[:, y0, x0] * (1 - ly) * (1 - lx) + feat[:, y0, x1] * (1 - ly) * lx +
+             feat[:, y1, x0] * ly * (1 - lx) + feat[:, y1, x1] * ly * lx)
+    return value * inside
+
+
+def roi_align_reference(feat, rois, out_size, sampling_ratio):
+    """RoIAlign (``aligned=True``, average pooling, fixed sampling ratio) written out with
+    tensor indexing: the oracle of the torchvision kernel that align_views runs.
+
+    feat (N, C, H, W), rois (N, 5) one box per image -> (N, C, out_h, out_w).
+    """
+    out_h, out_w = out_size
+    steps = (torch.arange(sampling_ratio, dtype=feat.dtype) + 0.5) / sampling_ratio
+    outputs = []
+    for image, roi in enumerate(rois):
+        x1, y1, x2, y2 = roi[1:] - 0.5  # aligned=True: pixel centres at integer positions
+        bin_h, bin_w = (y2 - y1) / out_h, (x2 - x1) / out_w
+        ys = (y1 + (torch.arange(out_h, dtype=feat.dtype)[:, None] + steps) * bin_h).flatten()
+        xs = (x1 + (torch.arange(out_w, dtype=feat.dtype)[:, None] + steps) * bin_w).flatten()
+        grid_y, grid_x = torch.meshgrid(ys, xs, indexing='ij')
+        samples = _bilinear(feat[image], grid_y.flatten(), grid_x.flatten())
+        samples = samples.view(-1, out_h, sampling_ratio, out_w, sampling_ratio)
+        outputs.append(samples.mean(dim=(2, 4)))
+    return torch.stack(outputs)
 
 
 def positional_features(coord, size):
@@ -50,18 +86,24 @@ def test_disjoint_crops_are_flagged_and_zeroed():
 @pytest.mark.parametrize('device', ['cpu', pytest.param('cuda', marks=pytest.mark.skipif(
     not CUDA, reason='needs a GPU'))])
 @pytest.mark.parametrize('size', [(7, 7), (5, 9), (1, 1)])
-def test_compiled_roi_align_matches_the_reference(device, size):
+def test_roi_align_matches_the_written_out_reference(device, size):
     generator = torch.Generator().manual_seed(sum(size))
     coord_1, coord_2 = overlapping_pair(6, generator, dtype=torch.float64)
+    # No flips: the reference has to see the same (unflipped) output orientation.
+    coord_1, coord_2 = (torch.cat([c[:, :2].minimum(c[:, 2:]), c[:, :2].maximum(c[:, 2:])], 1)
+                        for c in (coord_1, coord_2))
     feat = torch.randn(6, 4, *size, generator=generator, dtype=torch.float64)
-    feat, coord_1, coord_2 = feat.to(device), coord_1.to(device), coord_2.to(device)
-    reference, valid = align_views(feat, coord_1, coord_2, (7, 7), impl='pytorch')
-    compiled, valid_c = align_views(feat, coord_1, coord_2, (7, 7), impl=device)
-    assert torch.equal(valid, valid_c)
-    assert torch.allclose(compiled, reference, atol=1e-10)
+    box, valid = crop_intersection(coord_1, coord_2)
+    rois = rois_in_cells(coord_1, box, size)
+    expected = roi_align_reference(feat, rois, (7, 7), 2) * valid[:, None, None, None]
+    for impl in ('auto', device):
+        got, valid_got = align_views(feat.to(device), coord_1.to(device), coord_2.to(device),
+                                     (7, 7), impl=impl)
+        assert torch.equal(valid_got.cpu(), valid)
+        assert torch.allclose(got.cpu(), expected, atol=1e-10), impl
 
 
-def test_gradients_flow_through_the_reference():
+def test_gradients_flow_through_roi_align():
     generator = torch.Generator().manual_seed(0)
     coord_1, coord_2 = overlapping_pair(2, generator, dtype=torch.float64)
     feat = torch.randn(2, 2, 4, 4, dtype=torch.float64, requires_grad=True)
@@ -72,3 +114,16 @@ def test_gradients_flow_through_the_reference():
 def test_bad_inputs_are_rejected():
     with pytest.raises(ValueError, match='boxes'):
         align_views(torch.randn(3, 2, 4, 4), torch.rand(2, 4), torch.rand(2, 4))
+
+
+def test_strided_maps_give_the_values_of_contiguous_ones():
+    """The GEMM necks return channels-last-strided views; mmcv's RoIAlign, which align_views
+    ran before, read those as if contiguous (PCD's cross_view_aligned student maps came out
+    wrong on the CPU)."""
+    generator = torch.Generator().manual_seed(5)
+    coord_1, coord_2 = overlapping_pair(4, generator)
+    feat = torch.randn(4, 3, 3, 8, generator=generator).permute(0, 3, 1, 2)  # (4, 8, 3, 3)
+    assert not feat.is_contiguous()
+    strided, _ = align_views(feat, coord_1, coord_2, (3, 3))
+    contiguous, _ = align_views(feat.contiguous(), coord_1, coord_2, (3, 3))
+    torch.testing.assert_close(strided, contiguous)

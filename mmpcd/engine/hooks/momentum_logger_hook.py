@@ -1,21 +1,26 @@
 """Log the optimizer's momentum and the momentum encoders' EMA momentum every iteration."""
-import math
 from typing import Optional
 
+import torch
 from mmengine.hooks import Hook
-from mmengine.model import ExponentialMovingAverage, is_model_wrapper
-from mmpretrain.models.utils import CosineEMA
+from mmengine.model import ExponentialMovingAverage
+from mmpretrain.utils import get_ori_model
 
 from mmpcd.registry import HOOKS
 
 
-def ema_momentum(ema: ExponentialMovingAverage, max_iters: Optional[int]) -> float:
+def ema_momentum(ema: ExponentialMovingAverage) -> float:
     """The momentum ``m`` (mmengine convention, ``target = (1 - m) target + m online``) that
-    ``ema``'s next update uses; ``CosineEMA`` anneals it over ``max_iters``."""
-    if isinstance(ema, CosineEMA) and max_iters:
-        cosine = (math.cos(math.pi * int(ema.steps) / float(max_iters)) + 1) / 2
-        return ema.end_momentum - (ema.end_momentum - ema.momentum) * cosine
-    return ema.momentum
+    ``ema``'s next update applies.
+
+    Read from the module itself: its ``avg_func`` updates an average of 0 towards 1 at the
+    module's current step, which leaves exactly ``m`` for any EMA (a constant one,
+    ``CosineEMA`` annealed over the message hub's ``max_iters``, ``MomentumAnnealingEMA``),
+    so no schedule is restated here.
+    """
+    average = torch.zeros((), dtype=torch.float64)
+    ema.avg_func(average, torch.ones((), dtype=torch.float64), int(ema.steps))
+    return float(average)
 
 
 @HOOKS.register_module()
@@ -33,9 +38,8 @@ class MomentumLoggerHook(Hook):
 
     def before_train(self, runner) -> None:
         # Found once: walking every module each iteration would cost a Python loop per step.
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        self._ema = next(
-            (m for m in model.modules() if isinstance(m, ExponentialMovingAverage)), None)
+        self._ema = next((m for m in get_ori_model(runner.model).modules()
+                          if isinstance(m, ExponentialMovingAverage)), None)
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         hub = runner.message_hub
@@ -43,5 +47,4 @@ class MomentumLoggerHook(Hook):
         for name, values in momentum.items():
             hub.update_scalar(f'train/{name}', values[0])
         if self._ema is not None:
-            hub.update_scalar('train/ema_momentum',
-                              ema_momentum(self._ema, hub.get_info('max_iters')))
+            hub.update_scalar('train/ema_momentum', ema_momentum(self._ema))

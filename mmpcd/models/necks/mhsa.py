@@ -9,10 +9,10 @@ here is a choice, with every open point exposed as a knob for the ablation:
   ``embed_dim = C`` (512 for ResNet-18), ``x = x + Attn(LN(x))`` then, if ``ffn_ratio > 0``,
   ``x = x + FFN(LN(x))`` (Linear-GELU-Linear): residual, so the block refines the map.
 - position encoding added to queries and keys only (values stay position-free, DETR-style):
-  ``'sincos'`` (fixed 2-D sine-cosine), ``'learned'`` (a learned table for ``feat_size``,
-  bicubically resized for other sizes) or ``'relative'`` (a learned bias per head and 2-D
-  offset added to the attention logits, Swin/BoTNet-style; maps up to ``feat_size``), or
-  ``'none'``.
+  ``'sincos'`` (fixed 2-D sine-cosine, the default), or, for the ablation only, ``'learned'``
+  (a learned table for ``feat_size``, bicubically resized for other sizes), ``'relative'`` (a
+  learned bias per head and 2-D offset added to the attention logits, Swin/BoTNet-style; maps
+  up to ``feat_size``) or ``'none'``.
 
 Shape-preserving: (N, C, H, W) -> (N, C, H, W). It belongs to the distillation-time neck, never
 to the backbone, so extracted/exported backbones do not contain it.
@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from mmpretrain.models.utils import build_2d_sincos_position_embedding
 from torch import Tensor
 
 from mmpcd.registry import MODELS
@@ -30,18 +31,15 @@ from mmpcd.registry import MODELS
 POS_ENCODINGS = ('none', 'sincos', 'learned', 'relative')
 
 
-def sincos_2d(height: int, width: int, dim: int, temperature: float = 10000.) -> Tensor:
-    """Fixed 2-D sine-cosine position code (H*W, dim), row-major: the first half of the
-    channels encodes y, the second x, each as ``[sin, cos]`` over dim/4 frequencies."""
-    if dim % 4 != 0:
-        raise ValueError(f'sincos position encoding needs a channel count divisible by 4, got '
-                         f'{dim}; use pos_encoding="learned" or "relative".')
-    y, x = torch.meshgrid(torch.arange(height, dtype=torch.float32),
-                          torch.arange(width, dtype=torch.float32), indexing='ij')
-    omega = 1. / temperature**(torch.arange(dim // 4, dtype=torch.float32) / (dim // 4))
-    out_y = y.flatten()[:, None] * omega[None]
-    out_x = x.flatten()[:, None] * omega[None]
-    return torch.cat([out_y.sin(), out_y.cos(), out_x.sin(), out_x.cos()], dim=1)
+def sincos_position(height: int, width: int, dim: int) -> Tensor:
+    """Fixed 2-D sine-cosine position code (H*W, dim) of a row-major token grid: the first
+    half of the channels encodes y, the second x, each as ``[sin, cos]`` over dim/4
+    frequencies (temperature 10000); mmpretrain's ``build_2d_sincos_position_embedding``.
+
+    That function's first index is the slow one of its token order, so a row-major (H, W)
+    grid is its ``(W, H)``.
+    """
+    return build_2d_sincos_position_embedding((width, height), dim)[0]
 
 
 class _AttentionBlock(nn.Module):
@@ -73,7 +71,7 @@ class _AttentionBlock(nn.Module):
     def _position(self, height: int, width: int, like: Tensor) -> Optional[Tensor]:
         """Absolute code (L, C) added to queries and keys, or None."""
         if self.pos_encoding == 'sincos':
-            return sincos_2d(height, width, like.size(-1)).to(like)
+            return sincos_position(height, width, like.size(-1)).to(like)
         if self.pos_encoding == 'learned':
             pos = self.pos_embed
             if (height, width) != tuple(pos.shape[2:]):
@@ -124,7 +122,8 @@ class MHSA(BaseModule):
         in_channels: Channels C of the map (the embedding dimension).
         num_heads: Attention heads; must divide C. Defaults to 8.
         num_layers: Stacked blocks. Defaults to 1.
-        pos_encoding: ``'none' | 'sincos' | 'learned' | 'relative'``. Defaults to ``'sincos'``.
+        pos_encoding: ``'sincos'`` (default); ``'none' | 'learned' | 'relative'`` are
+            ablation-only options.
         ffn_ratio: Hidden width of the FFN as a multiple of C; 0 disables it. Defaults to 4.
         feat_size: ``(H, W)`` of the learned table (``'learned'``) or the largest map
             (``'relative'``); 7 x 7 = a stride-32 map of a 224 px input. Defaults to 7.
@@ -151,8 +150,9 @@ class MHSA(BaseModule):
         if num_layers < 1:
             raise ValueError(f'MHSA num_layers must be >= 1, got {num_layers}.')
         size = (feat_size, feat_size) if isinstance(feat_size, int) else tuple(feat_size)
-        if pos_encoding == 'sincos':
-            sincos_2d(1, 1, in_channels)  # fail at build time, not at the first step
+        if pos_encoding == 'sincos' and in_channels % 4 != 0:
+            raise ValueError(f'sincos position encoding needs a channel count divisible by 4, '
+                             f'got {in_channels}; use pos_encoding="learned" or "relative".')
         self.blocks = nn.ModuleList(
             _AttentionBlock(in_channels, num_heads, ffn_ratio, pos_encoding, size)
             for _ in range(num_layers))

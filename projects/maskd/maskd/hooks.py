@@ -3,7 +3,7 @@ import os.path as osp
 from typing import Optional
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+from mmpretrain.utils import get_ori_model
 
 from mmpcd.registry import HOOKS
 from .tokens import save_tokens
@@ -30,7 +30,7 @@ class ExportTokensHook(Hook):
         self.interval = interval
 
     def _export(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = get_ori_model(runner.model)
         if not hasattr(model, 'mask_modules') or not hasattr(model, 'teacher_ckpt'):
             raise TypeError(f'ExportTokensHook needs a MaskLearner model; got '
                             f'{type(model).__name__}.')

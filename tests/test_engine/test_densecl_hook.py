@@ -1,3 +1,4 @@
+"""DenseCL's lambda warm-up: mmpretrain's DenseCLHook, also under its former mmpcd name."""
 import socket
 from types import SimpleNamespace
 from typing import List
@@ -8,11 +9,11 @@ import torch.distributed as torch_dist
 from mmengine.hooks import Hook
 from mmengine.model import MMDistributedDataParallel
 from mmengine.runner import Runner
+from mmpretrain.engine.hooks import DenseCLHook
 from mmpretrain.structures import DataSample
 from torch import nn
 from torch.utils.data import Dataset
 
-from mmpcd.engine import DenseCLWarmupHook
 from mmpcd.registry import HOOKS, MODELS
 from mmpcd.utils import register_all_modules
 
@@ -72,7 +73,7 @@ def test_warmup_in_a_real_runner(tmp_path):
             collate_fn=dict(type='default_collate')),
         train_cfg=dict(by_epoch=False, max_iters=5),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        custom_hooks=[dict(type='DenseCLWarmupHook', start_iters=3), recorder],
+        custom_hooks=[dict(type='DenseCLHook', start_iters=3), recorder],
         default_hooks=dict(checkpoint=None),
         default_scope='mmpcd',
         log_level='WARNING')
@@ -102,7 +103,8 @@ def gloo_group():
 def test_warmup_sets_lambda_on_the_model_inside_a_ddp_wrapper(gloo_group):
     model = _densecl(loss_lambda=0.7)
     runner = SimpleNamespace(model=MMDistributedDataParallel(module=model), iter=0)
-    hook = HOOKS.build(dict(type='DenseCLWarmupHook', start_iters=2))
+    hook = HOOKS.build(dict(type='DenseCLWarmupHook', start_iters=2))  # the former name
+    assert type(hook) is DenseCLHook
     hook.before_train(runner)
     seen = []
     for it in range(4):
@@ -115,14 +117,13 @@ def test_warmup_sets_lambda_on_the_model_inside_a_ddp_wrapper(gloo_group):
 def test_zero_start_iters_keeps_the_configured_lambda():
     model = _densecl(loss_lambda=0.3)
     runner = SimpleNamespace(model=model, iter=0)
-    hook = DenseCLWarmupHook(start_iters=0)
+    hook = DenseCLHook(start_iters=0)
     hook.before_train(runner)
     hook.before_train_iter(runner, batch_idx=0)
     assert model.loss_lambda == 0.3
 
 
-def test_rejects_models_without_loss_lambda_and_negative_start_iters():
-    with pytest.raises(AttributeError, match='loss_lambda'):
-        DenseCLWarmupHook().before_train(SimpleNamespace(model=nn.Linear(2, 2), iter=0))
-    with pytest.raises(ValueError, match='start_iters'):
-        DenseCLWarmupHook(start_iters=-1)
+def test_rejects_models_without_loss_lambda():
+    with pytest.raises(AssertionError, match='loss_lambda'):
+        HOOKS.build(dict(type='DenseCLHook')).before_train(
+            SimpleNamespace(model=nn.Linear(2, 2), iter=0))
