@@ -12,9 +12,10 @@ from mmengine.registry import DefaultScope
 from mmpcd.evaluation import PretrainedLoadError
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
+from tests.conftest import REPO_ROOT
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'benchmarks', '**', '*.py'), recursive=True))
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'benchmarks', '**', '*.py'), recursive=True))
 
 
 def build(cfg: Config):
@@ -56,7 +57,7 @@ def randomise(module: torch.nn.Module) -> torch.nn.Module:
 
 
 def test_there_are_benchmark_configs_for_each_downstream_repo():
-    names = {osp.relpath(c, osp.join(REPO, 'configs', 'benchmarks')) for c in CONFIGS}
+    names = {osp.relpath(c, osp.join(REPO_ROOT, 'configs', 'benchmarks')) for c in CONFIGS}
     for expected in ('mmdetection/coco/mask-rcnn_r50_fpn_ms-1x_coco.py',
                      'mmdetection/coco/mask-rcnn_r18_fpn_ms-2x_coco.py',
                      'mmdetection/coco/mask-rcnn_r50-c4_ms-1x_coco.py',
@@ -68,7 +69,7 @@ def test_there_are_benchmark_configs_for_each_downstream_repo():
         assert expected in names
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO))
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO_ROOT))
 def test_config_loads_and_builds(path):
     cfg = Config.fromfile(path)
     backbone = cfg.model.backbone
@@ -94,7 +95,7 @@ def test_config_loads_and_builds(path):
 def test_c4_loads_layer4_into_the_shared_head(tmp_path):
     """Both init_cfgs read `backbone.*`: res1-4 into the backbone, res5 into the RoI head."""
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO}/configs/benchmarks/mmdetection/coco/'
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmdetection/coco/'
                           'mask-rcnn_r50-c4_ms-1x_coco.py')
     source = randomise(ResNet(depth=50))
     ckpt = save_full_checkpoint(tmp_path / 'densecl.pth', pretraining_state(source))
@@ -115,7 +116,7 @@ def test_pixpro_fpn_checkpoint_initialises_the_fpn(tmp_path):
     detector's FPN; loaded after the children's own init (ConvModule re-initialises itself)."""
     from mmdet.models.necks import FPN
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO}/configs/benchmarks/mmdetection/coco/'
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmdetection/coco/'
                           'mask-rcnn_r18_fpn_ms-1x_coco.py')
     source_backbone = randomise(ResNet(depth=18))
     source_fpn = randomise(FPN(in_channels=[64, 128, 256, 512], out_channels=256, num_outs=5))
@@ -137,7 +138,7 @@ def test_pixpro_fpn_checkpoint_initialises_the_fpn(tmp_path):
 
 def test_loading_logs_the_count(tmp_path, capsys):
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO}/configs/benchmarks/mmsegmentation/cityscapes/'
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
                           'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py')
     source = randomise(ResNet(depth=18))
     cfg.model.backbone.init_cfg.checkpoint = save_full_checkpoint(
@@ -155,7 +156,7 @@ def test_deep_stem_pitfall_is_reported(tmp_path, capsys):
     """mmseg's stock ResNetV1c has a 3-conv stem an SSL ResNet cannot fill: loading goes on
     (the stages fit) but the log names the stem as left at init."""
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO}/configs/benchmarks/mmsegmentation/cityscapes/'
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
                           'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py')
     cfg.model.backbone.type = 'ResNetV1c'
     cfg.model.backbone.pop('deep_stem')
@@ -171,7 +172,7 @@ def test_deep_stem_pitfall_is_reported(tmp_path, capsys):
 
 @pytest.mark.parametrize('case', ['other_network', 'wrong_prefix', 'missing_file'])
 def test_a_checkpoint_that_fits_nothing_fails_loudly(case, tmp_path):
-    cfg = Config.fromfile(f'{REPO}/configs/benchmarks/mmsegmentation/cityscapes/'
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
                           'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py')
     vit_like = {'backbone.patch_embed.proj.weight': torch.zeros(64, 3, 16, 16),
                 'backbone.cls_token': torch.zeros(1, 1, 64)}

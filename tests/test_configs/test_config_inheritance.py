@@ -7,8 +7,9 @@ from mmengine.structures import PixelData
 
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
+from tests.conftest import REPO_ROOT
 
-CONFIGS = osp.join(osp.dirname(osp.dirname(__file__)), 'data', 'configs')
+CONFIGS = osp.join(REPO_ROOT, 'tests', 'data', 'configs')
 
 
 def load(name: str) -> Config:

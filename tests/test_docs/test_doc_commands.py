@@ -1,26 +1,24 @@
 """Every command the docs show is real: its script exists, its arguments parse, the repository
 paths it names exist, and a test runs that script.
 
-The shell blocks of README.md and docs/en are scanned for ``python <script> ...`` and
-``tools/*.sh ...`` lines; arguments with placeholders (``<...>``, ``$VAR``, ``CONFIG``-style
-capitals) are not checked as paths.
+The shell blocks of README.md and docs/en are read by :mod:`tests.doc_commands` (``python
+<script> ...`` and ``tools/*.sh ...`` lines); arguments with placeholders (``<...>``, ``$VAR``,
+``CONFIG``-style capitals) are not checked as paths.
 """
 import glob
 import importlib.util
 import inspect
 import os.path as osp
 import re
-import shlex
 import sys
-from typing import List, Tuple
 
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.doc_commands import documented_commands
 
 DOCS = [osp.join(REPO_ROOT, 'README.md')] + sorted(
     glob.glob(osp.join(REPO_ROOT, 'docs', 'en', '**', '*.md'), recursive=True))
-BLOCK = re.compile(r'```(?:bash|shell|sh)\n(.*?)```', re.S)
 REPO_PATH = re.compile(r'^(configs|tools|tests|data|demo|projects|docs)/')
 # Scripts the tests run through another one: setup.py's in-place build is run by the setup
 # script, which tests/test_tools/test_setup_env_script.py runs.
@@ -31,28 +29,8 @@ def _placeholder(arg: str) -> bool:
     return any(c in arg for c in '<>$*[]') or re.fullmatch(r'[A-Z_]+', arg) is not None
 
 
-def _commands() -> List[Tuple[str, str, List[str]]]:
-    """(doc, script, args) of every documented command."""
-    found = []
-    for doc in DOCS:
-        with open(doc) as file:
-            text = file.read()
-        for block in BLOCK.findall(text):
-            for line in block.replace('\\\n', ' ').splitlines():
-                line = line.split(' #')[0].strip()
-                if not line or line.startswith('#'):
-                    continue
-                words = shlex.split(line)
-                words = [w for w in words if not re.fullmatch(r'[A-Z_]+=\S*', w)]  # env vars
-                if len(words) >= 2 and words[0] in ('python', 'python3') and \
-                        not words[1].startswith('-'):  # not `python -m/-c ...`
-                    found.append((osp.relpath(doc, REPO_ROOT), words[1], words[2:]))
-                elif words and re.match(r'^(tools|projects)/.*\.sh$', words[0]):
-                    found.append((osp.relpath(doc, REPO_ROOT), words[0], words[1:]))
-    return found
-
-
-COMMANDS = _commands()
+COMMANDS = [(osp.relpath(doc, REPO_ROOT), script, args)
+            for doc, script, args in documented_commands(DOCS)]
 
 
 def _tests_text() -> str:

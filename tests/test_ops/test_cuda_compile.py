@@ -13,8 +13,9 @@ import pytest
 import torch
 from torch.utils import cpp_extension
 
-CSRC = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'mmpcd', 'ops',
-                'csrc')
+from tests.conftest import REPO_ROOT
+
+CSRC = osp.join(REPO_ROOT, 'mmpcd', 'ops', 'csrc')
 NVCC = shutil.which('nvcc')
 
 pytestmark = pytest.mark.skipif(

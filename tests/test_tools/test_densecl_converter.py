@@ -16,9 +16,8 @@ from mmengine.model import ExponentialMovingAverage
 
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
-from tests.conftest import load_script
+from tests.conftest import REPO_ROOT, load_script
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'densecl_to_mmpcd.py')
 CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs', 'densecl_r18_tiny_convert.py')
 QUEUES = ('queue', 'queue_ptr', 'queue2', 'queue2_ptr')

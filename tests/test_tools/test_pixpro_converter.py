@@ -14,9 +14,8 @@ import torch
 import torchvision
 from mmengine.runner.checkpoint import _load_checkpoint_with_prefix
 from mmpretrain.models import ResNet
-from tests.conftest import load_script
+from tests.conftest import REPO_ROOT, load_script
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pixpro_to_mmpcd.py')
 
 

@@ -1,7 +1,6 @@
 """Running the visualisation tools in-process, the commands of their doc, and the demo-run
 checkpoints and logs those commands refer to."""
 import os.path as osp
-import shlex
 import shutil
 from typing import List
 
@@ -10,9 +9,9 @@ import torch
 from matplotlib.image import imread
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
-from tests.conftest import load_script
+from tests.conftest import REPO_ROOT, load_script
+from tests.doc_commands import documented_commands
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DOC = osp.join(REPO_ROOT, 'docs/en/user_guides/visualization.md')
 DATA = osp.join(osp.dirname(osp.abspath(__file__)), 'data')
 TOOLS = ('visualize_erf.py', 'visualize_features.py', 'visualize_correspondence.py',
@@ -44,10 +43,8 @@ def assert_png(path: str, height: int, width: int) -> np.ndarray:
 
 def doc_commands(tool: str) -> List[List[str]]:
     """argv (after the script) of every command of the doc that runs ``tool``."""
-    with open(DOC) as f:
-        lines = f.read().splitlines()
-    prefix = f'python tools/analysis_tools/{tool} '
-    return [shlex.split(line[len(prefix):]) for line in lines if line.startswith(prefix)]
+    script = f'tools/analysis_tools/{tool}'
+    return [command.args for command in documented_commands([DOC]) if command.script == script]
 
 
 def in_work_dir(argv: List[str], work_dir: str) -> List[str]:

@@ -10,8 +10,8 @@ from mmengine.dataset import pseudo_collate
 
 from mmpcd.registry import DATASETS, MODELS
 from mmpcd.utils import register_all_modules
+from tests.conftest import REPO_ROOT
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TINY = osp.join(REPO_ROOT, 'projects', 'maskd', 'configs', 'tiny')
 DET = 'faster-rcnn_r18_tiny_synthetic.py'
 DET_TOKENS = 'maskd-tokens_faster-rcnn_r18_tiny_synthetic.py'
