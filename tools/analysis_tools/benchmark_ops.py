@@ -28,13 +28,15 @@ Example::
 """
 import argparse
 import json
+import statistics
 import subprocess
 import sys
+import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-from mmpcd.utils.benchmark import median_time, peak_extra_memory
+from mmpcd.utils.benchmark import peak_extra_memory, synchronize
 
 OPS = ('pixel_propagation', 'pixel_propagation_backward', 'dense_argmax_match',
        'masked_pair_cosine', 'masked_pair_cosine_backward', 'coord_distance')
@@ -59,6 +61,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--error-batch', type=int, default=4,
                         help='images of the float64 error check (0: no error check)')
     parser.add_argument('--repeat', type=int, default=3, help='timed calls per measurement')
+    parser.add_argument('--stat', default='median', choices=['median', 'min'],
+                        help='time statistic of the ratios; min = the least disturbed call, '
+                        'for a machine shared with other jobs (which only ever add time)')
+    parser.add_argument('--threads', type=int, help='torch threads (CPU); default: torch\'s')
     parser.add_argument('--json', help='also write the results to this file')
     parser.add_argument('--measure', nargs=4, metavar=('OP', 'VARIANT', 'SIZE', 'WHAT'),
                         help=argparse.SUPPRESS)  # internal: one measurement in a subprocess
@@ -157,15 +163,30 @@ def error_vs_float64(op: str, variant: str, size: int, args: argparse.Namespace)
     return max(relative_error(a, e) for a, e in zip(actual, expected))
 
 
+def call_times(call: Callable, repeat: int, device: str) -> List[float]:
+    """Seconds of ``repeat`` calls after one warm-up call."""
+    call()
+    times = []
+    for _ in range(repeat):
+        synchronize(device)
+        start = time.perf_counter()
+        call()
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def measure_here(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
     call = make_call(op, variant, size, args)
     if args.device == 'cpu':  # memory first, in a process that has run nothing else big
         memory = peak_extra_memory(call, 'cpu')
-        seconds = median_time(call, args.repeat, 'cpu')
+        times = call_times(call, args.repeat, 'cpu')
     else:
-        seconds = median_time(call, args.repeat, 'cuda')
+        times = call_times(call, args.repeat, 'cuda')
         memory = peak_extra_memory(call, 'cuda')
-    return dict(op=op, impl=variant, size=size, seconds=seconds, peak_extra_bytes=memory)
+    seconds = min(times) if args.stat == 'min' else statistics.median(times)
+    return dict(op=op, impl=variant, size=size, seconds=seconds, seconds_all=times,
+                peak_extra_bytes=memory)
 
 
 def measure(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
@@ -174,8 +195,10 @@ def measure(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
     else:
         cmd = [sys.executable, __file__, '--device', 'cpu', '--batch', str(args.batch),
                '--channels', str(args.channels), '--repeat', str(args.repeat), '--dtype',
-               args.dtype, '--precision', args.precision, '--measure', op, variant, str(size),
-               'json']
+               args.dtype, '--precision', args.precision, '--stat', args.stat, '--measure', op,
+               variant, str(size), 'json']
+        if args.threads:
+            cmd += ['--threads', str(args.threads)]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             return dict(op=op, impl=variant, size=size,
@@ -209,14 +232,17 @@ def variants_to_run(args: argparse.Namespace) -> List[str]:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.measure:
         op, variant, size, _ = args.measure
         print(json.dumps(measure_here(op, variant, int(size), args)))
         return
     print(f'device={args.device} batch={args.batch} channels={args.channels} '
           f'dtype={args.dtype} precision={args.precision} repeat={args.repeat} '
+          f'stat={args.stat} '
           f'torch={torch.__version__} threads={torch.get_num_threads()}')
-    print(f"{'op':<30}{'map':>5} {'variant':<10}{'median':>14}{'peak extra':>15}")
+    print(f"{'op':<30}{'map':>5} {'variant':<10}{args.stat:>14}{'peak extra':>15}")
     rows: List[Dict] = []
     for op in args.ops:
         for size in args.sizes:
@@ -230,7 +256,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(device=args.device, batch=args.batch, channels=args.channels,
-                           dtype=args.dtype, precision=args.precision, torch=torch.__version__,
+                           dtype=args.dtype, precision=args.precision, stat=args.stat,
+                           threads=torch.get_num_threads(), torch=torch.__version__,
                            rows=rows), f, indent=1)
         print(f'results written to {args.json}')
 
