@@ -69,13 +69,13 @@ def test_amp_optim_wrapper_trains_a_step_in_bf16(monkeypatch):
     its optim_context autocasts the model and the step updates the weights. mmengine allows
     AmpOptimWrapper only where CUDA is available; on the CPU the GradScaler disables itself."""
     from mmengine.optim.optimizer import amp_optimizer_wrapper
-    from tests.test_models.test_autocast import _narrow, two_view_batch
+    from tests.test_models.test_autocast import narrow_resnets, two_view_batch
     monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available', lambda: True)
     MessageHub.get_current_instance().update_info('max_iters', 10)
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs/pixpro/'
                                    'pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'))
     cfg.model.data_preprocessor = cfg.data_preprocessor
-    _narrow(cfg.model)
+    narrow_resnets(cfg.model)
     model = MODELS.build(cfg.model).train()
     cfg.optim_wrapper.update(type='AmpOptimWrapper', dtype='bfloat16', loss_scale='dynamic')
     with pytest.warns(UserWarning, match='CUDA is not available'), \

@@ -27,9 +27,11 @@ from mmpretrain.structures import DataSample
 
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, load_script
 
 register_all_modules(init_default_scope=False)
+# ResNets 1/4 as wide, with the channels that follow (the GPU check's quick mode uses it too).
+narrow_resnets = load_script('tools/analysis_tools/gpu_check.py').narrow_resnets
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 # Measured (2026-12-01): losses within 0.3% + 0.007; gradient cosines 0.92 (DenseCL), >= 0.99
@@ -66,33 +68,13 @@ def max_iters():
     MessageHub.get_current_instance().update_info('max_iters', 10)
 
 
-def _narrow(node):
-    """ResNet-18 widths / 4 (C5: 512 -> 128) throughout a model config."""
-    if isinstance(node, dict):
-        if node.get('type') == 'ResNet':
-            node.update(base_channels=16, stem_channels=16)
-        for key, value in node.items():
-            if key == 'in_channels' and value == 512:
-                node[key] = 128
-            elif key == 'in_channels' and isinstance(value, list) and \
-                    value == [64, 128, 256, 512]:
-                node[key] = [16, 32, 64, 128]
-            elif key == 'channels' and isinstance(value, (list, tuple)) and value[0] == 512:
-                node[key] = (128, *value[1:])
-            else:
-                _narrow(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _narrow(value)
-
-
 def build_pretrain(name: str) -> torch.nn.Module:
     path, overrides = PRETRAIN[name]
     cfg = Config.fromfile(osp.join(REPO_ROOT, path))
     cfg.model.update(overrides)
     if 'data_preprocessor' not in cfg.model:
         cfg.model.data_preprocessor = cfg.data_preprocessor
-    _narrow(cfg.model)
+    narrow_resnets(cfg.model)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -116,13 +98,25 @@ def two_view_batch(num: int = 4, size: int = 64) -> dict:
     return dict(inputs=views, data_samples=samples)
 
 
-def train_step(model: torch.nn.Module, data: dict,
-               autocast: bool) -> Tuple[Dict[str, float], Dict[str, torch.Tensor]]:
-    """Losses and gradients of one step on a copy of ``model`` (momentum targets and queues
-    change in a step, so each run starts from the same state)."""
-    model = copy.deepcopy(model).train()
+# (device, autocast dtype): bf16 on the CPU everywhere; fp16 and bf16 on a GPU
+# (tools/analysis_tools/gpu_check.py runs those).
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+AUTOCASTS = [
+    pytest.param('cpu', torch.bfloat16, id='cpu-bf16'),
+    pytest.param('cuda', torch.float16, id='cuda-fp16', marks=CUDA),
+    pytest.param('cuda', torch.bfloat16, id='cuda-bf16', marks=CUDA),
+]
+
+
+def train_step(model: torch.nn.Module, data: dict, autocast: bool, device: str = 'cpu',
+               dtype: torch.dtype = torch.bfloat16
+               ) -> Tuple[Dict[str, float], Dict[str, torch.Tensor]]:
+    """Losses and gradients of one step on a copy of ``model`` on ``device`` (momentum targets
+    and queues change in a step, so each run starts from the same state; the data
+    preprocessor moves the batch)."""
+    model = copy.deepcopy(model).to(device).train()
     torch.manual_seed(1)
-    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
+    with torch.autocast(device, dtype=dtype, enabled=autocast):
         processed = model.data_preprocessor(copy.deepcopy(data), True)
         loss, log = model.parse_losses(model(**processed, mode='loss'))
     loss.backward()
@@ -131,12 +125,12 @@ def train_step(model: torch.nn.Module, data: dict,
     return {key: float(value) for key, value in log.items()}, grads
 
 
-def check_autocast_step(model: torch.nn.Module, data: dict, unused: Tuple[str, ...] = (),
-                        sampled: Tuple[str, ...] = ()):
+def check_autocast_step(model: torch.nn.Module, data: dict, device: str, dtype: torch.dtype,
+                        unused: Tuple[str, ...] = (), sampled: Tuple[str, ...] = ()):
     """``sampled``: loss keys that depend on a discrete selection the bf16 values can change
     (RoIs after NMS); they get :data:`SAMPLED_RTOL`."""
-    log32, grads32 = train_step(model, data, autocast=False)
-    log16, grads16 = train_step(model, data, autocast=True)
+    log32, grads32 = train_step(model, data, False, device)
+    log16, grads16 = train_step(model, data, True, device, dtype)
     assert set(log16) == set(log32)
     for key, value in log16.items():
         assert np.isfinite(value), key
@@ -155,14 +149,17 @@ def check_autocast_step(model: torch.nn.Module, data: dict, unused: Tuple[str, .
     assert torch.cosine_similarity(flat16, flat32, dim=0) >= GRAD_COSINE
 
 
+@pytest.mark.parametrize('device,dtype', AUTOCASTS)
 @pytest.mark.parametrize('name', list(PRETRAIN))
-def test_pretraining_step_under_bf16_autocast(name):
-    check_autocast_step(build_pretrain(name), two_view_batch(), UNUSED.get(name, ()))
+def test_pretraining_step_under_autocast(name, device, dtype):
+    check_autocast_step(build_pretrain(name), two_view_batch(), device, dtype,
+                        UNUSED.get(name, ()))
 
 
 @pytest.fixture(scope='module')
 def maskd_files(tmp_path_factory):
     """Random teacher checkpoints (detector, segmentor) and random tokens for each."""
+    pytest.importorskip('mmcv.ops', reason="MasKD's detectors need mmcv's ops (NMS, RoIAlign)")
     from projects.maskd.maskd import MaskModule, save_tokens
     from tests.test_projects.test_maskd.helpers import DET, SEG, build, load_config, save_weights
     root = tmp_path_factory.mktemp('maskd')
@@ -180,10 +177,11 @@ def maskd_files(tmp_path_factory):
     return files
 
 
+@pytest.mark.parametrize('device,dtype', AUTOCASTS)
 @pytest.mark.parametrize('config,task,stage', [
     ('DET_TOKENS', 'det', 1), ('SEG_TOKENS', 'seg', 1), ('DET_KD', 'det', 2),
     ('SEG_KD', 'seg', 2)])
-def test_maskd_step_under_bf16_autocast(maskd_files, config, task, stage):
+def test_maskd_step_under_autocast(maskd_files, config, task, stage, device, dtype):
     from mmengine.registry import DefaultScope
 
     from tests.test_projects.test_maskd import helpers
@@ -196,4 +194,5 @@ def test_maskd_step_under_bf16_autocast(maskd_files, config, task, stage):
         torch.manual_seed(0)
         model = helpers.build(cfg.model)
         model.init_weights()
-        check_autocast_step(model, helpers.batch(cfg), sampled=DETECTOR_ROI_LOSSES)
+        check_autocast_step(model, helpers.batch(cfg), device, dtype,
+                            sampled=DETECTOR_ROI_LOSSES)

@@ -55,6 +55,17 @@ def write_images(folder: str, count: int, size) -> List[str]:
     return paths
 
 
+def config_path(config: str) -> str:
+    """A repository config (relative path) or ``package::path`` of an installed OpenMMLab
+    package's configs (its ``.mim/configs``)."""
+    if '::' not in config:
+        return osp.join(REPO_ROOT, config)
+    import importlib
+    package, relative = config.split('::')
+    root = osp.dirname(importlib.import_module(package).__file__)
+    return osp.join(root, '.mim', 'configs', relative)
+
+
 def build_pipeline(config: str):
     from mmengine.config import Config
     from mmengine.dataset import Compose
@@ -62,14 +73,7 @@ def build_pipeline(config: str):
 
     from mmpcd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    if '::' in config:  # a file of an installed OpenMMLab package's .mim/configs
-        import importlib
-        package, relative = config.split('::')
-        root = osp.dirname(importlib.import_module(package).__file__)
-        path = osp.join(root, '.mim', 'configs', relative)
-    else:
-        path = osp.join(REPO_ROOT, config)
-    cfg = Config.fromfile(path)
+    cfg = Config.fromfile(config_path(config))
     scope = 'mmpretrain' if '::' in config else 'mmpcd'
     with DefaultScope.overwrite_default_scope(scope):
         return Compose(cfg.train_pipeline)

@@ -65,6 +65,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='time statistic of the ratios; min = the least disturbed call, '
                         'for a machine shared with other jobs (which only ever add time)')
     parser.add_argument('--threads', type=int, help='torch threads (CPU); default: torch\'s')
+    parser.add_argument('--in-process', action='store_true',
+                        help='CPU: measure in this process instead of a fresh one per '
+                        'measurement (fast; the memory numbers then see the allocator\'s reuse)')
     parser.add_argument('--json', help='also write the results to this file')
     parser.add_argument('--measure', nargs=4, metavar=('OP', 'VARIANT', 'SIZE', 'WHAT'),
                         help=argparse.SUPPRESS)  # internal: one measurement in a subprocess
@@ -185,12 +188,13 @@ def measure_here(op: str, variant: str, size: int, args: argparse.Namespace) -> 
         times = call_times(call, args.repeat, 'cuda')
         memory = peak_extra_memory(call, 'cuda')
     seconds = min(times) if args.stat == 'min' else statistics.median(times)
-    return dict(op=op, impl=variant, size=size, seconds=seconds, seconds_all=times,
+    impl = args.device if variant == 'kernel' else variant
+    return dict(op=op, impl=impl, size=size, seconds=seconds, seconds_all=times,
                 peak_extra_bytes=memory)
 
 
 def measure(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
-    if args.device == 'cuda':
+    if args.device == 'cuda' or args.in_process:
         row = measure_here(op, variant, size, args)
     else:
         cmd = [sys.executable, __file__, '--device', 'cpu', '--batch', str(args.batch),
@@ -230,7 +234,7 @@ def variants_to_run(args: argparse.Namespace) -> List[str]:
             if (v != 'reference' or low_precision) and (v != 'upcast' or args.dtype != 'float32')]
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: Optional[List[str]] = None) -> Optional[List[Dict]]:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -260,6 +264,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                            threads=torch.get_num_threads(), torch=torch.__version__,
                            rows=rows), f, indent=1)
         print(f'results written to {args.json}')
+    return rows
 
 
 if __name__ == '__main__':
