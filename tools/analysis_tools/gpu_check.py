@@ -85,8 +85,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--precisions', nargs='+', default=list(PRECISIONS), choices=PRECISIONS)
     parser.add_argument('--budget-s', type=float, default=420.,
                         help='start no measurement after this many seconds')
-    parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--steps', type=int, default=5, help='timed training steps')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=4, help='timed training steps (median)')
     parser.add_argument('--build', action='store_true',
                         help='build mmpcd._ext with CUDA first if it lacks the CUDA kernels')
     parser.add_argument('--skip-tests', action='store_true')
@@ -237,6 +237,7 @@ class StudentTeacherPasses(torch.nn.Module):
 
 
 def build_model(name: str, cfg, device: str) -> torch.nn.Module:
+    """The config's model (SyncBN reverted to BN: one process), initialised, on ``device``."""
     from mmengine.logging import MessageHub
     from mmengine.model import revert_sync_batchnorm
     from mmengine.registry import DefaultScope
@@ -317,17 +318,20 @@ def make_step(model, optim_wrapper, data: dict, precision: str, channels_last: b
 
 
 def measure_training(name: str, precision: str, channels_last: bool, args: argparse.Namespace,
-                     batches: Dict[str, int]) -> Dict:
-    """img/s and peak memory of ``name``'s training step; halves the batch on OOM."""
-    cfg = load_config(name, args.quick)
-    batch = batches.get(BATCH_FROM.get(name, name)) or cfg.train_dataloader.batch_size
-    if args.quick:
-        batch = 2
+                     batches: Dict[str, int], cache: Dict[str, tuple]) -> Dict:
+    """img/s and peak memory of ``name``'s training step; halves the batch on OOM. Models are
+    built once (``cache``, kept on the CPU between measurements)."""
+    if name not in cache:
+        cfg = load_config(name, args.quick)
+        cache[name] = cfg, build_model(name, cfg, 'cpu')
+    cfg, model = cache[name]
+    batch = 2 if args.quick else (batches.get(BATCH_FROM.get(name, name)) or
+                                  cfg.train_dataloader.batch_size)
     size = 64 if args.quick else 224
     row = dict(model=name, precision=precision, channels_last=channels_last, size=size)
     while batch >= 1:
         try:
-            return dict(row, **_timed_steps(name, cfg, batch, size, precision, channels_last,
+            return dict(row, **_timed_steps(model, cfg, batch, size, precision, channels_last,
                                             args))
         except torch.OutOfMemoryError:
             batch //= 2
@@ -335,13 +339,10 @@ def measure_training(name: str, precision: str, channels_last: bool, args: argpa
     return dict(row, error='out of memory at batch 1')
 
 
-def _timed_steps(name, cfg, batch, size, precision, channels_last, args) -> Dict:
+def _timed_steps(model, cfg, batch, size, precision, channels_last, args) -> Dict:
     device = args.device
-    if cfg.model.get('queue_len'):
-        cfg.model.queue_len = max(batch, cfg.model.queue_len // batch * batch)
-    model = build_model(name, cfg, device).train()
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    model.to(device=device, memory_format=memory_format).train()
     optim_wrapper = build_optim_wrapper(model, cfg, precision, device)
     step = make_step(model, optim_wrapper, synthetic_batch(batch, size, device), precision,
                      channels_last, device)
@@ -358,7 +359,9 @@ def _timed_steps(name, cfg, batch, size, precision, channels_last, args) -> Dict
             times.append(time.perf_counter() - start)
         peak = torch.cuda.max_memory_allocated() if device == 'cuda' else None
     finally:
-        del model, optim_wrapper, step
+        del optim_wrapper, step
+        model.zero_grad(set_to_none=True)
+        model.to(device='cpu', memory_format=torch.contiguous_format)
         if device == 'cuda':
             torch.cuda.empty_cache()
     seconds = statistics.median(times)
@@ -462,13 +465,14 @@ def main(argv: Optional[List[str]] = None) -> Dict:
 
     rows: List[Dict] = []
     batches: Dict[str, int] = {}
+    cache: Dict[str, tuple] = {}
     for precision, channels_last in settings_to_run(args):
         for name in args.models:
             if time.perf_counter() - start > args.budget_s:
                 rows.append(dict(model=name, precision=precision, channels_last=channels_last,
                                  error='skipped (time budget)'))
                 continue
-            row = measure_training(name, precision, channels_last, args, batches)
+            row = measure_training(name, precision, channels_last, args, batches, cache)
             if 'batch' in row:
                 batches.setdefault(name, row['batch'])
             rows.append(row)
