@@ -197,6 +197,12 @@ def accumulate_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype in HALF_DTYPES else dtype
 
 
+def upcast_half(tensor: torch.Tensor) -> torch.Tensor:
+    """``tensor`` in float32 if it is float16/bfloat16, else as it is: the cast of every fp32
+    place (the ops here, the losses of the models)."""
+    return tensor.to(accumulate_dtype(tensor.dtype))
+
+
 def _input_dtype(tensors: Sequence[torch.Tensor]) -> torch.dtype:
     dtype = tensors[0].dtype
     for tensor in tensors[1:]:

@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from mmpcd.ops import upcast_half
 from mmpcd.registry import MODELS
 from .mask_module import MaskModule
 from .tokens import build_mask_modules, check_tokens, load_tokens
@@ -43,7 +44,7 @@ def maskd_level_loss(mask_module: MaskModule,
                          f'student (1x1 aligners) or record matching levels.')
     # MasKD's fp32 place: sums of squared differences over every pixel overflow float16.
     with torch.autocast(device_type=feat_s.device.type, enabled=False):
-        feat_s, feat_t = _at_least_float32(feat_s), _at_least_float32(feat_t.detach())
+        feat_s, feat_t = upcast_half(feat_s), upcast_half(feat_t.detach())
         with torch.no_grad():
             masks = mask_module.forward_mask(feat_t)
             if custom_mask:
@@ -57,9 +58,6 @@ def maskd_level_loss(mask_module: MaskModule,
             return per_token.mean()
         return (per_token.mean(dim=2) * weights).sum(dim=1).mean()
 
-
-def _at_least_float32(x: Tensor) -> Tensor:
-    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
 @MODELS.register_module()

@@ -7,6 +7,8 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from mmpcd.ops import upcast_half
+
 
 def dice_coefficient(masks: Tensor, eps: float = 1e-12) -> Tensor:
     """Mean pairwise Dice coefficient between the masks of different tokens.
@@ -27,8 +29,7 @@ def dice_coefficient(masks: Tensor, eps: float = 1e-12) -> Tensor:
                          f'shape {tuple(masks.shape)}.')
     # fp32 with autocast off: sums over all pixels, and eps = 1e-12 vanishes in float16.
     with torch.autocast(device_type=masks.device.type, enabled=False):
-        flat = masks.flatten(2)
-        flat = flat.float() if flat.dtype in (torch.float16, torch.bfloat16) else flat
+        flat = upcast_half(masks.flatten(2))
         inter = torch.bmm(flat, flat.transpose(1, 2))  # (N, T, T): sum_p M_i M_j
         sq = torch.diagonal(inter, dim1=1, dim2=2)  # (N, T): sum_p M_i^2
         dice = 2 * inter / (sq[:, :, None] + sq[:, None, :] + 2 * eps)
