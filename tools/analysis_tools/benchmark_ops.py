@@ -31,12 +31,11 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-from mmpcd.utils.benchmark import peak_extra_memory, synchronize
+from mmpcd.utils.benchmark import call_times, peak_extra_memory
 
 OPS = ('pixel_propagation', 'pixel_propagation_backward', 'dense_argmax_match',
        'masked_pair_cosine', 'masked_pair_cosine_backward', 'coord_distance')
@@ -65,6 +64,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='time statistic of the ratios; min = the least disturbed call, '
                         'for a machine shared with other jobs (which only ever add time)')
     parser.add_argument('--threads', type=int, help='torch threads (CPU); default: torch\'s')
+    parser.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
+                        help='cpu: the process\'s CPU time (CPU device; with --threads 1 the '
+                        'compute time of a call, unaffected by other jobs on the machine)')
     parser.add_argument('--in-process', action='store_true',
                         help='CPU: measure in this process instead of a fresh one per '
                         'measurement (fast; the memory numbers then see the allocator\'s reuse)')
@@ -166,24 +168,11 @@ def error_vs_float64(op: str, variant: str, size: int, args: argparse.Namespace)
     return max(relative_error(a, e) for a, e in zip(actual, expected))
 
 
-def call_times(call: Callable, repeat: int, device: str) -> List[float]:
-    """Seconds of ``repeat`` calls after one warm-up call."""
-    call()
-    times = []
-    for _ in range(repeat):
-        synchronize(device)
-        start = time.perf_counter()
-        call()
-        synchronize(device)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def measure_here(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
     call = make_call(op, variant, size, args)
     if args.device == 'cpu':  # memory first, in a process that has run nothing else big
         memory = peak_extra_memory(call, 'cpu')
-        times = call_times(call, args.repeat, 'cpu')
+        times = call_times(call, args.repeat, 'cpu', args.clock)
     else:
         times = call_times(call, args.repeat, 'cuda')
         memory = peak_extra_memory(call, 'cuda')
@@ -199,8 +188,8 @@ def measure(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
     else:
         cmd = [sys.executable, __file__, '--device', 'cpu', '--batch', str(args.batch),
                '--channels', str(args.channels), '--repeat', str(args.repeat), '--dtype',
-               args.dtype, '--precision', args.precision, '--stat', args.stat, '--measure', op,
-               variant, str(size), 'json']
+               args.dtype, '--precision', args.precision, '--stat', args.stat, '--clock',
+               args.clock, '--measure', op, variant, str(size), 'json']
         if args.threads:
             cmd += ['--threads', str(args.threads)]
         result = subprocess.run(cmd, capture_output=True, text=True)
@@ -244,7 +233,7 @@ def main(argv: Optional[List[str]] = None) -> Optional[List[Dict]]:
         return
     print(f'device={args.device} batch={args.batch} channels={args.channels} '
           f'dtype={args.dtype} precision={args.precision} repeat={args.repeat} '
-          f'stat={args.stat} '
+          f'stat={args.stat} clock={args.clock} '
           f'torch={torch.__version__} threads={torch.get_num_threads()}')
     print(f"{'op':<30}{'map':>5} {'variant':<10}{args.stat:>14}{'peak extra':>15}")
     rows: List[Dict] = []
@@ -261,6 +250,7 @@ def main(argv: Optional[List[str]] = None) -> Optional[List[Dict]]:
         with open(args.json, 'w') as f:
             json.dump(dict(device=args.device, batch=args.batch, channels=args.channels,
                            dtype=args.dtype, precision=args.precision, stat=args.stat,
+                           clock=args.clock,
                            threads=torch.get_num_threads(), torch=torch.__version__,
                            rows=rows), f, indent=1)
         print(f'results written to {args.json}')
