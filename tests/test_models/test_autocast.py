@@ -149,9 +149,20 @@ def check_autocast_step(model: torch.nn.Module, data: dict, device: str, dtype: 
     assert torch.cosine_similarity(flat16, flat32, dim=0) >= GRAD_COSINE
 
 
+def _mmcv_ops() -> bool:
+    try:
+        import mmcv.ops  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize('device,dtype', AUTOCASTS)
 @pytest.mark.parametrize('name', list(PRETRAIN))
 def test_pretraining_step_under_autocast(name, device, dtype):
+    if name == 'pixpro-fpn' and not _mmcv_ops():
+        pytest.skip("mmdet's FPN imports mmdet, which needs mmcv's ops (absent in a "
+                    'MMCV_WITH_OPS=0 build, e.g. the GPU check)')
     check_autocast_step(build_pretrain(name), two_view_batch(), device, dtype,
                         UNUSED.get(name, ()))
 
