@@ -225,11 +225,12 @@ class StudentTeacherPasses(torch.nn.Module):
         self.backbone, self.neck, self.teacher = pcd.backbone, pcd.neck, pcd.teacher
 
     def forward(self, inputs, data_samples=None, mode='loss'):
-        student = [self.neck(self.backbone(view)) for view in inputs]
+        # necks return per-level tuples of maps
+        student = [level for view in inputs for level in self.neck(self.backbone(view))]
         with torch.no_grad():
             for view in inputs:
                 self.teacher(view)
-        return dict(loss=sum(s.float().pow(2).mean() for s in student))
+        return dict(loss=sum(level.float().pow(2).mean() for level in student))
 
     @staticmethod
     def parse_losses(losses):
