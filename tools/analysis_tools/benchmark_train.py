@@ -188,7 +188,7 @@ def measure_here(algo: str, impl: str, args: argparse.Namespace) -> Dict:
     if args.device == 'cpu':
         step()  # the first step allocates the optimizer state and the queues' gradients
         memory = peak_extra_memory(step, 'cpu')
-        seconds = median_time(step, args.repeat, 'cpu', args.clock)
+        seconds = median_time(step, args.repeat, 'cpu', getattr(args, 'clock', 'wall'))
     else:
         seconds = median_time(step, args.repeat, 'cuda')
         memory = peak_extra_memory(step, 'cuda')
