@@ -1,5 +1,7 @@
 # DenseCL, ResNet-50, ImageNet-1k, 200 epochs: the official recipe (8 GPUs x 32 images,
 # SGD lr 0.03, cosine, MoCo v2 augmentation with RRC scale (0.2, 1)).
+# Upstream trains in fp32; `--amp` adds fp16 AMP (bf16: `--cfg-options optim_wrapper.dtype=
+# bfloat16`), with the dense matching in fp32 (docs/en/user_guides/pretrain.md, "AMP").
 _base_ = [
     '../_base_/datasets/imagenet_bs32_mocov2.py',
     '../_base_/schedules/sgd_coslr-200e.py',

@@ -3,6 +3,8 @@
 # The teacher checkpoint is not shipped: download r-50-1000ep.pth.tar (facebookresearch/moco-v3)
 # and pass `--cfg-options teacher_checkpoint=PATH` (an mmpretrain MoCoV3 checkpoint also works
 # with `model.teacher.layout=mmpretrain_mocov3`). tools/train.py refuses to start without it.
+# Upstream trains in fp32; `--amp` adds fp16 AMP (bf16: `--cfg-options optim_wrapper.dtype=
+# bfloat16`), with the pixel InfoNCE in fp32 (docs/en/user_guides/pretrain.md, "AMP").
 _base_ = [
     '../_base_/datasets/imagenet_bs64_pixpro.py',
     '../_base_/schedules/lars_coslr-400e.py',

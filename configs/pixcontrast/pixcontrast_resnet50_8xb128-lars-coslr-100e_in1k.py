@@ -1,7 +1,8 @@
 # PixContrast (the PixPro paper's pixel-level contrastive baseline, Eq. 2), ResNet-50,
 # ImageNet-1k, 100 epochs, with PixPro's recipe: positives closer than T = 0.7 cell diagonals,
 # negatives the other view's remaining cells of the same image, tau = 0.3. Paper only: no code
-# was released; see configs/pixcontrast/README.md for the choices made.
+# was released; see configs/pixcontrast/README.md for the choices made. AMP (fp16) as PixPro's
+# recipe; bf16: `--cfg-options optim_wrapper.dtype=bfloat16`.
 _base_ = '../pixpro/pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py'
 
 model = dict(

@@ -34,7 +34,9 @@ model = dict(
     base_momentum=0.01,
 )
 
-# Mixed precision as upstream (apex O1); the PPM and the losses run in fp32 inside the model.
+# Mixed precision as upstream (apex O1): fp16 AMP, inherited by every PixPro/PixContrast
+# config; bf16 with `--cfg-options optim_wrapper.dtype=bfloat16`. The PPM and the losses run in
+# fp32 inside the model.
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
 
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

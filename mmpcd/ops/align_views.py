@@ -3,7 +3,7 @@ from typing import Sequence, Tuple
 
 import torch
 
-from ._ext_loader import IMPLS
+from . import dispatch
 from .coord import _size, check_coord
 
 
@@ -53,8 +53,8 @@ def _roi_align(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int]
     their backward) serve every ``impl``; ``'cpu'``/``'cuda'`` still check the device, as the
     other ops do. Imported here so that ``mmpcd.ops`` imports with torch alone.
     """
-    if impl not in IMPLS:
-        raise ValueError(f'impl must be one of {IMPLS}, got {impl!r}.')
+    if impl not in dispatch.IMPLS:
+        raise ValueError(f'impl must be one of {dispatch.IMPLS}, got {impl!r}.')
     if impl in ('cpu', 'cuda') and feat.device.type != impl:
         raise ValueError(f"align_views: impl='{impl}' needs {impl} tensors, got tensors on "
                          f'{feat.device.type}.')
@@ -83,6 +83,9 @@ def align_views(feat: torch.Tensor,
         impl: ``'auto' | 'pytorch' | 'cpu' | 'cuda'``; all run torchvision's RoIAlign
             (``'cpu'``/``'cuda'`` check that the tensors are there).
 
+    Dtypes: RoIAlign runs in float32 for half features; the result is float32 under autocast,
+    else the features' dtype.
+
     Returns:
         aligned: (N, C, h, w); zeros where ``valid`` is False.
         valid: (N,) bool, False where the two crops do not overlap.
@@ -93,6 +96,17 @@ def align_views(feat: torch.Tensor,
         raise ValueError(f'feat must be (N, C, H, W) with N = {coord_self.size(0)} boxes, got '
                          f'{tuple(feat.shape)}.')
     out_size = _size(out_size)
+    call = dispatch.plan('align_views', 'pytorch', (feat, ), half_kernels=False)
+    with call.context(feat.device.type):
+        aligned, valid = _align(feat.to(call.compute_dtype), coord_self, coord_other, out_size,
+                                sampling_ratio, impl)
+    return aligned.to(call.out_dtype), valid
+
+
+def _align(feat: torch.Tensor, coord_self: torch.Tensor, coord_other: torch.Tensor,
+           out_size: Tuple[int, int], sampling_ratio: int,
+           impl: str) -> Tuple[torch.Tensor, torch.Tensor]:
+    """:func:`align_views` at ``feat``'s dtype (float32/float64)."""
     coord_self = coord_self.to(feat.dtype)
     box, valid = crop_intersection(coord_self, coord_other.to(feat.dtype))
     rois = rois_in_cells(coord_self, box, feat.shape[2:])

@@ -8,7 +8,8 @@ from typing import Sequence, Tuple
 
 import torch
 
-from ._ext_loader import load_ext, resolve_impl
+from . import dispatch
+from .ext import load_ext
 
 
 def _size(size: Sequence[int]) -> Tuple[int, int]:
@@ -74,7 +75,8 @@ def coord_distance(coord_q: torch.Tensor,
         impl: ``'auto' | 'pytorch' | 'cpu' | 'cuda'``.
 
     Returns:
-        (N, Hq*Wq, Hk*Wk) distances (no gradient).
+        (N, Hq*Wq, Hk*Wk) distances (no gradient), float64 for float64 boxes, else float32:
+        cell geometry never runs in half precision (a bfloat16 box cannot place 56 cells).
     """
     check_coord(coord_q, 'coord_q')
     check_coord(coord_k, 'coord_k')
@@ -82,11 +84,15 @@ def coord_distance(coord_q: torch.Tensor,
         raise ValueError(f'coord_q and coord_k hold {coord_q.size(0)} and {coord_k.size(0)} '
                          'images; they must be the same pairs.')
     size_q, size_k = _size(size_q), _size(size_k)
-    if resolve_impl(impl, 'coord_distance', coord_q) == 'pytorch':
-        return coord_distance_pytorch(coord_q, coord_k, size_q, size_k)
-    coord_k = coord_k.to(coord_q.dtype)
-    return load_ext().coord_distance(coord_q.contiguous(), coord_k.contiguous(), *size_q,
-                                     *size_k)
+    call = dispatch.plan('coord_distance', impl, (coord_q, coord_k),
+                         pixels=max(size_q[0] * size_q[1], size_k[0] * size_k[1]),
+                         half_kernels=False)
+    coord_q, coord_k = coord_q.to(call.compute_dtype), coord_k.to(call.compute_dtype)
+    with call.context(coord_q.device.type):
+        if call.impl == 'pytorch':
+            return coord_distance_pytorch(coord_q, coord_k, size_q, size_k)
+        return load_ext().coord_distance(coord_q.contiguous(), coord_k.contiguous(), *size_q,
+                                         *size_k)
 
 
 def coord_positive_mask(coord_q: torch.Tensor,

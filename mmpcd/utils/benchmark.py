@@ -5,7 +5,7 @@ process run and printing ratios, never by timed unit tests.
 """
 import statistics
 import time
-from typing import Callable
+from typing import Callable, List
 
 import torch
 
@@ -15,17 +15,29 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def median_time(call: Callable[[], object], repeat: int, device: str = 'cpu') -> float:
-    """Median seconds of ``repeat`` calls after one warm-up call."""
+def call_times(call: Callable[[], object], repeat: int, device: str = 'cpu',
+               clock: str = 'wall') -> List[float]:
+    """Seconds of ``repeat`` calls after one warm-up call.
+
+    ``clock='cpu'`` counts the process's CPU time instead of wall time: with one thread, the
+    compute time of a call whatever other jobs share the machine (CPU device only).
+    """
+    timer = time.process_time if clock == 'cpu' else time.perf_counter
     call()
     times = []
     for _ in range(repeat):
         synchronize(device)
-        start = time.perf_counter()
+        start = timer()
         call()
         synchronize(device)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        times.append(timer() - start)
+    return times
+
+
+def median_time(call: Callable[[], object], repeat: int, device: str = 'cpu',
+                clock: str = 'wall') -> float:
+    """Median seconds of ``repeat`` calls after one warm-up call."""
+    return statistics.median(call_times(call, repeat, device, clock))
 
 
 def _proc_status_kib(field: str) -> int:

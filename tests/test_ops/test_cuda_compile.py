@@ -68,3 +68,10 @@ def test_cuda_sources_compile_and_link(tmp_path):
     for launcher in ('coord_distance_cuda', 'positive_pair_sum_cuda', 'propagation_weight_cuda',
                      'propagation_weight_grad_cuda', 'argmax_update_cuda'):
         assert launcher in symbols
+    # The half-precision paths are instantiated, with float accumulators.
+    kernels = subprocess.run(['nm', '-C', *objects], capture_output=True, text=True).stdout
+    for kernel in ('positive_pair_sum_kernel', 'propagation_weight_kernel',
+                   'propagation_weight_grad_kernel', 'argmax_update_kernel'):
+        for dtype in ('c10::Half', 'c10::BFloat16', 'float', 'double'):
+            acc = 'double' if dtype == 'double' else 'float'
+            assert f'mmpcd::{kernel}<{dtype}, {acc}>' in kernels, (kernel, dtype)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from mmpcd.ops import CUDA_VALIDATED_OPS, ext_has_cuda, load_ext
-from mmpcd.ops._ext_loader import resolve_impl
+from mmpcd.ops.dispatch import resolve_impl
 
 
 @pytest.mark.skipif(os.getenv('MMPCD_WITH_OPS') == '0', reason='built without the extension')

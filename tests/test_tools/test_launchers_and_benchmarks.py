@@ -57,7 +57,8 @@ def test_benchmark_ops_runs_and_writes_ratios(python, tmp_path):
                    cwd=REPO_ROOT, check=True, capture_output=True, timeout=300)
     rows = json.loads(out.read_text())['rows']
     assert {(row['op'], row['impl']) for row in rows} == {('masked_pair_cosine', 'pytorch'),
-                                                          ('masked_pair_cosine', 'cpu')}
+                                                          ('masked_pair_cosine', 'cpu'),
+                                                          ('masked_pair_cosine', 'auto')}
     kernel = next(row for row in rows if row['impl'] == 'cpu')
     assert kernel['speedup'] > 0 and kernel['memory_ratio'] > 0
 

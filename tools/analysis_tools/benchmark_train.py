@@ -52,6 +52,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--repeat', type=int, default=5, help='timed steps per measurement')
     parser.add_argument('--rounds', type=int, default=3,
                         help='alternating measurements per implementation (medians reported)')
+    parser.add_argument('--threads', type=int, help='torch threads; default: torch\'s')
+    parser.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
+                        help='cpu: process CPU time per step (CPU device): the work of a step, '
+                        'unaffected by other jobs on a shared machine')
     parser.add_argument('--json', help='also write the results to this file')
     parser.add_argument('--measure', nargs=2, metavar=('ALGO', 'IMPL'), help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -184,7 +188,7 @@ def measure_here(algo: str, impl: str, args: argparse.Namespace) -> Dict:
     if args.device == 'cpu':
         step()  # the first step allocates the optimizer state and the queues' gradients
         memory = peak_extra_memory(step, 'cpu')
-        seconds = median_time(step, args.repeat, 'cpu')
+        seconds = median_time(step, args.repeat, 'cpu', getattr(args, 'clock', 'wall'))
     else:
         seconds = median_time(step, args.repeat, 'cuda')
         memory = peak_extra_memory(step, 'cuda')
@@ -196,7 +200,9 @@ def measure(algo: str, impl: str, args: argparse.Namespace) -> Dict:
         return measure_here(algo, impl, args)
     cmd = [sys.executable, __file__, '--device', 'cpu', '--depth', str(args.depth), '--batch',
            str(args.batch), '--size', str(args.size), '--repeat', str(args.repeat),
-           '--queue-len', str(args.queue_len), '--measure', algo, impl]
+           '--queue-len', str(args.queue_len), '--clock', args.clock, '--measure', algo, impl]
+    if args.threads:
+        cmd += ['--threads', str(args.threads)]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f'{algo}/{impl} failed:\n{result.stderr[-3000:]}')
@@ -217,11 +223,14 @@ def median_row(rows: List[Dict]) -> Dict:
 
 def main() -> None:
     args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.measure:
         print(json.dumps(measure_here(*args.measure, args)))
         return
     print(f'device={args.device} ResNet-{args.depth} batch={args.batch} size={args.size} '
           f'queue_len={args.queue_len} repeat={args.repeat} rounds={args.rounds} '
+          f'clock={args.clock} '
           f'torch={torch.__version__} threads={torch.get_num_threads()} '
           '(pixpro: peer = mmpretrain BYOL; pcd/pcd_head: peer = unchunked head, '
           'mmpcd = chunked head)')

@@ -32,7 +32,11 @@ train_pipeline = [
 
 train_dataloader = dict(
     batch_size=32,
-    num_workers=8,
+    # One worker runs this pipeline at 55-80 img/s (docs/en/benchmarks.md, "Data loading"), so
+    # 12 feed 650-950 img/s per GPU; tools/analysis_tools/gpu_check.py prints how many a GPU's
+    # step needs. 12 workers need >= 13 cores per GPU: lower it on smaller nodes.
+    num_workers=12,
+    pin_memory=True,
     drop_last=True,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),

@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from mmpcd.ops import upcast_half
 from mmpcd.registry import MODELS
 from .mask_module import MaskModule
 from .tokens import build_mask_modules, check_tokens, load_tokens
@@ -34,25 +35,29 @@ def maskd_level_loss(mask_module: MaskModule,
             segmentation code).
 
     Returns:
-        Tensor: Scalar loss; gradients reach ``feat_s`` only.
+        Tensor: Scalar loss (float32 at least, computed with autocast off); gradients reach
+        ``feat_s`` only.
     """
     if feat_s.shape != feat_t.shape:
         raise ValueError(f'Student and teacher features must have the same shape; got '
                          f'{tuple(feat_s.shape)} and {tuple(feat_t.shape)}: align the '
                          f'student (1x1 aligners) or record matching levels.')
-    feat_t = feat_t.detach()
-    with torch.no_grad():
-        masks = mask_module.forward_mask(feat_t)
-        if custom_mask:
-            masks = masks * mask_module.forward_mask(feat_s.detach())
-        weights = mask_module.forward_prob(feat_t) if weight_mask else None
-    sq_diff = (feat_s - feat_t).pow(2)
-    # sum_hw M^2 (S - T)^2 as a batched (T, HW) x (HW, C) product.
-    num = torch.einsum('nthw,nchw->ntc', masks.pow(2), sq_diff)
-    per_token = num / (masks.sum(dim=(2, 3))[:, :, None] + eps)  # (N, T, C)
-    if weights is None:
-        return per_token.mean()
-    return (per_token.mean(dim=2) * weights).sum(dim=1).mean()
+    # MasKD's fp32 place: sums of squared differences over every pixel overflow float16.
+    with torch.autocast(device_type=feat_s.device.type, enabled=False):
+        feat_s, feat_t = upcast_half(feat_s), upcast_half(feat_t.detach())
+        with torch.no_grad():
+            masks = mask_module.forward_mask(feat_t)
+            if custom_mask:
+                masks = masks * mask_module.forward_mask(feat_s.detach())
+            weights = mask_module.forward_prob(feat_t) if weight_mask else None
+        sq_diff = (feat_s - feat_t).pow(2)
+        # sum_hw M^2 (S - T)^2 as a batched (T, HW) x (HW, C) product.
+        num = torch.einsum('nthw,nchw->ntc', masks.pow(2), sq_diff)
+        per_token = num / (masks.sum(dim=(2, 3))[:, :, None] + eps)  # (N, T, C)
+        if weights is None:
+            return per_token.mean()
+        return (per_token.mean(dim=2) * weights).sum(dim=1).mean()
+
 
 
 @MODELS.register_module()

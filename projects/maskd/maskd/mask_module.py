@@ -7,6 +7,8 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from mmpcd.ops import upcast_half
+
 
 def dice_coefficient(masks: Tensor, eps: float = 1e-12) -> Tensor:
     """Mean pairwise Dice coefficient between the masks of different tokens.
@@ -20,18 +22,20 @@ def dice_coefficient(masks: Tensor, eps: float = 1e-12) -> Tensor:
         eps: Added twice to the denominator, as the official code.
 
     Returns:
-        Tensor: Scalar in [0, 1].
+        Tensor: Scalar in [0, 1], float32 for half masks (computed in float32 under autocast).
     """
     if masks.dim() < 3 or masks.size(1) < 2:
         raise ValueError(f'dice_coefficient needs masks (N, T, ...) with T >= 2 tokens; got '
                          f'shape {tuple(masks.shape)}.')
-    flat = masks.flatten(2)
-    inter = torch.bmm(flat, flat.transpose(1, 2))  # (N, T, T): sum_p M_i M_j
-    sq = torch.diagonal(inter, dim1=1, dim2=2)  # (N, T): sum_p M_i^2
-    dice = 2 * inter / (sq[:, :, None] + sq[:, None, :] + 2 * eps)
-    num_tokens = masks.size(1)
-    off_diag = 1 - torch.eye(num_tokens, device=masks.device, dtype=masks.dtype)
-    return (dice * off_diag).sum() / (masks.size(0) * num_tokens * (num_tokens - 1))
+    # fp32 with autocast off: sums over all pixels, and eps = 1e-12 vanishes in float16.
+    with torch.autocast(device_type=masks.device.type, enabled=False):
+        flat = upcast_half(masks.flatten(2))
+        inter = torch.bmm(flat, flat.transpose(1, 2))  # (N, T, T): sum_p M_i M_j
+        sq = torch.diagonal(inter, dim1=1, dim2=2)  # (N, T): sum_p M_i^2
+        dice = 2 * inter / (sq[:, :, None] + sq[:, None, :] + 2 * eps)
+        num_tokens = masks.size(1)
+        off_diag = 1 - torch.eye(num_tokens, device=masks.device, dtype=flat.dtype)
+        return (dice * off_diag).sum() / (masks.size(0) * num_tokens * (num_tokens - 1))
 
 
 class MaskModule(nn.Module):

@@ -4,8 +4,10 @@
 
 #include <vector>
 
-#define MMPCD_CHECK_FLOATING(x) \
-  TORCH_CHECK(at::isFloatingType((x).scalar_type()), #x " must be a floating-point tensor")
+#define MMPCD_CHECK_FLOATING(x)                                                      \
+  TORCH_CHECK((x).scalar_type() == at::kDouble || (x).scalar_type() == at::kFloat ||  \
+                  (x).scalar_type() == at::kHalf || (x).scalar_type() == at::kBFloat16, \
+              #x " must be a float64, float32, float16 or bfloat16 tensor")
 #define MMPCD_CHECK_SAME_DEVICE(x, y) \
   TORCH_CHECK((x).device() == (y).device(), #x " and " #y " must be on the same device")
 #define MMPCD_CHECK_SAME_DTYPE(x, y) \
@@ -22,11 +24,28 @@ inline void check_device_built(const at::Tensor& tensor, const char* op) {
 #endif
 }
 
-// Unit vectors along dim 1 of (N, C, L) features, as F.normalize(eps=1e-12); returns
-// {x_unit, norm} with norm (N, 1, L).
+// dtype of the accumulators and results of the kernels for inputs of ``dtype``: float for
+// half/bfloat16 inputs (whose GEMMs still run in half precision), the input dtype otherwise.
+inline at::ScalarType accumulate_type(at::ScalarType dtype) {
+  return dtype == at::kHalf || dtype == at::kBFloat16 ? at::kFloat : dtype;
+}
+
+// Unit vectors along dim 1 of (N, C, L) features, as F.normalize(eps=1e-12), computed in the
+// accumulate type; returns {x_unit, norm} with norm (N, 1, L).
 inline std::vector<at::Tensor> normalize_channels(const at::Tensor& x) {
-  at::Tensor norm = x.norm(2, {1}, true).clamp_min(1e-12);
-  return {x / norm, norm};
+  const at::Tensor x_acc = x.to(accumulate_type(x.scalar_type()));
+  at::Tensor norm = x_acc.norm(2, {1}, true).clamp_min(1e-12);
+  return {x_acc / norm, norm};
+}
+
+// out += a @ b for batched matrices; out may be the accumulate type of half a and b, whose
+// product then runs in half precision (tensor cores) and is added in out's precision.
+inline void add_bmm_(at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
+  if (out.scalar_type() == a.scalar_type()) {
+    out.baddbmm_(a, b);
+  } else {
+    out.add_(at::bmm(a, b));
+  }
 }
 
 // Gradient through normalize_channels given the gradient of the unit vectors.

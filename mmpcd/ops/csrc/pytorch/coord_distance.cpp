@@ -10,7 +10,9 @@ at::Tensor coord_distance_cuda(const at::Tensor& coord_q, const at::Tensor& coor
 
 at::Tensor coord_distance(const at::Tensor& coord_q, const at::Tensor& coord_k, int64_t hq,
                           int64_t wq, int64_t hk, int64_t wk) {
-  MMPCD_CHECK_FLOATING(coord_q);
+  TORCH_CHECK(coord_q.scalar_type() == at::kFloat || coord_q.scalar_type() == at::kDouble,
+              "coord_distance: the boxes must be float32 or float64 (cell geometry is not "
+              "computed in half precision)");
   MMPCD_CHECK_SAME_DTYPE(coord_q, coord_k);
   MMPCD_CHECK_SAME_DEVICE(coord_q, coord_k);
   TORCH_CHECK(coord_q.dim() == 2 && coord_q.size(1) == 4 && coord_k.sizes() == coord_q.sizes(),

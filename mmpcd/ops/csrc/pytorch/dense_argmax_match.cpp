@@ -1,7 +1,8 @@
 // Entry of dense_argmax_match: running argmax over blocks of kSimilarityTile key pixels, so
 // no (N, Lq, Lk) buffer exists. The query needs no normalisation (it scales a whole row of
 // cosines), and the key's norms are applied inside the argmax kernel, so neither input is
-// copied: the extra memory is one (N, Lq, tile) block.
+// copied: the extra memory is one (N, Lq, tile) block. Half inputs run the GEMMs in half
+// precision; the key norms and the running maxima are kept in float.
 #include <limits>
 
 #include "pytorch_cpp_helper.hpp"
@@ -25,9 +26,10 @@ at::Tensor dense_argmax_match(const at::Tensor& feat_q, const at::Tensor& feat_k
   const at::Tensor q_t = feat_q.reshape({num, channels, len_q}).transpose(1, 2);  // a view
   const at::Tensor k = feat_k.reshape({num, channels, len_k});
   // (N, Lk): 1 / max(|k_j|, eps), as F.normalize
-  const at::Tensor inv_norm_k = k.norm(2, {1}).clamp_min(1e-12).reciprocal();
-  at::Tensor best_val =
-      at::full({num, len_q}, -std::numeric_limits<double>::infinity(), feat_q.options());
+  const auto acc = mmpcd::accumulate_type(feat_q.scalar_type());
+  const at::Tensor inv_norm_k = k.to(acc).norm(2, {1}).clamp_min(1e-12).reciprocal();
+  at::Tensor best_val = at::full({num, len_q}, -std::numeric_limits<double>::infinity(),
+                                 feat_q.options().dtype(acc));
   at::Tensor best_idx = at::zeros({num, len_q}, feat_q.options().dtype(at::kLong));
   for (int64_t j0 = 0; j0 < len_k; j0 += mmpcd::kSimilarityTile) {
     const int64_t cols = std::min(mmpcd::kSimilarityTile, len_k - j0);

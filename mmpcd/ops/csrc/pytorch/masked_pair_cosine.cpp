@@ -20,8 +20,10 @@ void check_inputs(const at::Tensor& p, const at::Tensor& t, const at::Tensor& co
                   const at::Tensor& coord_k, int64_t hq, int64_t wq, int64_t hk, int64_t wk) {
   MMPCD_CHECK_FLOATING(p);
   MMPCD_CHECK_SAME_DTYPE(p, t);
-  MMPCD_CHECK_SAME_DTYPE(p, coord_q);
-  MMPCD_CHECK_SAME_DTYPE(p, coord_k);
+  MMPCD_CHECK_SAME_DTYPE(coord_q, coord_k);
+  TORCH_CHECK(coord_q.scalar_type() == mmpcd::accumulate_type(p.scalar_type()),
+              "masked_pair_cosine: the boxes must be in the features' accumulate type (float "
+              "for float16/bfloat16 features)");
   MMPCD_CHECK_SAME_DEVICE(p, t);
   MMPCD_CHECK_SAME_DEVICE(p, coord_q);
   MMPCD_CHECK_SAME_DEVICE(p, coord_k);
@@ -47,7 +49,8 @@ std::vector<at::Tensor> positive_pair_sum(const at::Tensor& src, const at::Tenso
 
 // p (N, Lq, C) and t (N, Lk, C) unit vectors -> {sum of cosines over positives (N,),
 // number of positives (N,), sum_{j positive for i} t_j (N, Lq, C)}; the last is the gradient
-// w.r.t. p up to the per-image scale, kept for the backward pass.
+// w.r.t. p up to the per-image scale, kept for the backward pass. All three are in the
+// accumulate type (float for half features).
 std::vector<at::Tensor> masked_pair_cosine_forward(const at::Tensor& p, const at::Tensor& t,
                                                    const at::Tensor& coord_q,
                                                    const at::Tensor& coord_k, int64_t hq,
@@ -55,7 +58,7 @@ std::vector<at::Tensor> masked_pair_cosine_forward(const at::Tensor& p, const at
                                                    double pos_ratio) {
   check_inputs(p, t, coord_q, coord_k, hq, wq, hk, wk);
   auto sum_count = positive_pair_sum(t, coord_q, coord_k, hq, wq, hk, wk, pos_ratio);
-  at::Tensor total = (p * sum_count[0]).sum({1, 2});
+  at::Tensor total = (p.to(sum_count[0].scalar_type()) * sum_count[0]).sum({1, 2});
   return {total, sum_count[1].sum({1}), sum_count[0]};
 }
 

@@ -1,5 +1,7 @@
 // CPU kernels of the coordinate ops: centre distances and sums over geometric positives.
 #include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/OpMathType.h>
 #include <ATen/Parallel.h>
 
 #include "pixel_geometry.hpp"
@@ -26,31 +28,35 @@ at::Tensor coord_distance_cpu(const at::Tensor& coord_q, const at::Tensor& coord
   return out;
 }
 
+// src (N, Ls, C) of any supported dtype; the boxes, sums and counts are in its accumulate
+// type (float for half src), so the geometry never runs in half precision.
 std::vector<at::Tensor> positive_pair_sum_cpu(const at::Tensor& src, const at::Tensor& coord_out,
                                               const at::Tensor& coord_src, int64_t ho,
                                               int64_t wo, int64_t hs, int64_t ws,
                                               double pos_ratio) {
   const int64_t num = src.size(0), len_s = hs * ws, channels = src.size(2), len_o = ho * wo;
-  at::Tensor sum = at::zeros({num, len_o, channels}, src.options());
-  at::Tensor count = at::zeros({num, len_o}, src.options());
-  AT_DISPATCH_FLOATING_TYPES(src.scalar_type(), "positive_pair_sum_cpu", [&] {
+  at::Tensor sum = at::zeros({num, len_o, channels}, coord_out.options());
+  at::Tensor count = at::zeros({num, len_o}, coord_out.options());
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, src.scalar_type(),
+                                  "positive_pair_sum_cpu", [&] {
+    using acc_t = at::opmath_type<scalar_t>;
     const scalar_t* feat = src.data_ptr<scalar_t>();
-    const scalar_t* co = coord_out.data_ptr<scalar_t>();
-    const scalar_t* cs = coord_src.data_ptr<scalar_t>();
-    scalar_t* acc = sum.data_ptr<scalar_t>();
-    scalar_t* cnt = count.data_ptr<scalar_t>();
-    const scalar_t ratio = static_cast<scalar_t>(pos_ratio);
+    const acc_t* co = coord_out.data_ptr<acc_t>();
+    const acc_t* cs = coord_src.data_ptr<acc_t>();
+    acc_t* acc = sum.data_ptr<acc_t>();
+    acc_t* cnt = count.data_ptr<acc_t>();
+    const acc_t ratio = static_cast<acc_t>(pos_ratio);
     at::parallel_for(0, num * len_o, 4, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
         const int64_t b = row / len_o;
-        const CellToGrid<scalar_t> cell(co + 4 * b, ho, wo, static_cast<int>(row % len_o),
-                                        cs + 4 * b, hs, ws);
-        scalar_t* out_row = acc + row * channels;
-        scalar_t positives = 0;
+        const CellToGrid<acc_t> cell(co + 4 * b, ho, wo, static_cast<int>(row % len_o),
+                                     cs + 4 * b, hs, ws);
+        acc_t* out_row = acc + row * channels;
+        acc_t positives = 0;
         for (int s = 0; s < len_s; ++s) {
           if (!(cell.distance(s) < ratio)) continue;
           const scalar_t* src_row = feat + (b * len_s + s) * channels;
-          for (int64_t c = 0; c < channels; ++c) out_row[c] += src_row[c];
+          for (int64_t c = 0; c < channels; ++c) out_row[c] += static_cast<acc_t>(src_row[c]);
           positives += 1;
         }
         cnt[row] = positives;

@@ -1,5 +1,7 @@
 // CUDA launchers of the coordinate ops.
 #include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/OpMathType.h>
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 
@@ -29,16 +31,18 @@ std::vector<at::Tensor> positive_pair_sum_cuda(const at::Tensor& src,
                                                double pos_ratio) {
   const c10::cuda::CUDAGuard guard(src.device());
   const int64_t num = src.size(0), channels = src.size(2), rows = num * ho * wo;
-  at::Tensor sum = at::zeros({num, ho * wo, channels}, src.options());
-  at::Tensor count = at::zeros({num, ho * wo}, src.options());
+  // sums and counts in the boxes' dtype: the accumulate type of src's
+  at::Tensor sum = at::zeros({num, ho * wo, channels}, coord_out.options());
+  at::Tensor count = at::zeros({num, ho * wo}, coord_out.options());
   if (rows == 0) return {sum, count};
-  AT_DISPATCH_FLOATING_TYPES(src.scalar_type(), "positive_pair_sum_cuda", [&] {
-    mmpcd::positive_pair_sum_kernel<scalar_t>
+  AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, src.scalar_type(),
+                                  "positive_pair_sum_cuda", [&] {
+    using acc_t = at::opmath_type<scalar_t>;
+    mmpcd::positive_pair_sum_kernel<scalar_t, acc_t>
         <<<rows, mmpcd::kThreads, 0, at::cuda::getCurrentCUDAStream()>>>(
-            src.data_ptr<scalar_t>(), coord_out.data_ptr<scalar_t>(),
-            coord_src.data_ptr<scalar_t>(), ho, wo, hs, ws, channels,
-            static_cast<scalar_t>(pos_ratio), sum.data_ptr<scalar_t>(),
-            count.data_ptr<scalar_t>());
+            src.data_ptr<scalar_t>(), coord_out.data_ptr<acc_t>(), coord_src.data_ptr<acc_t>(),
+            ho, wo, hs, ws, channels, static_cast<acc_t>(pos_ratio), sum.data_ptr<acc_t>(),
+            count.data_ptr<acc_t>());
   });
   AT_CUDA_CHECK(cudaGetLastError());
   return {sum, count};
