@@ -12,7 +12,7 @@ from typing import Dict, List
 
 import torch
 
-from mmpcd.evaluation import read_checkpoint
+from mmpcd.utils.checkpoint import read_checkpoint
 
 BACKBONE = 'backbone.'
 PROJECTOR = 'projector.mlp2.'

@@ -5,10 +5,6 @@ from .utils.version_check import check_dependency_versions
 from .version import __version__, version_info
 
 check_dependency_versions()
-if find_spec('mmcv') is not None:
-    # numpy-2 fixes for mmcv; skipped where only torch is installed (e.g. building mmpcd.ops).
-    from .utils.compat import apply_compat_patches
-    apply_compat_patches()
 if find_spec('mmengine') is not None:
     # `_base_ = 'mmpcd::pixpro/...py'` in other projects' configs (parsed after this import).
     from .utils.config_package import register_config_package

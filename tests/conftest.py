@@ -37,6 +37,16 @@ def python() -> str:
 
 
 @pytest.fixture
+def mmpcd_scope():
+    """Run a test in mmpcd's default scope, as a config's ``default_scope='mmpcd'`` does for
+    a run: mmpretrain's base classes build their sub-modules (mmpcd's necks, heads, data
+    preprocessors) through mmpretrain's registry, which finds mmpcd's children only there."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpcd'):
+        yield
+
+
+@pytest.fixture
 def one_thread():
     """Run a test with one torch thread: tiny models are faster so, and immune to other jobs
     on the cores (two OpenMP threads on a loaded 2-core machine made a step 50x slower)."""

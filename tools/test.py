@@ -9,9 +9,9 @@ import sys
 
 from mmengine.config import Config
 
-from mmpcd.engine import build_runner
-from mmpcd.utils import (add_runner_args, apply_runner_args, check_checkpoint_exists,
-                         register_all_modules)
+from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
+                                  build_runner, check_checkpoint_exists)
+from mmpcd.utils import register_all_modules
 
 # Projects (`projects/<name>/<name>`) are imported by their configs' custom_imports relative to
 # the repository root, which an installed mmpcd does not put on sys.path.
@@ -26,6 +26,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump the predictions to this pickle file')
     parser.add_argument('--amp', action='store_true', help='test with automatic mixed precision')
+    add_trust_arg(parser)
     add_runner_args(parser)
     return parser.parse_args()
 

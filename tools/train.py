@@ -9,10 +9,9 @@ import sys
 
 from mmengine.config import Config
 
-from mmpcd.engine import build_runner
-from mmpcd.models.utils import apply_teacher_checkpoint
-from mmpcd.utils import (add_runner_args, apply_runner_args, check_checkpoint_exists,
-                         register_all_modules)
+from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
+                                  build_runner, check_checkpoint_exists)
+from mmpcd.utils import register_all_modules
 
 # Projects (`projects/<name>/<name>`) are imported by their configs' custom_imports relative to
 # the repository root, which an installed mmpcd does not put on sys.path.
@@ -36,6 +35,7 @@ def parse_args() -> argparse.Namespace:
         '--auto-scale-lr',
         action='store_true',
         help='scale the learning rate by the actual total batch size')
+    add_trust_arg(parser, 'the --resume / load_from checkpoint')
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -43,8 +43,6 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command-line options to ``cfg``."""
     cfg = apply_runner_args(cfg, args)
-    # A config's top-level teacher_checkpoint (PCD) reaches the model only through this step.
-    cfg = apply_teacher_checkpoint(cfg)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper == 'AmpOptimWrapper':

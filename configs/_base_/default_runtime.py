@@ -1,6 +1,7 @@
 # Runtime shared by all mmpcd configs.
 default_scope = 'mmpcd'
-# MMPCDRunner = mmengine Runner + resume under torch>=2.6 + CPU (gloo) distributed runs.
+# MMPCDRunner = mmengine Runner + weights-only checkpoint reading, atomic saving with RNG
+# states, the PCD teacher resolution, a process-group timeout and CPU (gloo) distributed runs.
 runner_type = 'MMPCDRunner'
 
 default_hooks = dict(
@@ -8,8 +9,11 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    # Deletes old checkpoints only once the new one is on disk.
+    checkpoint=dict(type='SafeCheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Stops at the first NaN/inf loss or parameter; never saves a non-finite checkpoint.
+    non_finite_guard=dict(type='NonFiniteGuardHook'),
 )
 
 # Also log the optimizer's momentum and the momentum encoder's EMA momentum (lr is logged by
@@ -19,8 +23,9 @@ custom_hooks = [dict(type='MomentumLoggerHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # MMPCDRunner switches to gloo when CUDA is absent.
-    dist_cfg=dict(backend='nccl'),
+    # MMPCDRunner switches to gloo when CUDA is absent. timeout (s): a rank that stops
+    # answering ends the job with an error after this long.
+    dist_cfg=dict(backend='nccl', timeout=1800),
 )
 
 vis_backends = [dict(type='LocalVisBackend')]

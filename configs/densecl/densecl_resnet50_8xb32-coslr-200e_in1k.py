@@ -29,4 +29,4 @@ model = dict(
 # As in the upstream configs; costs one graph traversal per iteration under DDP.
 find_unused_parameters = True
 
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook', interval=10, max_keep_ckpts=3))

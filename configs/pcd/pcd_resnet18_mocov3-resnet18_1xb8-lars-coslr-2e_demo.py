@@ -1,14 +1,15 @@
 # Smoke-scale PCD for a CPU: ResNet-18 student and a ResNet-18 teacher with a MoCo v3-shaped
 # head (512-256-64), 64 px views of the embedded photographs (data/demo), 2 epochs. Not a
-# recipe (see pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py). The teacher is
-# random unless `--cfg-options teacher_checkpoint=PATH` names a MoCo v3-layout checkpoint of
-# this ResNet-18 teacher (the tests build a synthetic one).
+# recipe (see pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py). Name the teacher
+# with `--cfg-options teacher_checkpoint=PATH`, a MoCo v3-layout checkpoint of this ResNet-18
+# teacher (`make demo` converts its PixPro teacher; the tests build a synthetic one), or
+# `teacher_checkpoint=random` for a smoke test with a random teacher.
 _base_ = ['./pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py']
 
-teacher_checkpoint = 'random'
+teacher_checkpoint = None  # set it on the command line, see above
 
 model = dict(
-    queue_len=64,  # a multiple of the gathered batch (8 x processes)
+    queue_len=64,  # at least the gathered batch (8 x processes)
     feat_dim=64,
     neck=dict(
         hid_channels=256,

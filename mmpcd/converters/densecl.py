@@ -26,10 +26,10 @@ Source formats (detected from the keys; a leading DDP ``module.`` is removed fir
   ``init_cfg=dict(type='Pretrained', checkpoint=DST, prefix='backbone.')``, not to resume
   pre-training.
 
-Loading: the file is read with ``torch.load(..., weights_only=True)``. mmengine's full
-checkpoints also pickle Python objects (``message_hub``'s ``HistoryBuffer``, ...) that only
-``weights_only=False`` reads, which can run arbitrary code: pass ``--trust`` to allow that
-fallback for a file whose origin you trust.
+Loading: through :func:`mmpcd.utils.checkpoint.read_checkpoint`, weights-only (which also
+reads mmengine's full training checkpoints). A file that pickles other Python objects is
+refused, since unpickling them can run arbitrary code: pass ``--trust`` for a file whose
+origin you trust.
 
 With ``--config`` (a config whose ``model`` is a DenseCL), the model is built and the converted
 keys and shapes must match it exactly (for a backbone-only output, its ``backbone.*`` keys).
@@ -45,8 +45,7 @@ from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Seq
 
 import torch
 
-from mmpcd.utils.checkpoint_conversion import (ConversionError, extract_state_dict,
-                                               listing, load_source, strip_ddp_prefix)
+from .common import ConversionError, extract_state_dict, listing, load_source, strip_ddp_prefix
 
 FORMATS = ('openselfsup', 'mmpretrain', 'torchvision')
 QUEUE_BUFFERS = ('queue', 'queue_ptr', 'queue2', 'queue2_ptr')
@@ -295,9 +294,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--src-format', choices=('auto', ) + FORMATS, default='auto',
                         help='the source format; auto (default) detects it from the keys')
     parser.add_argument('--trust', action='store_true',
-                        help='allow torch.load(weights_only=False) (runs pickled code) for a '
-                        'trusted file that weights_only=True cannot read, e.g. an mmengine '
-                        'checkpoint with its message_hub')
+                        help='allow full unpickling (runs pickled code) for a trusted file that '
+                        'the weights-only reader refuses')
     return parser.parse_args(argv)
 
 

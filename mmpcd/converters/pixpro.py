@@ -15,9 +15,9 @@ The result ``{'state_dict': {'backbone.*': ...}, 'meta': {...}}`` must match mmp
 ``init_cfg=dict(type='Pretrained', checkpoint=DST, prefix='backbone.')`` in mmdet/mmseg/mmpretrain
 configs.
 
-Loading: ``torch.load(..., weights_only=True)``; the official files pickle the ``argparse``
-namespace of the run (``opt``), which only ``weights_only=False`` reads and which can run
-arbitrary code: pass ``--trust`` for a file whose origin you trust.
+Loading: through :func:`mmpcd.utils.checkpoint.read_checkpoint`, weights-only; the official
+files pickle the ``argparse`` namespace of the run (``opt``), which only full unpickling reads
+and which can run arbitrary code: pass ``--trust`` for a file whose origin you trust.
 """
 import argparse
 import os.path as osp
@@ -26,8 +26,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from mmpcd.utils.checkpoint_conversion import (ConversionError, StateDict, extract_state_dict,
-                                               listing, load_source, strip_ddp_prefix)
+from .common import (ConversionError, StateDict, extract_state_dict, listing, load_source,
+                     strip_ddp_prefix)
 
 ENCODER = 'encoder.'
 # The other parts of an official PixPro model, dropped by the conversion.
@@ -105,9 +105,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--depth', type=int, default=50, choices=(18, 34, 50, 101, 152),
                         help='ResNet depth of the encoder (default 50)')
     parser.add_argument('--trust', action='store_true',
-                        help='allow torch.load(weights_only=False) (runs pickled code) for a '
-                        'trusted file that weights_only=True cannot read (the official files '
-                        'pickle their argparse options)')
+                        help='allow full unpickling (runs pickled code) for a trusted file that '
+                        'the weights-only reader refuses (the official files pickle their '
+                        'argparse options)')
     return parser.parse_args(argv)
 
 

@@ -22,7 +22,7 @@ from mmengine.model import revert_sync_batchnorm
 from torch import nn
 
 from mmpcd.datasets.synthetic_dense import SEG_CLASSES, generate_dense_sample
-from mmpcd.evaluation.pretrained import LoadReport, load_pretrained
+from mmpcd.models.utils.pretrained import LoadReport, load_pretrained
 from mmpcd.registry import MODELS
 
 # ImageNet statistics in RGB, what every mmpcd pre-training config normalises with.
@@ -70,10 +70,12 @@ class DenseProbeResult:
 def build_probe_backbone(config: str,
                          checkpoint: Optional[str] = None,
                          stages: Sequence[int] = (1, 2, 3),
-                         init_seed: int = 0) -> Tuple[nn.Module, Optional[LoadReport]]:
+                         init_seed: int = 0,
+                         trust: bool = False) -> Tuple[nn.Module, Optional[LoadReport]]:
     """The backbone of ``config``'s ``model.backbone``, returning ``stages``, initialised from
-    ``checkpoint``'s ``backbone.*`` or, when ``checkpoint`` is None, by its own ``init_cfg``
-    with torch seeded by ``init_seed``; frozen and in eval mode."""
+    ``checkpoint``'s ``backbone.*`` (read weights-only unless ``trust``) or, when
+    ``checkpoint`` is None, by its own ``init_cfg`` with torch seeded by ``init_seed``; frozen
+    and in eval mode."""
     from mmpcd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config).model.backbone
@@ -87,7 +89,8 @@ def build_probe_backbone(config: str,
             backbone.init_weights()
     report = None
     if checkpoint is not None:
-        report = load_pretrained(backbone, checkpoint, 'backbone.', target='probe backbone')
+        report = load_pretrained(backbone, checkpoint, 'backbone.', target='probe backbone',
+                                 trust=trust, switch='trust=True (dense_probe.py --trust)')
     backbone.eval()
     backbone.requires_grad_(False)
     return backbone, report
@@ -187,10 +190,13 @@ def segmentation_scores(pred: torch.Tensor, labels: torch.Tensor) -> Tuple[float
 def run_dense_probe(config: str,
                     checkpoint: Optional[str] = None,
                     settings: Optional[DenseProbeSettings] = None,
-                    progress: Optional[Progress] = None) -> DenseProbeResult:
-    """Probe the backbone of ``config`` with weights from ``checkpoint`` (random if None)."""
+                    progress: Optional[Progress] = None,
+                    trust: bool = False) -> DenseProbeResult:
+    """Probe the backbone of ``config`` with weights from ``checkpoint`` (random if None;
+    read weights-only unless ``trust``)."""
     settings = settings or DenseProbeSettings()
-    backbone, report = build_probe_backbone(config, checkpoint, settings.stages, settings.seed)
+    backbone, report = build_probe_backbone(config, checkpoint, settings.stages, settings.seed,
+                                            trust)
     train_x, train_y = make_split(settings.num_train, settings.img_size, settings.data_seed)
     val_x, val_y = make_split(settings.num_val, settings.img_size, settings.data_seed + 1)
     train_f, val_f = standardise(

@@ -1,7 +1,8 @@
-"""Models: algorithms, backbones, necks, heads and losses registered in ``mmpcd.registry.MODELS``."""
+"""Models: algorithms, necks, heads, losses and teachers registered in
+``mmpcd.registry.MODELS``."""
 from .algorithms import *  # noqa: F401,F403
-from .backbones import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .teachers import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403

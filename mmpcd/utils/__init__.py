@@ -1,4 +1,4 @@
-"""Environment helpers.
+"""Cross-cutting helpers: registration, dependency checks, the one checkpoint reader.
 
 Names are imported lazily so that ``import mmpcd`` (and ``mmpcd.ops``) needs torch alone: the
 ops can then be built and tested on a machine without mmengine/mmcv/mmpretrain.
@@ -10,10 +10,9 @@ from .version_check import check_dependency_versions
 
 _LAZY_NAMES = {
     'register_all_modules': '.setup_env',
-    'add_runner_args': '.tool_args',
-    'apply_runner_args': '.tool_args',
-    'check_checkpoint_exists': '.tool_args',
-    'apply_compat_patches': '.compat',
+    'read_checkpoint': '.checkpoint',
+    'UntrustedCheckpointError': '.checkpoint',
+    'CorruptCheckpointError': '.checkpoint',
 }
 
 __all__ = ['check_dependency_versions', *_LAZY_NAMES]

@@ -20,7 +20,6 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmpcd.engine  # noqa: F401,F811
     import mmpcd.evaluation  # noqa: F401,F811
     import mmpcd.models  # noqa: F401,F811
-    import mmpcd.visualization  # noqa: F401,F811
 
     if not init_default_scope:
         return

@@ -6,9 +6,6 @@ Every algorithm of mmpcd (DenseCL, PixPro, PixContrast, PCD) keeps its backbone 
 checkpoint as they are; the rest (momentum encoders, teachers, queues) is ignored.
 """
 import logging
-import pickle
-import re
-from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -16,8 +13,10 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
-from mmengine.runner import load_checkpoint
 from torch import Tensor
+
+from mmpcd.utils.checkpoint import (UntrustedCheckpointError, read_checkpoint, state_dict_of,
+                                    strip_prefix)
 
 # The configs' SelfSupDataPreprocessor (ImageNet statistics, RGB) when a config sets none.
 DEFAULT_PREPROCESSOR = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
@@ -119,8 +118,9 @@ def build_feature_model(config: str,
         config: An mmpcd algorithm config (``model.backbone``, optional ``model.neck``).
         checkpoint: A checkpoint of that algorithm; None initialises the weights as training
             would (``init_weights``).
-        trust: Allow ``torch.load(weights_only=False)`` for checkpoints holding pickled
-            objects (mmengine's training checkpoints keep the message hub).
+        trust: Read the checkpoint with full unpickling (see
+            :func:`mmpcd.utils.checkpoint.read_checkpoint`; ``tools/train.py`` output is read
+            weights-only without it).
         cfg_options: Config overrides, ``{'model.backbone.zero_init_residual': True}``.
     """
     from mmpcd.registry import MODELS
@@ -163,9 +163,8 @@ def init_weights(model: FeatureModel) -> None:
 
 
 def _checkpoint_state(checkpoint: dict) -> Dict[str, Tensor]:
-    state = checkpoint.get('state_dict', checkpoint)
-    return {re.sub(r'^module\.', '', key): value for key, value in state.items()
-            if isinstance(value, Tensor)}
+    state = strip_prefix(state_dict_of(checkpoint, ('state_dict', )))
+    return {key: value for key, value in state.items() if isinstance(value, Tensor)}
 
 
 def load_weights(model: FeatureModel, path: str, trust: bool = False) -> Tuple[int, List[str]]:
@@ -178,24 +177,16 @@ def load_weights(model: FeatureModel, path: str, trust: bool = False) -> Tuple[i
     Raises:
         CheckpointMismatch: if no backbone weight of the checkpoint fits the model.
     """
-    from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
     try:
-        with full_checkpoint_unpickling() if trust else nullcontext():
-            # 'silent': the keys of teachers, momentum encoders, queues are expected extras.
-            checkpoint = load_checkpoint(model, path, map_location='cpu', strict=False,
-                                         logger='silent', revise_keys=[(r'^module\.', '')])
-    except pickle.UnpicklingError as error:
-        lines = str(error).splitlines()
-        reason = next((line.strip() for line in lines if 'Unsupported global' in line), lines[0])
-        raise CheckpointMismatch(
-            f'{path} holds pickled Python objects besides tensors (mmengine training '
-            'checkpoints keep the message hub); reading them can run arbitrary code. Pass '
-            '--trust if you trust this file (e.g. your own tools/train.py output).\n'
-            f'torch said: {reason}') from error
+        checkpoint = read_checkpoint(path, trust=trust, switch='--trust')
+    except UntrustedCheckpointError as error:
+        raise CheckpointMismatch(str(error)) from None
     state = _checkpoint_state(checkpoint)
     own = model.state_dict()
     loaded = [key for key, value in state.items()
               if key in own and own[key].shape == value.shape]
+    # The teachers', momentum encoders' and queues' tensors are expected extras.
+    model.load_state_dict({key: state[key] for key in loaded}, strict=False)
     if not any(key.startswith('backbone.') for key in loaded):
         found = sorted(state)[:5]
         raise CheckpointMismatch(

@@ -53,8 +53,8 @@ class _RangeHandler(http.server.SimpleHTTPRequestHandler):
 def server(tmp_path, monkeypatch):
     """(directory served, base URL); stopped after the test. The local host is treated like
     download.openmmlab.com, whose file names carry the sha256 prefix."""
-    from mmpcd.apis import model_zoo
-    monkeypatch.setattr(model_zoo, 'NAME_HASH_HOSTS', ('download.openmmlab.com', '127.0.0.1'))
+    from mmpcd.hub import cache
+    monkeypatch.setattr(cache, 'NAME_HASH_HOSTS', ('download.openmmlab.com', '127.0.0.1'))
     root = tmp_path / 'served'
     root.mkdir()
     _RangeHandler.ranges = []
@@ -196,29 +196,36 @@ def test_other_projects_can_inherit_mmpcd_configs(tmp_path):
 
 
 def test_a_zoo_teacher_name_resolves_to_the_cached_file_and_its_layout(tmp_path, monkeypatch):
-    """`teacher_checkpoint=<zoo name>` (PCD): the cached download is used, no network."""
-    from mmpcd.models.utils import apply_teacher_checkpoint
+    """`teacher_checkpoint=<zoo name>` (PCD): the cached download is used, no network, and the
+    entry's layout replaces the config's; an unknown name is a clear error."""
+    from mmpcd.hub import resolve, write_sidecar
+    from mmpcd.models.teachers import PCDTeacher
     monkeypatch.setenv('MMPCD_CACHE_DIR', str(tmp_path))
     entry = find_entry('mocov3_resnet50_8xb512-amp-coslr-800e_in1k')
     cached = tmp_path / 'checkpoints' / entry.weights.rsplit('/', 1)[1]
     cached.parent.mkdir()
     torch.save({'state_dict': {}}, cached)
-    cfg = Config(dict(teacher_checkpoint=entry.name,
-                      model=dict(teacher=dict(checkpoint=None, layout='mocov3'))))
-    cfg = apply_teacher_checkpoint(cfg)
-    assert cfg.model.teacher.checkpoint == str(cached)
-    assert cfg.model.teacher.layout == 'mmpretrain_mocov3'
-    with pytest.raises(FileNotFoundError, match='does not exist and is not a teacher of the model zoo'):
-        apply_teacher_checkpoint(Config(dict(teacher_checkpoint='no_such_teacher',
-                                             model=dict(teacher=dict()))))
+    write_sidecar(str(cached))
+    resolved = resolve(entry.name)
+    assert resolved.path == str(cached) and resolved.entry.teacher_layout == 'mmpretrain_mocov3'
+    teacher = PCDTeacher(backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+                         adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+                         checkpoint=entry.name, layout='mocov3')
+    with pytest.raises(ValueError, match='is not a mmpretrain MoCoV3 checkpoint'):
+        teacher.init_weights()  # read the cached (empty) file in the entry's layout
+    missing = PCDTeacher(backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+                         adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+                         checkpoint='no_such_teacher')
+    with pytest.raises(FileNotFoundError,
+                       match='does not exist and is not a teacher of the model zoo'):
+        missing.init_weights()
 
 
 def test_name_hashes_count_only_on_openmmlab_and_metafile_hashes_always():
-    from mmpcd.apis.model_zoo import ZooEntry, expected_sha256
+    from mmpcd.hub.cache import expected_sha256
     assert expected_sha256('https://download.openmmlab.com/x/m_20220825-3078723b.pth') == \
         '3078723b'
     # MasKD's token releases reuse their teacher's name (and hash): not the file's own.
     assert expected_sha256('https://github.com/a/b/releases/download/v1/'
                            'maskd_retinanet_r101_fpn_2x_coco_20200131-5560aee8.ckpt') is None
-    entry = ZooEntry('m', 'https://github.com/x.pth', None, None, None, 'ABCDEF12')
-    assert expected_sha256('https://github.com/x.pth', entry) == 'abcdef12'
+    assert expected_sha256('https://github.com/x.pth', 'ABCDEF12') == 'abcdef12'

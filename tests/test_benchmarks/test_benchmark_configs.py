@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MMLogger
 from mmengine.registry import DefaultScope
 
-from mmpcd.evaluation import PretrainedLoadError
+from mmpcd.models.utils import PretrainedLoadError
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
 from tests.conftest import REPO_ROOT

@@ -20,7 +20,7 @@ from mmpcd.utils import register_all_modules
 register_all_modules(init_default_scope=False)
 
 
-pytestmark = pytest.mark.usefixtures('one_thread')
+pytestmark = pytest.mark.usefixtures('one_thread', 'mmpcd_scope')
 
 
 def _densecl(loss_lambda: float = 0.5) -> nn.Module:

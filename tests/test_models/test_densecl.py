@@ -28,7 +28,7 @@ FEAT_DIM = 16
 HEAD = dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2)
 
 
-pytestmark = pytest.mark.usefixtures('one_thread')
+pytestmark = pytest.mark.usefixtures('one_thread', 'mmpcd_scope')
 
 
 def _backbone() -> dict:
@@ -215,11 +215,27 @@ def test_queues_wrap_around_and_hold_the_normalised_keys():
     torch.testing.assert_close(model.queue.norm(dim=0), torch.ones(8))
 
 
-def test_queue_len_must_be_a_multiple_of_the_batch():
-    model = _build(queue_len=10)
-    with pytest.raises(ValueError, match=r'queue_len \(10\).*multiple.*global batch'):
+def test_a_batch_larger_than_the_queue_is_refused_before_anything_changes():
+    model = _build(queue_len=3)
+    with pytest.raises(ValueError, match=r'queue_len \(3\) is smaller than the global batch'):
         model.loss(_views(4, 64), None)
     assert int(model.queue_ptr) == 0 and int(model.encoder_k.steps) == 0
+
+
+def test_batches_that_do_not_tile_the_queue_wrap_around():
+    """queue_len=10, batches of 4, 4, 2 (a drop_last=False epoch) then 4: every write lands
+    at the pointer modulo 10 (the slice write of mmpretrain crashes at the fourth)."""
+    torch.manual_seed(0)
+    model = _build(queue_len=10)
+    for step, n in enumerate((4, 4, 2, 4)):
+        ptr = int(model.queue_ptr)
+        views = _views(n, 64, seed=step)
+        model.loss(views, None)
+        with torch.no_grad():
+            k, _, _ = model.encoder_k.module(views[1])
+        columns = [(ptr + i) % 10 for i in range(n)]
+        torch.testing.assert_close(model.queue[:, columns], F.normalize(k, dim=1).t())
+    assert int(model.queue_ptr) == 4  # 14 keys written
 
 
 def _ddp_worker(rank: int, world_size: int, port: int) -> None:
@@ -228,7 +244,7 @@ def _ddp_worker(rank: int, world_size: int, port: int) -> None:
     torch_dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
                                   world_size=world_size)
     try:
-        register_all_modules(init_default_scope=False)
+        register_all_modules()  # a fresh process: the mmpcd default scope, as a run has
         torch.manual_seed(0)  # identical weights and queues on both ranks
         model = _build(queue_len=16)
         # Eval-mode BN makes every key independent of the batch it is computed in, so after
@@ -242,9 +258,9 @@ def _ddp_worker(rank: int, world_size: int, port: int) -> None:
         torch.testing.assert_close(model.queue[:, :8], F.normalize(k, dim=1).t())
         torch.testing.assert_close(model.queue2[:, :8], F.normalize(k2, dim=1).t())
         assert int(model.queue_ptr) == int(model.queue2_ptr) == 8
-        # 12 is a multiple of the local batch (4), not of the global one (8).
+        # 6 holds the local batch (4), not the global one (8).
         with pytest.raises(ValueError, match=r'4 per process x 2 processes = 8'):
-            _build(queue_len=12).loss([v[:4] for v in views], None)
+            _build(queue_len=6).loss([v[:4] for v in views], None)
     finally:
         torch_dist.destroy_process_group()
 

@@ -10,6 +10,7 @@ from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
 
 register_all_modules(init_default_scope=False)
+pytestmark = pytest.mark.usefixtures('mmpcd_scope')
 
 SMALL_RESNET = dict(type='ResNet', depth=18, base_channels=8, out_indices=(3, ))  # 64 channels
 
@@ -95,8 +96,8 @@ def test_queue_receives_view1_teacher_keys_after_the_loss():
     model.loss(inputs, [])
     assert int(model.queue_ptr) == 0  # wrapped around
     assert {'queue', 'queue_ptr'} <= set(model.state_dict())
-    with pytest.raises(ValueError, match=r'multiple of the global batch size \(3 per process'):
-        model.loss(views(n=3), [])
+    with pytest.raises(ValueError, match=r'smaller than the global batch size \(9 per process'):
+        model.loss(views(n=9), [])
 
 
 def test_monitor_accuracy():

@@ -1,13 +1,11 @@
-"""PCD teacher loading from synthetic checkpoints in every supported layout."""
-import os.path as osp
-
+"""PCD teacher loading from synthetic checkpoints in every supported layout, when training
+starts (init_weights), never when the teacher is built."""
 import pytest
 import torch
 import torch.nn as nn
 import torchvision
-from mmengine.config import Config
 
-from mmpcd.models.utils import LAYOUTS, PCDTeacher, apply_teacher_checkpoint
+from mmpcd.models.teachers import LAYOUTS, PCDTeacher
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
 
@@ -51,11 +49,14 @@ def torchvision_features(encoder, x):
 
 
 def build_teacher(path, layout, adaptor_channels=(512, 64, 32), bias=False, depth=18):
-    return PCDTeacher(
+    """The teacher as the runner gives it to training: built, then ``init_weights()``."""
+    teacher = PCDTeacher(
         backbone=dict(R18, depth=depth),
         adaptor=dict(type='SpatialAdaptor', channels=adaptor_channels, bias=bias),
         checkpoint=str(path),
-        layout=layout).eval()
+        layout=layout)
+    teacher.init_weights()
+    return teacher.eval()
 
 
 def assert_teacher_matches(teacher, encoder_features, vector_head):
@@ -175,7 +176,7 @@ def test_mismatched_architecture_lists_the_keys(mocov3_official):
 
 
 def test_missing_and_unset_checkpoints(tmp_path):
-    with pytest.raises(FileNotFoundError, match='does not exist'):
+    with pytest.raises(FileNotFoundError, match='nope.pth does not exist'):
         build_teacher(tmp_path / 'nope.pth', 'mocov3')
     with pytest.raises(ValueError, match='has no checkpoint'):
         PCDTeacher(backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)))
@@ -184,14 +185,28 @@ def test_missing_and_unset_checkpoints(tmp_path):
     assert set(LAYOUTS) == {'mocov3', 'mmpretrain_mocov3', 'byol', 'swav', 'barlow_twins'}
 
 
-def test_config_variable_teacher_checkpoint(repo_root, mocov3_official):
-    cfg = Config.fromfile(osp.join(
-        repo_root, 'configs', 'pcd', 'pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py'))
-    assert cfg.teacher_checkpoint is None
-    with pytest.raises(ValueError, match='teacher_checkpoint is not set'):
-        apply_teacher_checkpoint(cfg)
-    cfg.teacher_checkpoint = '/no/such/r-50-1000ep.pth.tar'
-    with pytest.raises(FileNotFoundError, match='/no/such/r-50-1000ep.pth.tar does not exist'):
-        apply_teacher_checkpoint(cfg)
-    cfg.teacher_checkpoint = str(mocov3_official[0])
-    assert apply_teacher_checkpoint(cfg).model.teacher.checkpoint == str(mocov3_official[0])
+def test_building_reads_nothing(tmp_path, monkeypatch):
+    """The checkpoint is read in init_weights: building the teacher (so the model, e.g. for a
+    config check or a test loop) neither opens the file nor resolves a zoo name."""
+    import mmpcd.models.teachers.checkpointed_teacher as lazy
+    calls = []
+    monkeypatch.setattr(lazy, 'read_checkpoint', lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(lazy, 'resolve', lambda *a, **k: calls.append(a))
+    teacher = PCDTeacher(backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+                         checkpoint='mocov3_resnet50_official-1000e_in1k')
+    assert calls == [] and not any(p.requires_grad for p in teacher.parameters())
+    with pytest.raises(Exception):
+        teacher.init_weights()
+    assert calls  # resolved only now
+
+
+def test_random_teacher_is_initialised_and_warned(monkeypatch):
+    import mmpcd.models.teachers.checkpointed_teacher as lazy
+    logged = []
+    monkeypatch.setattr(lazy, 'print_log', lambda msg, **kw: logged.append((msg, kw)))
+    teacher = PCDTeacher(backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+                         checkpoint='random')
+    assert teacher.is_random
+    teacher.init_weights()
+    assert any('the teacher is RANDOM' in msg and kw.get('level') == 30 for msg, kw in logged)
+    assert not any(p.requires_grad for p in teacher.parameters())

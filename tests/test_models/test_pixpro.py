@@ -17,7 +17,7 @@ from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
 
 register_all_modules(init_default_scope=False)
-pytestmark = pytest.mark.usefixtures('one_thread')
+pytestmark = pytest.mark.usefixtures('one_thread', 'mmpcd_scope')
 
 MAX_ITERS = 10
 DIM = 16

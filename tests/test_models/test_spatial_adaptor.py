@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmpcd.models.necks import SpatialAdaptor, SpatialReLU
+from mmpcd.models.teachers import SpatialAdaptor, SpatialReLU
 from mmpcd.registry import MODELS
 
 

@@ -2,8 +2,7 @@ import mmcv
 import numpy as np
 import pytest
 
-import mmpcd  # noqa: F401  (installs the patches)
-from mmpcd.utils import compat
+from mmpcd.datasets import mmcv_compat as compat  # importing mmpcd.datasets installs them
 
 IMG = np.random.RandomState(0).randint(0, 256, (24, 32, 3)).astype(np.uint8)
 

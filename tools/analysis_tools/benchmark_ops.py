@@ -28,6 +28,7 @@ Example::
 """
 import argparse
 import json
+import os.path as osp
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-from mmpcd.utils.benchmark import call_times, peak_extra_memory
+# benchmark_timing.py lives beside the benchmark scripts (tools/ is not a package).
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from benchmark_timing import call_times, peak_extra_memory  # noqa: E402
 
 OPS = ('pixel_propagation', 'pixel_propagation_backward', 'dense_argmax_match',
        'masked_pair_cosine', 'masked_pair_cosine_backward', 'coord_distance')

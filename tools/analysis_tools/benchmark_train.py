@@ -35,7 +35,9 @@ from typing import Callable, Dict, List
 
 import torch
 
-from mmpcd.utils.benchmark import median_time, peak_extra_memory
+# benchmark_timing.py lives beside the benchmark scripts (tools/ is not a package).
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from benchmark_timing import median_time, peak_extra_memory  # noqa: E402
 
 ALGOS = ('densecl', 'pixpro', 'pcd', 'pcd_head')
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

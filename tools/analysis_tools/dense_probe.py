@@ -10,8 +10,9 @@ import json
 
 import torch
 
+from mmpcd.engine.runners import add_trust_arg, check_checkpoint_exists
 from mmpcd.evaluation import DenseProbeSettings, run_dense_probe
-from mmpcd.utils import check_checkpoint_exists
+from mmpcd.utils.checkpoint import CorruptCheckpointError, UntrustedCheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -29,6 +30,7 @@ def parse_args() -> argparse.Namespace:
                         help='backbone stages concatenated (0-based)')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--out', help='also write the result as json here')
+    add_trust_arg(parser, 'CHECKPOINT')
     return parser.parse_args()
 
 
@@ -41,7 +43,10 @@ def main() -> None:
     settings = DenseProbeSettings(
         num_train=args.num_train, num_val=args.num_val, img_size=args.img_size,
         stages=tuple(args.stages), iters=args.iters, data_seed=args.seed, seed=args.seed)
-    result = run_dense_probe(args.config, args.checkpoint, settings)
+    try:
+        result = run_dense_probe(args.config, args.checkpoint, settings, trust=args.trust)
+    except (UntrustedCheckpointError, CorruptCheckpointError) as error:
+        raise SystemExit(f'error: {error}') from None
     name = args.checkpoint or 'random init'
     print(f'dense probe of {name}: mIoU {100 * result.miou:.2f}  '
           f'pixel acc {100 * result.pixel_acc:.2f}')

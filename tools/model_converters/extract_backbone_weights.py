@@ -9,6 +9,7 @@ necks (projectors, PPM, PCD's MHSA + projector + predictor). DST keeps ``backbon
 configs' ``init_cfg=dict(type='Pretrained', _scope_='mmpcd', prefix='backbone.')`` reads the
 full and the extracted checkpoint alike; ``--strip-prefix`` writes bare backbone keys instead
 (for ``prefix=None``). The file holds tensors only (``torch.load(..., weights_only=True)``).
+SRC is read weights-only (``tools/train.py`` output is); ``--trust`` allows full unpickling.
 """
 import argparse
 from collections import Counter
@@ -16,9 +17,10 @@ from typing import Dict, Tuple
 
 import torch
 
-from mmpcd.evaluation import read_checkpoint
-from mmpcd.evaluation.pretrained import prefixed_state_dict
-from mmpcd.utils import check_checkpoint_exists
+from mmpcd.engine.runners import add_trust_arg, check_checkpoint_exists
+from mmpcd.models.utils import prefixed_state_dict
+from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
+                                    read_checkpoint)
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -31,6 +33,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--strip-prefix', action='store_true',
         help="write the backbone's keys without 'backbone.' (not with --keep-neck)")
+    add_trust_arg(parser, 'SRC')
     args = parser.parse_args()
     if args.strip_prefix and args.keep_neck:
         parser.error('--strip-prefix would mix backbone and neck keys; use one of them')
@@ -58,7 +61,11 @@ def extract(state: StateDict, keep_neck: bool = False) -> Tuple[StateDict, Count
 def main() -> None:
     args = parse_args()
     check_checkpoint_exists(args.src, 'src')
-    state = prefixed_state_dict(read_checkpoint(args.src), prefix=None)
+    try:
+        checkpoint = read_checkpoint(args.src, trust=args.trust, switch='--trust')
+    except (UntrustedCheckpointError, CorruptCheckpointError) as error:
+        raise SystemExit(f'error: {error}') from None
+    state = prefixed_state_dict(checkpoint, prefix=None)
     try:
         kept, dropped = extract(state, args.keep_neck)
     except ValueError as error:

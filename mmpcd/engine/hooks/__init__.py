@@ -1,5 +1,7 @@
 """Hooks (and the ``DenseCLWarmupHook`` alias of mmpretrain's ``DenseCLHook``)."""
 from . import densecl_hook  # noqa: F401  (registers the alias)
 from .momentum_logger_hook import MomentumLoggerHook
+from .non_finite_guard_hook import NonFiniteError, NonFiniteGuardHook
+from .safe_checkpoint_hook import SafeCheckpointHook
 
-__all__ = ['MomentumLoggerHook']
+__all__ = ['MomentumLoggerHook', 'NonFiniteError', 'NonFiniteGuardHook', 'SafeCheckpointHook']

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import all_gather, get_world_size
+from mmengine.dist import get_world_size
 from mmengine.model import ExponentialMovingAverage
 from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
@@ -18,7 +18,7 @@ from torch import Tensor
 
 from mmpcd.ops import dense_argmax_match
 from mmpcd.registry import MODELS
-from ..utils import build_data_preprocessor, build_module, check_ema_momentum
+from ..utils import check_batch_fits, check_ema_momentum, enqueue
 
 MATCHINGS = ('backbone', 'projection', 'random')
 
@@ -51,8 +51,8 @@ class DenseCL(BaseSelfSupervisor):
             ``(global (N, D), dense maps (N, D, S, S), pooled_dense (N, D))``; mmpretrain's
             ``DenseCLNeck`` weights load into it as they are.
         head: Contrastive head config, e.g. ``ContrastiveHead`` with ``temperature=0.2``.
-        queue_len: Negatives per queue; must be a multiple of the global batch.
-            Defaults to 65536.
+        queue_len: Negatives per queue, at least the global batch (a ring buffer: see
+            :mod:`mmpcd.models.utils.queue`). Defaults to 65536.
         feat_dim: D. Defaults to 128.
         momentum: mmengine EMA momentum in (0, 0.5]: ``key = (1 - m) * key + m * query``,
             so 0.001 is the official/MoCo 0.999. Defaults to 0.001.
@@ -83,13 +83,11 @@ class DenseCL(BaseSelfSupervisor):
         if matching not in MATCHINGS:
             raise ValueError(f'Unknown DenseCL matching {matching!r}; expected one of '
                              f'{MATCHINGS}.')
-        # Built from mmpcd's registry (the base class would use mmpretrain's), so that
-        # mmpcd's necks resolve whatever the default scope.
         super().__init__(
-            backbone=build_module(backbone),
-            neck=build_module(neck),
-            head=build_module(head),
-            data_preprocessor=build_data_preprocessor(data_preprocessor),
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         # A deep copy: the key encoder starts identical to the query encoder.
         self.encoder_k = ExponentialMovingAverage(
@@ -102,23 +100,6 @@ class DenseCL(BaseSelfSupervisor):
         self.register_buffer('queue_ptr', torch.zeros(1, dtype=torch.long))
         self.register_buffer('queue2', F.normalize(torch.randn(feat_dim, queue_len), dim=0))
         self.register_buffer('queue2_ptr', torch.zeros(1, dtype=torch.long))
-
-    @torch.no_grad()
-    def _dequeue_and_enqueue(self, queue: Tensor, queue_ptr: Tensor, keys: Tensor) -> None:
-        """Write the keys (N, D) of all processes into ``queue`` (D, K) at ``queue_ptr``."""
-        keys = torch.cat(all_gather(keys), dim=0)
-        ptr = int(queue_ptr)
-        queue[:, ptr:ptr + keys.size(0)] = keys.t()
-        queue_ptr[0] = (ptr + keys.size(0)) % self.queue_len
-
-    def _check_batch(self, batch_size: int) -> None:
-        """Whole batches must tile the queue, so that a write never runs past its end."""
-        global_batch = batch_size * get_world_size()
-        if self.queue_len % global_batch != 0:
-            raise ValueError(
-                f'DenseCL queue_len ({self.queue_len}) must be a multiple of the global batch '
-                f'size ({batch_size} per process x {get_world_size()} processes = '
-                f'{global_batch}); change queue_len or the batch size.')
 
     def _encode(self, encoder: nn.Sequential,
                 img: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -177,7 +158,7 @@ class DenseCL(BaseSelfSupervisor):
             ``dict(loss_single=(1 - lambda) * L_single, loss_dense=lambda * L_dense)``.
         """
         im_q, im_k = inputs[0], inputs[1]
-        self._check_batch(im_q.size(0))
+        check_batch_fits(self.queue_len, im_q.size(0), 'DenseCL')
         q_b, q, q_grid, _ = self._encode(nn.Sequential(self.backbone, self.neck), im_q)
 
         with torch.no_grad():
@@ -204,6 +185,6 @@ class DenseCL(BaseSelfSupervisor):
             loss_single=self.head.loss(l_pos, l_neg) * (1 - self.loss_lambda),
             loss_dense=self.head.loss(l_pos_dense, l_neg_dense) * self.loss_lambda)
 
-        self._dequeue_and_enqueue(self.queue, self.queue_ptr, k)
-        self._dequeue_and_enqueue(self.queue2, self.queue2_ptr, k2)
+        enqueue(self.queue, self.queue_ptr, k)
+        enqueue(self.queue2, self.queue2_ptr, k2)
         return losses

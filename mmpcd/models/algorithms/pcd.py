@@ -8,14 +8,13 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import all_gather, get_world_size
 from mmpretrain.models.selfsup.base import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmpcd.ops import align_views
 from mmpcd.registry import MODELS
-from ..utils import build_data_preprocessor, build_module
+from ..utils import check_batch_fits, crop_boxes, enqueue
 
 PAIRINGS = ('same_view', 'cross_view_aligned', 'cross_view_grid')
 TEACHER_BN_MODES = ('eval', 'train')
@@ -53,7 +52,8 @@ class PCD(BaseSelfSupervisor):
             (N, D, H, W).
         head: ``PCDHead`` config (``PixelContrastHead``, its former name, still builds it).
         teacher: ``PCDTeacher`` config (backbone, SpatialAdaptor, checkpoint, layout).
-        queue_len: Negatives K; must be a multiple of the global batch. Defaults to 65536.
+        queue_len: Negatives K, at least the global batch (a ring buffer: see
+            :mod:`mmpcd.models.utils.queue`). Defaults to 65536.
         feat_dim: D. Defaults to 256 (MoCo v3 teacher).
         pairing: One of :data:`PAIRINGS`. Defaults to ``'same_view'``.
         teacher_bn: ``'eval'`` (default) keeps the teacher in eval mode, so its BN uses the
@@ -80,12 +80,11 @@ class PCD(BaseSelfSupervisor):
         if teacher_bn not in TEACHER_BN_MODES:
             raise ValueError(f'Unknown PCD teacher_bn {teacher_bn!r}; expected one of '
                              f'{TEACHER_BN_MODES}.')
-        # Built from mmpcd's registry (the base class would use mmpretrain's).
         super().__init__(
-            backbone=build_module(backbone),
-            neck=build_module(neck),
-            head=build_module(head),
-            data_preprocessor=build_data_preprocessor(data_preprocessor),
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         if not isinstance(teacher, nn.Module):
             teacher = MODELS.build(dict(dict(type='PCDTeacher'), **teacher))
@@ -104,32 +103,6 @@ class PCD(BaseSelfSupervisor):
             self.teacher.eval()
         return self
 
-    def _check_batch(self, batch_size: int) -> None:
-        """Whole batches must tile the queue, so that a write never runs past its end."""
-        global_batch = batch_size * get_world_size()
-        if self.queue_len % global_batch != 0:
-            raise ValueError(
-                f'PCD queue_len ({self.queue_len}) must be a multiple of the global batch size '
-                f'({batch_size} per process x {get_world_size()} processes = {global_batch}); '
-                'change queue_len or the batch size.')
-
-    @torch.no_grad()
-    def _dequeue_and_enqueue(self, keys: Tensor) -> None:
-        """Write the keys (N, D) of all processes into ``queue`` (D, K) at ``queue_ptr``."""
-        keys = torch.cat(all_gather(keys), dim=0)
-        ptr = int(self.queue_ptr)
-        self.queue[:, ptr:ptr + keys.size(0)] = keys.t()
-        self.queue_ptr[0] = (ptr + keys.size(0)) % self.queue_len
-
-    def _coords(self, data_samples: List[DataSample]) -> Tensor:
-        """(N, 2, 4) crop boxes of the two views."""
-        if not data_samples or 'coord' not in data_samples[0]:
-            raise ValueError(
-                'pairing="cross_view_aligned" needs the crop boxes of the views: use a '
-                'pipeline with MultiViewWithCoord and PackInputs(algorithm_keys=["coord"]) (see '
-                'configs/_base_/datasets/imagenet_bs64_pixpro.py).')
-        return torch.stack([torch.as_tensor(s.coord) for s in data_samples])
-
     def pair(self, student: Tuple[Tensor, Tensor], teacher: Tuple[Tensor, Tensor],
              data_samples: List[DataSample]) -> List[Tuple[Tensor, Tensor]]:
         """The (student, teacher) map pairs whose pixels are contrasted, per ``pairing``.
@@ -147,7 +120,7 @@ class PCD(BaseSelfSupervisor):
             return [(s1, t1), (s2, t2)]
         if self.pairing == 'cross_view_grid':
             return [(s1, t2), (s2, t1)]
-        coord = self._coords(data_samples).to(s1.device, torch.float32)
+        coord = crop_boxes(data_samples, s1.device, 'PCD pairing="cross_view_aligned"')
         c1, c2 = coord[:, 0], coord[:, 1]
         size = tuple(s1.shape[2:])
         s1a, valid = align_views(s1, c1, c2, size)
@@ -193,7 +166,7 @@ class PCD(BaseSelfSupervisor):
         if len(inputs) != 2:
             raise ValueError(f'PCD needs two views per image, got {len(inputs)} (use '
                              'MultiView(num_views=[1, 1]) or MultiViewWithCoord).')
-        self._check_batch(inputs[0].size(0))
+        check_batch_fits(self.queue_len, inputs[0].size(0), 'PCD')
         student = tuple(self.neck(self.backbone(view))[0] for view in inputs)
         with torch.no_grad():
             teacher = tuple(self.teacher(view) for view in inputs)
@@ -212,5 +185,5 @@ class PCD(BaseSelfSupervisor):
         else:
             loss = sum(self.head.loss(s, t, queue) for s, t in pairs) / len(pairs)
         losses = dict(loss=loss, **self.monitor_accuracy(student[0], key, queue))
-        self._dequeue_and_enqueue(key)
+        enqueue(self.queue, self.queue_ptr, key)
         return losses

@@ -15,7 +15,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmpcd.registry import MODELS
-from ..utils import build_data_preprocessor, build_module, check_ema_momentum
+from ..utils import check_ema_momentum, crop_boxes
 
 INSTANCE_LOSSES = ('byol', 'simclr')
 # Arguments of the algorithm until the loss moved into a registered head; configs written
@@ -126,24 +126,22 @@ class BasePixelConsistency(BaseSelfSupervisor):
             raise ValueError('ins_loss_weight > 0 needs an `ins_projector` config.')
         if self.with_instance and ins_loss == 'byol' and ins_predictor is None:
             raise ValueError("ins_loss='byol' needs an `ins_predictor` config.")
-        # Built from mmpcd's registry (the base class would use mmpretrain's), so that
-        # mmpcd's modules resolve whatever the default scope.
         super().__init__(
-            backbone=build_module(backbone),
-            neck=build_module(neck),
-            head=build_module(head),
-            data_preprocessor=build_data_preprocessor(data_preprocessor),
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.projector = build_module(projector)
-        self.ppm = build_module(ppm)
+        self.projector = MODELS.build(projector)
+        self.ppm = None if ppm is None else MODELS.build(ppm)
         self.loss_levels = None if loss_levels is None else tuple(loss_levels)
         self.ins_loss_weight = ins_loss_weight
         self.ins_loss = ins_loss
         self.ins_temperature = ins_temperature
         if self.with_instance:
-            self.ins_projector = build_module(ins_projector)
+            self.ins_projector = MODELS.build(ins_projector)
             if ins_loss == 'byol':
-                self.ins_predictor = build_module(ins_predictor)
+                self.ins_predictor = MODELS.build(ins_predictor)
         # A deep copy: the target starts identical to the online modules.
         self.target_net = CosineEMA(self._momentum_modules(), momentum=base_momentum,
                                     end_momentum=0.)
@@ -157,18 +155,6 @@ class BasePixelConsistency(BaseSelfSupervisor):
         if self.with_instance and self.ins_loss == 'byol':
             modules['ins_projector'] = self.ins_projector
         return nn.ModuleDict(modules)
-
-    @staticmethod
-    def _coords(data_samples: List[DataSample], device: torch.device) -> Tensor:
-        """Crop boxes (N, V, 4) in fp32 from ``DataSample.coord`` (V, 4)."""
-        if not data_samples or any('coord' not in sample for sample in data_samples):
-            raise ValueError(
-                'PixPro needs the crop box of every view in the data samples: build the '
-                'views with MultiViewWithCoord (RandomResizedCropWithCoord, '
-                "RandomFlipWithCoord) and pack them with PackInputs(algorithm_keys=['coord']).")
-        coords = torch.stack([torch.as_tensor(sample.coord, dtype=torch.float32)
-                              for sample in data_samples])
-        return coords.to(device)
 
     def _levels(self, modules: nn.ModuleDict, feats: Levels) -> Levels:
         levels = tuple(modules['neck'](feats) if 'neck' in modules else feats)
@@ -223,7 +209,7 @@ class BasePixelConsistency(BaseSelfSupervisor):
         if len(inputs) != 2:
             raise ValueError(f'{type(self).__name__} needs exactly two views, got '
                              f'{len(inputs)}.')
-        coords = self._coords(data_samples, inputs[0].device)
+        coords = crop_boxes(data_samples, inputs[0].device, type(self).__name__)
         online_modules = self._momentum_modules()
         projections, c5s = zip(*(self._project(online_modules, img) for img in inputs))
         online = projections if self.ppm is None else [self.ppm(levels) for levels in projections]

@@ -3,6 +3,5 @@ from .dense_projection import DenseProjection
 from .mhsa import MHSA
 from .pcd_student_neck import PCDStudentNeck
 from .ppm import PPM
-from .spatial_adaptor import SpatialAdaptor, SpatialReLU
 
-__all__ = ['DenseProjection', 'MHSA', 'PCDStudentNeck', 'SpatialAdaptor', 'SpatialReLU', 'PPM']
+__all__ = ['DenseProjection', 'MHSA', 'PCDStudentNeck', 'PPM']

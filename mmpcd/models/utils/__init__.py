@@ -1,10 +1,13 @@
-"""Building blocks shared by models."""
-from .builders import build_data_preprocessor, build_module
+"""Building blocks shared by models: queues, crop boxes, EMA checks, pointwise MLPs and the
+checked ``Pretrained`` initializer."""
+from .crop_boxes import crop_boxes
 from .ema_momentum import check_ema_momentum
-from .pcd_teacher import PCDTeacher
-from .teacher_loader import LAYOUTS, apply_teacher_checkpoint, load_teacher
+from .pretrained import (CheckedPretrainedInit, LoadReport, PretrainedLoadError,
+                         load_pretrained, prefixed_state_dict)
+from .queue import check_batch_fits, enqueue
 
 __all__ = [
-    'build_data_preprocessor', 'build_module', 'check_ema_momentum', 'PCDTeacher', 'LAYOUTS',
-    'apply_teacher_checkpoint', 'load_teacher'
+    'crop_boxes', 'check_ema_momentum', 'CheckedPretrainedInit', 'LoadReport',
+    'PretrainedLoadError', 'load_pretrained', 'prefixed_state_dict', 'check_batch_fits',
+    'enqueue'
 ]

@@ -65,6 +65,8 @@ class MasKDDistiller(BaseModel):
         inherit: Student sub-modules initialised from the teacher's (the official
             "inheriting" strategy), e.g. ``('neck', 'bbox_head')``.
         data_preprocessor: Defaults to the student's; the teacher must normalise the same.
+        teacher_ckpt_trust: Read ``teacher_ckpt`` with full unpickling (only for a file you
+            trust that the weights-only reader refuses).
     """
 
     def __init__(self,
@@ -77,6 +79,7 @@ class MasKDDistiller(BaseModel):
                  head_reg_kd: Sequence[dict] = (),
                  inherit: Sequence[str] = (),
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 teacher_ckpt_trust: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         student = build_model(student)
         teacher = build_model(teacher)
@@ -87,7 +90,7 @@ class MasKDDistiller(BaseModel):
         self.student = student
         self.teacher = teacher
         if teacher_ckpt is not None:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt)
+            load_teacher_checkpoint(self.teacher, teacher_ckpt, teacher_ckpt_trust)
         freeze(self.teacher)
         self.loss_maskd = MODELS.build(maskd_loss)
 

@@ -77,6 +77,8 @@ class MasKDLoss(nn.Module):
         loss_weight: Scale of the summed loss (official: 1, 7 or 10 for detection; 0.5 for
             segmentation).
         eps: See :func:`maskd_level_loss`.
+        tokens_trust: Read ``tokens`` with full unpickling (only for a file you trust that
+            the weights-only reader refuses).
     """
 
     def __init__(self,
@@ -86,9 +88,10 @@ class MasKDLoss(nn.Module):
                  custom_mask: bool = True,
                  custom_mask_warmup: int = 0,
                  loss_weight: float = 1.0,
-                 eps: float = 0.0) -> None:
+                 eps: float = 0.0,
+                 tokens_trust: bool = False) -> None:
         super().__init__()
-        state = load_tokens(tokens)
+        state = load_tokens(tokens, tokens_trust, switch='model.maskd_loss.tokens_trust=True')
         self.token_info: Dict[str, object] = check_tokens(state, list(channels))
         if weight_mask and not self.token_info['weight_mask']:
             raise ValueError(f'weight_mask=True but {tokens} has no weighting branch '

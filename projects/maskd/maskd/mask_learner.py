@@ -40,6 +40,8 @@ class MaskLearner(BaseModel):
         num_tokens: Tokens per level. Defaults to 6.
         weight_mask: Use the weighting branch. Defaults to True.
         data_preprocessor: Defaults to the teacher's.
+        teacher_ckpt_trust: Read ``teacher_ckpt`` with full unpickling (only for a file you
+            trust that the weights-only reader refuses).
     """
 
     def __init__(self,
@@ -50,6 +52,7 @@ class MaskLearner(BaseModel):
                  num_tokens: int = 6,
                  weight_mask: bool = True,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 teacher_ckpt_trust: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         teacher = build_model(teacher)
         super().__init__(
@@ -57,7 +60,7 @@ class MaskLearner(BaseModel):
             init_cfg=init_cfg)
         self.teacher = teacher
         if teacher_ckpt is not None:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt)
+            load_teacher_checkpoint(self.teacher, teacher_ckpt, teacher_ckpt_trust)
         freeze(self.teacher)
         self.teacher_ckpt = teacher_ckpt
         self.masked_module = module  # not 'module': mmengine reads that as a wrapper

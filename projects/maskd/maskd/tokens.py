@@ -14,8 +14,9 @@ import re
 from typing import Dict, List, Optional
 
 import torch
-from mmengine.runner import CheckpointLoader
 from torch import Tensor
+
+from mmpcd.utils.checkpoint import read_checkpoint
 
 from .mask_module import MaskModule
 
@@ -72,10 +73,12 @@ def build_mask_modules(tokens: Dict[str, Tensor]) -> torch.nn.ModuleList:
     return modules
 
 
-def load_tokens(filename: str) -> Dict[str, Tensor]:
+def load_tokens(filename: str, trust: bool = False,
+                switch: str = 'tokens_trust=True') -> Dict[str, Tensor]:
     """The ``mask_modules.*`` entries of a token file or an official token checkpoint
-    (local path or URL), read weights-only."""
-    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    (local path or URL), read weights-only unless ``trust`` (``switch`` names it in the
+    error)."""
+    checkpoint = read_checkpoint(filename, trust=trust, switch=switch)
     state_dict = checkpoint.get('state_dict', checkpoint)
     tokens = extract_token_state(state_dict)
     if not tokens:

@@ -1,5 +1,4 @@
 """Building, loading and freezing the models around MasKD."""
-import os.path as osp
 from functools import partial
 from typing import Sequence, Union
 
@@ -7,10 +6,10 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.hub import get_config
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
-from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
 from mmpcd.registry import MODELS
+from mmpcd.utils.checkpoint import read_checkpoint
 
 ModelCfg = Union[dict, ConfigDict, nn.Module]
 
@@ -40,20 +39,18 @@ def build_model(cfg: ModelCfg) -> nn.Module:
     return MODELS.build(cfg)
 
 
-def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> None:
-    """Load ``filename`` into ``teacher`` strictly (a teacher with missing weights would
-    silently teach noise).
+def load_teacher_checkpoint(teacher: nn.Module, filename: str, trust: bool = False,
+                            switch: str = 'model.teacher_ckpt_trust=True') -> None:
+    """Load ``filename`` (a path or URL) into ``teacher`` strictly (a teacher with missing
+    weights would silently teach noise).
 
-    Downloaded files are read weights-only; a local file is the user's own choice and may be
-    a full mmengine training checkpoint, which needs full unpickling on torch >= 2.6.
+    The file is read weights-only (mmengine training checkpoints and the OpenMMLab releases
+    are), through :func:`mmpcd.utils.checkpoint.read_checkpoint`; ``trust`` (the config's
+    ``model.teacher_ckpt_trust=True``, named by ``switch`` in the error) allows full
+    unpickling.
     """
-    if osp.isfile(filename):
-        with full_checkpoint_unpickling():
-            load_checkpoint(teacher, filename, map_location='cpu', strict=True)
-    elif '://' in filename:
-        load_checkpoint(teacher, filename, map_location='cpu', strict=True)
-    else:
-        raise FileNotFoundError(f'Teacher checkpoint {filename} does not exist.')
+    checkpoint = read_checkpoint(filename, trust=trust, switch=switch)
+    _load_checkpoint_to_model(teacher, checkpoint, strict=True)
     # Keep BaseModule.init_weights (called by the runner) from re-initialising it.
     teacher._is_init = True
 

@@ -3,7 +3,7 @@
 Faster R-CNN FPN levels P2-P6 of an 800x1333 batch (padded to 800x1344) of 2 images, 256
 channels, 6 tokens per level, weighting branch and customised masks on. Each (form, pass)
 is measured in a fresh child process so allocator caches of one do not hide the other's
-peak (see ``mmpcd.utils.benchmark.peak_extra_memory``); both forms run in the same
+peak (see ``tools/analysis_tools/benchmark_timing.py``); both forms run in the same
 invocation::
 
     python projects/maskd/tools/benchmark_loss.py [--device cpu|cuda] [--repeat 3]
@@ -17,8 +17,10 @@ import sys
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))))
-from mmpcd.utils.benchmark import median_time, peak_extra_memory  # noqa: E402
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0, REPO_ROOT)
+sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))  # benchmark_timing.py
+from benchmark_timing import median_time, peak_extra_memory  # noqa: E402
 from projects.maskd.maskd import MaskModule, maskd_level_loss  # noqa: E402
 
 # Strides 4..64 of an 800x1344 input (P6 by stride-2 max-pooling of P5).

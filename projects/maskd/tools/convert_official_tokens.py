@@ -10,12 +10,12 @@ a bare ``{'mask_token': (8, 19)}``). The output holds only ``mask_modules.*`` pl
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 
-import torch
-
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))))
+from mmpcd.engine.runners import add_trust_arg  # noqa: E402
+from mmpcd.utils.checkpoint import (CorruptCheckpointError,  # noqa: E402
+                                    UntrustedCheckpointError, read_checkpoint, state_dict_of)
 from projects.maskd.maskd.tokens import (  # noqa: E402
     PREFIX, build_mask_modules, describe_tokens, extract_token_state, save_tokens)
 
@@ -29,20 +29,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-tokens', type=int, help='expected tokens per level')
     parser.add_argument('--teacher-ckpt', default=None,
                         help='the teacher checkpoint the tokens were learned on (metadata)')
-    parser.add_argument('--trust', action='store_true',
-                        help='unpickle arbitrary objects (only for files you trust) if the '
-                        'weights-only load refuses the checkpoint')
+    add_trust_arg(parser, 'the official file')
     return parser.parse_args(argv)
 
 
 def load_official(path: str, trust: bool) -> dict:
     """The ``mask_modules.*`` entries of an official file, in our key layout."""
     try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=not trust)
-    except pickle.UnpicklingError as err:
-        raise SystemExit(f'{path} pickles more than tensors ({str(err).splitlines()[0]}); '
-                         f'rerun with --trust if you trust the file.') from None
-    state = checkpoint.get('state_dict', checkpoint)
+        checkpoint = read_checkpoint(path, trust=trust, switch='--trust')
+    except (UntrustedCheckpointError, CorruptCheckpointError) as error:
+        raise SystemExit(f'error: {error}') from None
+    state = state_dict_of(checkpoint, ('state_dict', ))
     tokens = extract_token_state(state)
     if not tokens and set(state) == {'mask_token'}:
         # The segmentation release: one bare token tensor (no weighting branch).

@@ -5,27 +5,29 @@ optimizer and the message hub are dropped) and writes a weights-only checkpoint 
 ``mmdet``/``mmseg`` models load strictly::
 
     python projects/maskd/tools/export_student.py work_dirs/<run>/iter_N.pth student.pth
+
+The source is read weights-only (training checkpoints are); ``--trust`` allows full
+unpickling.
 """
 import argparse
 import os
-import pickle
 
 import torch
 
-from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
+from mmpcd.engine.runners import add_trust_arg
+from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
+                                    read_checkpoint, state_dict_of)
 
 STUDENT = 'student.'
 
 
-def export_student(src: str, dst: str) -> int:
+def export_student(src: str, dst: str, trust: bool = False) -> int:
     """Write ``src``'s student weights to ``dst``; returns the number of tensors."""
     try:
-        checkpoint = torch.load(src, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError:
-        # A training checkpoint of the user's own run pickles the message hub.
-        with full_checkpoint_unpickling():
-            checkpoint = torch.load(src, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint)
+        checkpoint = read_checkpoint(src, trust=trust, switch='--trust')
+    except (UntrustedCheckpointError, CorruptCheckpointError) as error:
+        raise SystemExit(f'error: {error}') from None
+    state = state_dict_of(checkpoint, ('state_dict', ))
     student = {k[len(STUDENT):]: v for k, v in state.items() if k.startswith(STUDENT)}
     if not student:
         raise SystemExit(f'{src} has no {STUDENT!r} weights: is it a MasKDDistiller '
@@ -42,8 +44,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='stage-2 (MasKDDistiller) checkpoint you trained')
     parser.add_argument('dst', help='output student checkpoint')
+    add_trust_arg(parser, 'src')
     args = parser.parse_args(argv)
-    count = export_student(args.src, args.dst)
+    count = export_student(args.src, args.dst, args.trust)
     print(f'{args.dst}: {count} student tensors')
 
 

@@ -36,6 +36,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--teacher-ckpt', help="default: the config's model.teacher_ckpt")
     parser.add_argument('--size', type=int, default=256, help='square input side in pixels')
     parser.add_argument('--panel', type=int, default=160, help='panel side in pixels')
+    parser.add_argument('--trust', action='store_true',
+                        help='read the teacher checkpoint and the tokens with full unpickling '
+                        '(runs code the files name): only for files you trust')
     return parser.parse_args(argv)
 
 
@@ -102,8 +105,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if cfg.model.get('type') != 'MaskLearner':
         sys.exit(f'error: {args.config} is not a stage-1 (MaskLearner) config.')
     teacher = build_model(cfg.model.teacher).eval()
-    load_teacher_checkpoint(teacher, args.teacher_ckpt or cfg.model.teacher_ckpt)
-    mask_modules = build_mask_modules(load_tokens(args.tokens)).eval()
+    load_teacher_checkpoint(teacher, args.teacher_ckpt or cfg.model.teacher_ckpt, args.trust,
+                            '--trust')
+    mask_modules = build_mask_modules(load_tokens(args.tokens, args.trust, '--trust')).eval()
     x, rgb = preprocess(teacher, args.image, args.size)
     feats = token_inputs(teacher, cfg.model.get('module', 'neck'), x)
     if len(feats) != len(mask_modules):

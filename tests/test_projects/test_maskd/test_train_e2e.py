@@ -27,9 +27,8 @@ def train(python, config, work_dir, *options):
 
 
 def read_state(path) -> dict:
-    from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
-    with full_checkpoint_unpickling():
-        return torch.load(path, map_location='cpu')['state_dict']
+    from mmpcd.utils.checkpoint import read_checkpoint
+    return read_checkpoint(path)['state_dict']  # training checkpoints read weights-only
 
 
 def run_in_process(name: str, work_dir, **options):

@@ -1,26 +1,22 @@
-"""Load a pretrained self-supervised ResNet teacher (backbone + projection head) for PCD.
+"""Where PCD's teacher checkpoints keep a ResNet teacher (backbone + projection head).
 
 Each layout names where a checkpoint keeps the teacher's backbone and its vector projection
 head, and which head modules PCD leaves out (MoCo v3's final affine-free BN). The head's
 ``Linear``/``BatchNorm1d`` tensors go into the matching layers of a
-:class:`~mmpcd.models.necks.SpatialAdaptor` (linear weights reshaped to 1x1 convs, BN running
+:class:`~mmpcd.models.teachers.SpatialAdaptor` (linear weights reshaped to 1x1 convs, BN running
 statistics included). Any missing, unexpected or mis-shaped tensor of the teacher is an error
 that names the keys; tensors of other networks in the checkpoint (the online/base encoder,
 predictor, prototypes) are ignored and counted in the log.
 """
-import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config
 from mmengine.logging import print_log
 
-from mmpcd.models.necks.spatial_adaptor import vector_state_to_spatial
-
-# ``teacher_checkpoint`` value that keeps a randomly initialised teacher (smoke tests only).
-RANDOM_TEACHER = 'random'
+from mmpcd.utils.checkpoint import state_dict_of
+from .spatial_adaptor import vector_state_to_spatial
 
 
 @dataclass(frozen=True)
@@ -67,14 +63,6 @@ LAYOUTS: Dict[str, TeacherLayout] = {
 }
 
 
-def _state_dict_of(checkpoint: dict) -> Dict[str, torch.Tensor]:
-    """The tensor dict of a checkpoint: under ``state_dict`` or ``model``, else the top."""
-    for key in ('state_dict', 'model'):
-        if isinstance(checkpoint.get(key), dict):
-            return checkpoint[key]
-    return checkpoint
-
-
 def _names(keys: List[str], limit: int = 8) -> str:
     shown = ', '.join(keys[:limit])
     return shown + (f' ... ({len(keys) - limit} more)' if len(keys) > limit else '')
@@ -109,14 +97,15 @@ def _check_match(module: nn.Module, state: Dict[str, torch.Tensor], what: str,
                          'checkpoint, or choose another model.teacher.layout.')
 
 
-def load_teacher(backbone: nn.Module, adaptor: nn.Module, path: str,
+def load_teacher(backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, source: str,
                  layout: str = 'mocov3') -> Dict[str, List[str]]:
-    """Load a teacher's backbone and SpatialAdaptor from a checkpoint file, strictly.
+    """Load a teacher's backbone and SpatialAdaptor from a read checkpoint, strictly.
 
     Args:
         backbone: The teacher backbone (an mmpretrain ``ResNet``: torchvision key names).
         adaptor: A ``SpatialAdaptor`` shaped like the checkpoint's head.
-        path: Checkpoint file.
+        checkpoint: The checkpoint, as :func:`mmpcd.utils.checkpoint.read_checkpoint` read it.
+        source: Where it was read from, for messages.
         layout: A key of :data:`LAYOUTS`.
 
     Returns:
@@ -124,13 +113,8 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, path: str,
     """
     if layout not in LAYOUTS:
         raise ValueError(f'Unknown teacher layout {layout!r}; expected one of {list(LAYOUTS)}.')
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Teacher checkpoint {path} does not exist; set '
-                                'teacher_checkpoint to a downloaded teacher checkpoint file.')
     spec = LAYOUTS[layout]
-    # Full unpickling: mmpretrain checkpoints carry non-tensor metadata (a teacher checkpoint
-    # is a file the user chose to trust).
-    state = _state_dict_of(torch.load(path, map_location='cpu', weights_only=False))
+    state = state_dict_of(checkpoint)
     backbone_state, head_state = {}, {}
     dropped, ignored = [], []
     for key, value in state.items():
@@ -149,7 +133,7 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, path: str,
         guesses = _guess_layouts(state, layout)
         hint = f' It looks like layout {guesses}.' if guesses else ''
         raise ValueError(
-            f'{path} is not a {spec.description}: no keys start with '
+            f'{source} is not a {spec.description}: no keys start with '
             f'{spec.backbone_prefix if not backbone_state else spec.head_prefix!r} '
             f'(first keys: {_names(list(state), 4)}).{hint} Set model.teacher.layout to the '
             f'checkpoint\'s layout (one of {list(LAYOUTS)}).')
@@ -159,50 +143,8 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, path: str,
     backbone.load_state_dict(backbone_state, strict=False)
     adaptor.load_state_dict(head_state, strict=False)
     print_log(
-        f'Loaded the PCD teacher from {path} ({spec.description}): {len(backbone_state)} '
+        f'Loaded the PCD teacher from {source} ({spec.description}): {len(backbone_state)} '
         f'backbone and {len(head_state)} head tensors; dropped {dropped or "nothing"}; '
         f'ignored {len(ignored)} tensors of other modules ({_names(ignored, 3) or "-"}).',
         logger='current')
     return dict(dropped=dropped, ignored=ignored)
-
-
-def apply_teacher_checkpoint(cfg: Config) -> Config:
-    """Copy a config's top-level ``teacher_checkpoint`` into ``model.teacher.checkpoint``.
-
-    mmengine resolves a config's variables when it is read, so ``--cfg-options
-    teacher_checkpoint=PATH`` would not reach the model without this step. Configs without
-    the variable are returned unchanged.
-    """
-    if 'teacher_checkpoint' not in cfg:
-        return cfg
-    checkpoint: Optional[str] = cfg.teacher_checkpoint
-    if not checkpoint:
-        raise ValueError(
-            'teacher_checkpoint is not set: PCD distils a pretrained teacher. Pass '
-            '--cfg-options teacher_checkpoint=PATH (and model.teacher.layout=... if it is not '
-            f'an official MoCo v3 checkpoint; layouts: {list(LAYOUTS)}), or '
-            f'teacher_checkpoint={RANDOM_TEACHER} for a smoke test with a random teacher.')
-    if checkpoint != RANDOM_TEACHER and not osp.isfile(checkpoint):
-        zoo = _zoo_teacher(checkpoint)
-        if zoo is None:
-            raise FileNotFoundError(
-                f'teacher_checkpoint {checkpoint} does not exist and is not a teacher of the '
-                'model zoo (model-index.yml, e.g. mocov3_resnet50_8xb512-amp-coslr-800e_in1k); '
-                'download the teacher checkpoint or fix the path.')
-        checkpoint, layout = zoo
-        if layout:
-            cfg.model.teacher.layout = layout
-    cfg.model.teacher.checkpoint = checkpoint
-    return cfg
-
-
-def _zoo_teacher(name: str) -> Optional[Tuple[str, Optional[str]]]:
-    """(local path, layout) of a model-zoo teacher named ``name``, fetched into the cache;
-    None if no zoo entry has that name. The layout comes from the entry's
-    ``Metadata.Teacher Layout``."""
-    from mmpcd.apis import CheckpointError, find_entry, get_checkpoint
-    try:
-        entry = find_entry(name)
-    except CheckpointError:
-        return None
-    return get_checkpoint(entry.name, convert=False), entry.teacher_layout

@@ -58,7 +58,8 @@ def adjust_hue(img: np.ndarray, hue_factor: float, backend: Optional[str] = None
 
 
 def apply_compat_patches() -> None:
-    """Install the fixes above into mmcv (idempotent). Called by ``import mmpcd``.
+    """Install the fixes above into mmcv (idempotent). Called by ``import mmpcd.datasets``
+    (which ``register_all_modules`` imports, so every mmpcd pipeline has them).
 
     Dataloader workers inherit them with the ``fork`` start method (mmpcd's default
     ``env_cfg``); with ``spawn`` they apply where the worker imports mmpcd.

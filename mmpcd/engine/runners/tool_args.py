@@ -1,4 +1,5 @@
-"""Command-line options shared by ``tools/train.py`` and ``tools/test.py``."""
+"""Command-line options shared by the tools (``tools/train.py``, ``tools/test.py``, and
+``--trust`` by every tool that reads a checkpoint)."""
 import argparse
 import os
 import os.path as osp
@@ -23,8 +24,18 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def add_trust_arg(parser: argparse.ArgumentParser, what: str = 'the checkpoint') -> None:
+    """Add ``--trust``: read ``what`` with full unpickling instead of weights-only."""
+    parser.add_argument(
+        '--trust',
+        action='store_true',
+        help=f'read {what} with full unpickling, which runs code the file names: only for a '
+        'file you trust that the weights-only reader refuses')
+
+
 def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Apply the options of :func:`add_runner_args` to ``cfg`` (and ``LOCAL_RANK``).
+    """Apply the options of :func:`add_runner_args` (and ``--trust``) to ``cfg`` (and
+    ``LOCAL_RANK``).
 
     The work dir is, by priority, ``--work-dir``, the config's ``work_dir``, then
     ``./work_dirs/<config file name>``.
@@ -33,6 +44,8 @@ def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if getattr(args, 'trust', False):
+        cfg.load_from_trust = True  # read by MMPCDRunner.load_checkpoint
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -1,8 +1,10 @@
-"""Reading foreign checkpoints safely, for the converters in ``tools/model_converters``."""
-import pickle
+"""What the converters share: their error, reading the source, finding its state dict."""
 from typing import Any, Dict, Mapping, Sequence
 
 import torch
+
+from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
+                                    read_checkpoint, strip_prefix)
 
 MAX_LISTED = 10
 
@@ -21,25 +23,17 @@ def listing(keys: Sequence[str]) -> str:
 
 
 def load_source(path: str, trust: bool = False) -> Any:
-    """Read a checkpoint file on the CPU, with ``weights_only=True`` unless that fails and
-    ``trust`` allows ``weights_only=False``.
+    """Read a converter's source through :func:`mmpcd.utils.checkpoint.read_checkpoint`
+    (weights-only unless ``trust``; the error names ``--trust``).
 
     Raises:
-        ConversionError: if the file holds pickled Python objects and ``trust`` is False.
+        ConversionError: if the file needs full unpickling and ``trust`` is False, or is not
+            a readable checkpoint.
     """
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as error:
-        if not trust:
-            raise ConversionError(
-                f'{path} holds pickled Python objects besides tensors (mmengine full '
-                'checkpoints keep e.g. message_hub\'s HistoryBuffer), which only '
-                'torch.load(..., weights_only=False) reads, and that can run arbitrary code. '
-                'Re-run with --trust if you trust the source of this file.\n'
-                f'torch said: {str(error).splitlines()[0]}') from error
-    print(f'notice: {path} is not loadable with weights_only=True; loading it with '
-          'weights_only=False because --trust says the file is trusted.')
-    return torch.load(path, map_location='cpu', weights_only=False)
+        return read_checkpoint(path, trust=trust, switch='--trust')
+    except (UntrustedCheckpointError, CorruptCheckpointError) as error:
+        raise ConversionError(str(error)) from None
 
 
 def extract_state_dict(checkpoint: Any,
@@ -69,7 +63,5 @@ def extract_state_dict(checkpoint: Any,
 def strip_ddp_prefix(state_dict: StateDict) -> StateDict:
     """Remove the ``module.`` that DDP puts before every key (when all keys have it)."""
     if state_dict and all(key.startswith('module.') for key in state_dict):
-        return {key[len('module.'):]: value for key, value in state_dict.items()}
+        return strip_prefix(state_dict, 'module.')
     return state_dict
-
-

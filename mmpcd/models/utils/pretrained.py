@@ -5,63 +5,44 @@ mmengine's ``Pretrained`` init has two gaps for transfer benchmarks:
 - it loads with ``strict=False`` and only warns about keys that did not fit, so a checkpoint
   whose keys miss the model (``ResNetV1c`` deep stem vs an SSL ``ResNet``, a wrong
   ``prefix``) trains from scratch without anyone noticing;
-- it reads with a bare ``torch.load``, which torch >= 2.6 runs with ``weights_only=True``, so
-  a checkpoint written by ``tools/train.py`` (it pickles the message hub) cannot be read.
+- it reads with a bare ``torch.load``, whose weights-only default on torch >= 2.6 refuses a
+  checkpoint written by ``tools/train.py`` (it pickles the message hub), and which a
+  ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` set for another program turns into full unpickling.
 
 :class:`CheckedPretrainedInit` is registered as ``Pretrained`` in mmpcd's scope:
 ``init_cfg=dict(type='Pretrained', _scope_='mmpcd', checkpoint=..., prefix='backbone.')``
-loads the same keys as mmengine's ``Pretrained``, logs how many of the module's tensors were
-loaded, and raises when none were. The name must stay ``Pretrained``: ``BaseModule`` applies an
-init_cfg of that type *after* its children's own ``init_weights`` (ConvModule re-initialises
-its conv there), any other name would be overwritten. ``_scope_`` picks this class from any
-default scope (mmdet, mmseg, mmpretrain); in mmpcd's own scope it replaces mmengine's.
+loads the same keys as mmengine's ``Pretrained``, reads the file through
+:func:`mmpcd.utils.checkpoint.read_checkpoint` (weights-only, which reads ``tools/train.py``
+output; ``trust=True`` in the init_cfg for files that pickle more), logs how many of the
+module's tensors were loaded, and raises when none were. The name must stay ``Pretrained``:
+``BaseModule`` applies an init_cfg of that type *after* its children's own ``init_weights``
+(ConvModule re-initialises its conv there), any other name would be overwritten. ``_scope_``
+picks this class from any default scope (mmdet, mmseg, mmpretrain); in mmpcd's own scope it
+replaces mmengine's.
 """
 import os.path as osp
-import pickle
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 import torch
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
-from mmpcd.engine.runners.mmpcd_runner import full_checkpoint_unpickling
 from mmpcd.registry import WEIGHT_INITIALIZERS
+from mmpcd.utils.checkpoint import read_checkpoint, state_dict_of, strip_prefix
 
 StateDict = Dict[str, torch.Tensor]
+TRUST_SWITCH = "trust=True in the init_cfg (dict(type='Pretrained', ..., trust=True))"
 
 
 class PretrainedLoadError(RuntimeError):
     """A pre-trained checkpoint could not initialise the module it was meant for."""
 
 
-def read_checkpoint(checkpoint: str, map_location: str = 'cpu') -> dict:
-    """Read a checkpoint file or URL, ``weights_only`` where that works.
-
-    A *local* file that holds more than tensors (every checkpoint ``tools/train.py`` writes:
-    mmengine pickles its message hub) is read with full unpickling, as mmengine itself does
-    for ``load_from``; it is the user's own training output. URLs are always read
-    ``weights_only``. ``tools/model_converters/publish_model.py`` writes weights-only files.
-    """
-    if '://' not in checkpoint and not osp.isfile(checkpoint):
-        raise FileNotFoundError(
-            f'pre-trained checkpoint {checkpoint} does not exist: pass the .pth file written by '
-            'tools/train.py (or by tools/model_converters/extract_backbone_weights.py).')
-    try:
-        return CheckpointLoader.load_checkpoint(checkpoint, map_location, logger='silent')
-    except pickle.UnpicklingError:
-        if '://' in checkpoint:
-            raise
-    with full_checkpoint_unpickling():
-        return CheckpointLoader.load_checkpoint(checkpoint, map_location, logger='silent')
-
-
 def prefixed_state_dict(checkpoint: dict, prefix: Optional[str]) -> StateDict:
     """The tensors of ``checkpoint`` (its ``state_dict`` entry, or itself) whose key starts with
     ``prefix``, with the prefix removed; all of them when ``prefix`` is empty."""
-    state = checkpoint.get('state_dict', checkpoint)
-    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
+    state = strip_prefix(state_dict_of(checkpoint, ('state_dict', )))
     if not prefix:
         return dict(state)
     return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
@@ -118,15 +99,28 @@ def load_pretrained(module: nn.Module,
                     checkpoint: str,
                     prefix: Optional[str] = 'backbone.',
                     target: Optional[str] = None,
-                    map_location: str = 'cpu') -> LoadReport:
+                    map_location: str = 'cpu',
+                    trust: bool = False,
+                    switch: str = TRUST_SWITCH) -> LoadReport:
     """Initialise ``module`` from the ``prefix`` part of a checkpoint, log the counts and fail
     when nothing was loaded.
 
+    Args:
+        trust: Read the file with full unpickling (see
+            :func:`mmpcd.utils.checkpoint.read_checkpoint`; ``switch`` is quoted by its
+            error).
+
     Raises:
+        FileNotFoundError: if ``checkpoint`` is a local path that does not exist.
         PretrainedLoadError: if no tensor of ``checkpoint`` fits ``module``.
     """
     target = target or type(module).__name__
-    state = prefixed_state_dict(read_checkpoint(checkpoint, map_location), prefix)
+    if '://' not in checkpoint and not osp.isfile(checkpoint):
+        raise FileNotFoundError(
+            f'pre-trained checkpoint {checkpoint} does not exist: pass the .pth file written by '
+            'tools/train.py (or by tools/model_converters/extract_backbone_weights.py).')
+    loaded = read_checkpoint(checkpoint, map_location, trust=trust, switch=switch)
+    state = prefixed_state_dict(loaded, prefix)
     source = f'{checkpoint} (prefix {prefix!r})'
     if not state:
         raise PretrainedLoadError(
@@ -153,13 +147,16 @@ class CheckedPretrainedInit:
         prefix: Keep only the keys starting with it, stripped (``'backbone.'`` takes the
             online/student backbone; ``'neck.'`` a PixPro-FPN checkpoint's FPN).
         map_location: Where to load the tensors.
+        trust: Read the file with full unpickling (only for a file you trust that the
+            weights-only reader refuses).
     """
 
     def __init__(self,
                  *,
                  checkpoint: Optional[str],
                  prefix: Optional[str] = 'backbone.',
-                 map_location: str = 'cpu') -> None:
+                 map_location: str = 'cpu',
+                 trust: bool = False) -> None:
         if not checkpoint:
             raise PretrainedLoadError(
                 'the Pretrained init_cfg has no checkpoint: pass the pre-training checkpoint, e.g. '
@@ -168,9 +165,11 @@ class CheckedPretrainedInit:
         self.checkpoint = checkpoint
         self.prefix = prefix
         self.map_location = map_location
+        self.trust = trust
 
     def __call__(self, module: nn.Module) -> None:
-        load_pretrained(module, self.checkpoint, self.prefix, map_location=self.map_location)
+        load_pretrained(module, self.checkpoint, self.prefix, map_location=self.map_location,
+                        trust=self.trust)
 
     def _get_init_info(self) -> str:
         return f'{self.__class__.__name__}: load from {self.checkpoint} (prefix {self.prefix!r})'

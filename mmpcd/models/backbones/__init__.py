@@ -1,1 +1,0 @@
-"""Backbones that mmpretrain/mmdet/mmseg do not provide."""
