@@ -20,13 +20,15 @@ MOCOV3_BACKBONE = 'module.momentum_encoder.'
 MOCOV3_HEAD = 'module.momentum_encoder.fc.'
 
 
-def pixpro_to_mocov3(pixpro_checkpoint: str, dst: str) -> Dict[str, torch.Tensor]:
+def pixpro_to_mocov3(pixpro_checkpoint: str, dst: str,
+                     trust: bool = False) -> Dict[str, torch.Tensor]:
     """Write the MoCo v3-layout teacher of a PixPro checkpoint to ``dst``; returns its state.
+    The checkpoint is read weights-only unless ``trust``.
 
     Raises:
         ValueError: if the checkpoint has no PixPro projector (``projector.mlp2.*``).
     """
-    state = read_checkpoint(pixpro_checkpoint).get('state_dict')
+    state = read_checkpoint(pixpro_checkpoint, trust=trust).get('state_dict')
     if not state or not any(k.startswith(PROJECTOR) for k in state):
         raise ValueError(f'{pixpro_checkpoint} is not a PixPro checkpoint (no {PROJECTOR}* '
                          'keys): pass the checkpoint of a PixPro run of this demo.')

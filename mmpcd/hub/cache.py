@@ -197,7 +197,7 @@ def download(url: str, part: str, show_progress: bool = True,
         total = _total_size(response, done, resumed)
         done = done if resumed else 0
         try:
-            first = response.read(CHUNK)
+            first = response.read1(CHUNK)  # what has arrived: a stall keeps it
             _refuse_web_page(url, response, first)
             progress, task = _progress(total, done, osp.basename(url.split('?')[0]))
             with open(part, 'ab' if resumed else 'wb') as file, \
@@ -206,7 +206,7 @@ def download(url: str, part: str, show_progress: bool = True,
                 while chunk:
                     file.write(chunk)
                     progress.update(task, advance=len(chunk))
-                    chunk = response.read(CHUNK)
+                    chunk = response.read1(CHUNK)
         except (socket.timeout, TimeoutError, http.client.HTTPException, ConnectionError) as e:
             raise CheckpointError(
                 f'downloading {url} broke off at {_size(part)} of {total or "?"} bytes '

@@ -56,11 +56,17 @@ def in_work_dir(argv: List[str], work_dir: str) -> List[str]:
 def save_training_checkpoint(config: str, path: str, seed: int) -> dict:
     """What tools/train.py writes for ``config``: the whole algorithm's state dict (with its
     momentum encoder, queues, ...) and mmengine's pickled message hub. Returns the state."""
+    from mmengine.registry import DefaultScope
+
     from mmpcd.registry import MODELS
     from mmpcd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     torch.manual_seed(seed)
-    model = MODELS.build(Config.fromfile(osp.join(REPO_ROOT, config)).model)
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    if 'teacher' in cfg.model:
+        cfg.model.teacher.checkpoint = 'random'  # a PCD config names none
+    with DefaultScope.overwrite_default_scope('mmpcd'):  # as a run's default_scope
+        model = MODELS.build(cfg.model)
     state = model.state_dict()
     buffer = HistoryBuffer()
     buffer.update(1.0)

@@ -14,7 +14,7 @@ def densecl_checkpoint(tmp_path_factory):
 
 def test_training_checkpoint_gives_the_backbone_and_neck_weights(densecl_checkpoint):
     path, state = densecl_checkpoint
-    model = build_feature_model(DENSECL, path, trust=True)
+    model = build_feature_model(DENSECL, path)  # the message hub is read weights-only
     own = model.state_dict()
     assert any(k.startswith('backbone.') for k in own) and any(k.startswith('neck.') for k in own)
     for key, value in own.items():
@@ -22,9 +22,13 @@ def test_training_checkpoint_gives_the_backbone_and_neck_weights(densecl_checkpo
     assert not model.training and not any(p.requires_grad for p in model.parameters())
 
 
-def test_pickled_checkpoint_is_refused_without_trust(densecl_checkpoint):
-    with pytest.raises(CheckpointMismatch, match='--trust'):
-        build_feature_model(DENSECL, densecl_checkpoint[0])
+def test_pickled_checkpoint_is_refused_without_trust(densecl_checkpoint, tmp_path):
+    import argparse
+    path = str(tmp_path / 'pickled.pth')
+    torch.save(dict(state_dict=densecl_checkpoint[1], opt=argparse.Namespace(lr=1)), path)
+    with pytest.raises(CheckpointMismatch, match='argparse.Namespace.*--trust'):
+        build_feature_model(DENSECL, path)
+    assert build_feature_model(DENSECL, path, trust=True) is not None
 
 
 def test_checkpoint_without_backbone_weights_is_refused(densecl_checkpoint, tmp_path):

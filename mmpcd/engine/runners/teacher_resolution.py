@@ -13,7 +13,10 @@ from typing import Optional, Tuple
 
 from mmengine.config import Config
 
+from mmpcd.hub import CheckpointNotFoundError, find_entry
+from mmpcd.hub.cache import is_url
 from mmpcd.models.teachers import LAYOUTS, RANDOM_TEACHER
+from mmpcd.utils.checkpoint import is_remote
 
 TOP_KEY = 'teacher_checkpoint'
 TRUST_KEY = 'teacher_checkpoint_trust'
@@ -41,6 +44,8 @@ def resolve_teacher_checkpoint(cfg: Config) -> Config:
 
     Raises:
         ValueError: if no checkpoint is set, or both keys were set to different values.
+        FileNotFoundError: if it is neither ``'random'``, a file, a URL nor a zoo model
+            (checked here, before anything is built; the file is read when training starts).
     """
     if not _has_checkpointed_teacher(cfg):
         return cfg
@@ -63,7 +68,20 @@ def resolve_teacher_checkpoint(cfg: Config) -> Config:
             f'{TOP_KEY}=PATH (a file, URL or model-zoo name, and model.teacher.layout=... if it '
             f'is not an official MoCo v3 checkpoint; layouts: {list(LAYOUTS)}), or '
             f'{TOP_KEY}={RANDOM_TEACHER} for a smoke test with a random teacher.')
+    _check_exists(checkpoint)
     cfg.model.teacher.checkpoint = checkpoint
     if cfg.get(TRUST_KEY, False):
         cfg.model.teacher.trust = True
     return cfg
+
+
+def _check_exists(checkpoint: str) -> None:
+    if checkpoint == RANDOM_TEACHER or osp.isfile(checkpoint) or is_url(checkpoint) \
+            or is_remote(checkpoint):
+        return
+    try:
+        find_entry(checkpoint)
+    except CheckpointNotFoundError as error:
+        raise FileNotFoundError(
+            f'{TOP_KEY} {checkpoint} does not exist and is not a teacher of the model zoo '
+            f'({error}). Download the teacher checkpoint or fix the path.') from None
