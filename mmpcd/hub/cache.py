@@ -25,7 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional
 
 from mmengine.logging import print_log
 

@@ -9,7 +9,8 @@ from mmengine.config import Config
 from mmpcd.engine.runners import resolve_teacher_checkpoint
 from tests.conftest import REPO_ROOT
 
-DEMO = osp.join(REPO_ROOT, 'configs', 'pcd', 'pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py')
+DEMO = osp.join(REPO_ROOT, 'configs', 'pcd',
+                'pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py')
 MAIN = osp.join(REPO_ROOT, 'configs', 'pcd',
                 'pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py')
 

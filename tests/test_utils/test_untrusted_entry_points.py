@@ -26,7 +26,8 @@ DENSECL = 'configs/densecl/densecl_resnet18_1xb16-coslr-2e_demo.py'
 PCD = 'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py'
 TEST_CONFIG = 'tests/data/configs/fcn_r18_synthetic-seg.py'
 MASKD_TOKENS = 'projects/maskd/configs/tiny/maskd-tokens_faster-rcnn_r18_tiny_synthetic.py'
-MASKD_DISTIL = 'projects/maskd/configs/tiny/maskd_fpn_faster-rcnn_r18_faster-rcnn_r18_tiny_synthetic.py'
+MASKD_DISTIL = ('projects/maskd/configs/tiny/'
+                'maskd_fpn_faster-rcnn_r18_faster-rcnn_r18_tiny_synthetic.py')
 IMAGE_DIR = osp.join(REPO_ROOT, 'data', 'demo', 'images')
 TINY_TRAIN = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
               'train_dataloader.dataset.indices=2', 'model.queue_len=64']

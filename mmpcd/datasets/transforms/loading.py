@@ -27,7 +27,8 @@ class CheckedLoadImageFromFile(MMCVLoadImageFromFile):
         skip_bad_images: Instead of raising, return None for a file that cannot be read or
             decoded (the dataset then takes another image, as mmengine's ``BaseDataset`` does
             for None), with one warning per file and process. Defaults to False. From the
-            command line: ``--cfg-options train_dataloader.dataset.pipeline.0.skip_bad_images=True``.
+            command line (the loader is step 0 of mmpcd's pipelines): ``--cfg-options
+            train_dataloader.dataset.pipeline.0.skip_bad_images=True``.
         **kwargs: mmcv's ``LoadImageFromFile`` arguments.
 
     Raises:
