@@ -108,7 +108,7 @@ def _looks_like_torch_file(filename: str) -> bool:
         return file.read(1) == b'\x80'
 
 
-def read_checkpoint(filename: str,
+def read_checkpoint(filename: Union[str, os.PathLike],
                     map_location: MapLocation = 'cpu',
                     *,
                     trust: bool = False,
@@ -116,7 +116,8 @@ def read_checkpoint(filename: str,
     """Read a checkpoint file or URL under mmpcd's one policy (see the module docstring).
 
     Args:
-        filename: A local path, a URL or an mmengine prefix (``open-mmlab://...``).
+        filename: A local path (``str`` or ``os.PathLike``), a URL or an mmengine prefix
+            (``open-mmlab://...``).
         map_location: As ``torch.load``'s. Defaults to ``'cpu'``.
         trust: Unpickle arbitrary objects (runs code the file names). Only for files whose
             origin the user vouches for through ``switch``.
@@ -131,6 +132,7 @@ def read_checkpoint(filename: str,
         UntrustedCheckpointError: if the file needs full unpickling and ``trust`` is False.
         CorruptCheckpointError: if the file is not a readable checkpoint.
     """
+    filename = os.fspath(filename)
     remote = is_remote(filename)
     if not remote and not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} does not exist.')

@@ -34,10 +34,14 @@ def test_non_finite_parameters_after_a_step_stop_training(tmp_path):
     model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
     with torch.no_grad():
         model[1].weight[0, 0] = float('inf')
-    with pytest.raises(NonFiniteError, match=r"parameters 1\.weight are not finite.*"
-                       'no checkpoint was written yet'):
+    with pytest.raises(NonFiniteError, match=r"model tensors 1\.weight are not finite after "
+                       'the step.*no checkpoint was written yet'):
         NonFiniteGuardHook().after_train_iter(fake_runner(tmp_path, model), 0, outputs={})
     NonFiniteGuardHook(param_interval=0).after_train_iter(fake_runner(tmp_path, model), 0)
+    model = nn.BatchNorm1d(2)
+    model.running_var.fill_(float('inf'))  # as lr=1e6 does to the demo's BN statistics
+    with pytest.raises(NonFiniteError, match='running_var are not finite'):
+        NonFiniteGuardHook().after_train_iter(fake_runner(tmp_path, model), 0, outputs={})
 
 
 def test_a_checkpoint_with_a_non_finite_buffer_is_not_written(tmp_path):

@@ -1,4 +1,5 @@
 """Stop training at the first non-finite loss or parameter, before anything poisoned is saved."""
+import itertools
 import math
 import os.path as osp
 from typing import Iterable, List, Mapping, Optional, Tuple
@@ -39,9 +40,10 @@ class NonFiniteGuardHook(Hook):
     """Stop training on the first non-finite loss or gradient; never save a poisoned model.
 
     After every training iteration the logged losses (``outputs``) and, every
-    ``param_interval`` iterations, the parameters are checked (a non-finite gradient makes
-    the parameters non-finite at the optimizer step; with ``AmpOptimWrapper`` such steps are
-    skipped by the loss scaler and leave them finite, so AMP's scale search is not stopped).
+    ``param_interval`` iterations, the parameters and floating-point buffers (BN statistics,
+    queues) are checked (a non-finite gradient makes the parameters non-finite at the
+    optimizer step; with ``AmpOptimWrapper`` such steps are skipped by the loss scaler and
+    leave them finite, so AMP's scale search is not stopped).
     Before every checkpoint all floating-point tensors of the state dict (parameters and
     buffers such as queues) are checked too. A failure raises :class:`NonFiniteError` naming
     the iteration, the loss key or tensors and the last finite checkpoint; the checkpoint
@@ -51,8 +53,8 @@ class NonFiniteGuardHook(Hook):
     ``default_hooks.non_finite_guard=None`` turns it off.
 
     Args:
-        param_interval: Check the parameters every this many iterations (0: never, only at
-            checkpoints). Defaults to 1.
+        param_interval: Check the parameters and buffers every this many iterations (0:
+            never, only at checkpoints). Defaults to 1.
     """
 
     # Before CheckpointHook (VERY_LOW) and LoggerHook (BELOW_NORMAL) in after_train_iter.
@@ -68,10 +70,11 @@ class NonFiniteGuardHook(Hook):
                 self._stop(runner, f'the loss {key!r} is {float(torch.as_tensor(value).mean())}')
         if self.param_interval and self.every_n_train_iters(runner, self.param_interval):
             model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-            bad = non_finite_tensors(model.named_parameters())
+            bad = non_finite_tensors(itertools.chain(model.named_parameters(),
+                                                     model.named_buffers()))
             if bad:
-                self._stop(runner, f'the parameters {_names(bad)} are not finite after the '
-                           'optimizer step (a non-finite gradient)')
+                self._stop(runner, f'the model tensors {_names(bad)} are not finite after the '
+                           'step (a non-finite gradient or statistic)')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         bad = non_finite_tensors(checkpoint.get('state_dict', {}).items())
