@@ -33,7 +33,7 @@ def test_the_doc_shows_a_loss_a_head_and_a_config():
     ]
 
 
-@pytest.mark.usefixtures('one_thread')
+@pytest.mark.usefixtures('one_thread', 'mmpcd_scope')
 def test_the_example_method_trains_one_step(tmp_path, monkeypatch):
     files = _doc_files()
     register_all_modules(init_default_scope=False)
