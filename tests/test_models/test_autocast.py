@@ -32,7 +32,7 @@ from tests.conftest import REPO_ROOT, load_script
 register_all_modules(init_default_scope=False)
 # ResNets 1/4 as wide, with the channels that follow (the GPU check's quick mode uses it too).
 narrow_resnets = load_script('tools/analysis_tools/gpu_check.py').narrow_resnets
-pytestmark = pytest.mark.usefixtures('one_thread')
+pytestmark = pytest.mark.usefixtures('one_thread', 'mmpcd_scope')
 
 # Measured (2026-12-01): losses within 0.3% + 0.007; gradient cosines 0.92 (DenseCL), >= 0.99
 # (PixPro, PixContrast, MasKD), 0.86-0.88 (PCD: 4 images of 2x2 cells through the bf16 BNs of
@@ -72,6 +72,8 @@ def build_pretrain(name: str) -> torch.nn.Module:
     path, overrides = PRETRAIN[name]
     cfg = Config.fromfile(osp.join(REPO_ROOT, path))
     cfg.model.update(overrides)
+    if 'teacher' in cfg.model and cfg.model.teacher.get('checkpoint') is None:
+        cfg.model.teacher.checkpoint = 'random'  # the step's dtypes are checked, not its values
     if 'data_preprocessor' not in cfg.model:
         cfg.model.data_preprocessor = cfg.data_preprocessor
     narrow_resnets(cfg.model)

@@ -232,7 +232,7 @@ def test_batches_that_do_not_tile_the_queue_wrap_around():
         views = _views(n, 64, seed=step)
         model.loss(views, None)
         with torch.no_grad():
-            k, _, _ = model.encoder_k.module(views[1])
+            (k, ), _, _ = model.encoder_k.module(views[1])
         columns = [(ptr + i) % 10 for i in range(n)]
         torch.testing.assert_close(model.queue[:, columns], F.normalize(k, dim=1).t())
     assert int(model.queue_ptr) == 4  # 14 keys written

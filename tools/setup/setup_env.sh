@@ -14,6 +14,8 @@
 #                        the Makefile targets always use .venv).
 #   MMPCD_CACHE_DIR      where built mmcv wheels and build logs are kept
 #                        (default: ${XDG_CACHE_HOME:-~/.cache}/mmpcd).
+#   MMPCD_SETUP_CHECK=1  only check: exit 0 if the venv is up to date for this checkout, 3 if
+#                        not (nothing is installed).
 set -euo pipefail
 # The whole script is one compound command, so bash parses it before running any of it: editing
 # this file while a setup is running cannot break that run.
@@ -85,6 +87,10 @@ check_transformers
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(stamp_value)" ] && quick_check; then
     echo "[mmpcd setup] .venv is up to date ($("$VPY" -c 'import torch, mmcv; print(f"torch {torch.__version__}, mmcv {mmcv.__version__}")'))."
     exit 0
+fi
+if [ "${MMPCD_SETUP_CHECK:-0}" = 1 ]; then
+    echo "[mmpcd setup] $VENV is not up to date for $REPO (run 'make setup')."
+    exit 3
 fi
 
 # ---------------------------------------------------------------------------------------------
