@@ -26,7 +26,6 @@ find_unused_parameters = True
 
 # lr of the batch-256 recipe, kept at batch 16 so that a dozen iterations move the loss.
 optim_wrapper = dict(optimizer=dict(lr=0.03))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=2, by_epoch=True, begin=0, end=2)]
 train_cfg = dict(max_epochs=2)
 
 default_hooks = dict(

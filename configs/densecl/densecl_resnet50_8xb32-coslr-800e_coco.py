@@ -12,6 +12,5 @@ train_dataloader = dict(
         pipeline={{_base_.train_pipeline}}))
 
 optim_wrapper = dict(optimizer=dict(lr=0.3))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=800, by_epoch=True, begin=0, end=800)]
 train_cfg = dict(max_epochs=800)
 default_hooks = dict(checkpoint=dict(interval=50))

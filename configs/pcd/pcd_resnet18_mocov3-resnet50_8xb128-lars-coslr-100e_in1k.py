@@ -7,7 +7,7 @@
 # bfloat16`), with the pixel InfoNCE in fp32 (docs/en/user_guides/pretrain.md, "AMP").
 _base_ = [
     '../_base_/datasets/imagenet_bs64_pixpro.py',
-    '../_base_/schedules/lars_coslr-400e.py',
+    '../_base_/schedules/lars_coslr-100e_pcd.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -47,37 +47,7 @@ model = dict(
         layout='mocov3'),
 )
 
-# 128 images per GPU x 8 GPUs = 1024, the official batch.
+# 8 GPUs x 128 images = a global batch of 1024, the batch the official lr formula is written
+# for (lr 1.0 x 1024 / 256). The released trainer loads `-b 1024` images per *process* before
+# dividing the batch by the GPUs (main_pcd.py:149-157 vs :185), i.e. 8192 per step on 8 GPUs.
 train_dataloader = dict(batch_size=128)
-
-# LARS, base lr 1.0 x global_batch / 256 = 4.0 at 1024 (the released code scales by the per-GPU
-# batch, 128 // 256 = 0, i.e. lr 0 on 8 GPUs; not copied). wd 1e-5; BN, biases, LayerNorms and
-# position tables get neither weight decay nor the LARS trust ratio.
-optim_wrapper = dict(
-    optimizer=dict(type='LARS', lr=4.0, momentum=0.9, weight_decay=1e-5),
-    paramwise_cfg=dict(
-        custom_keys={
-            'norm': dict(decay_mult=0, lars_exclude=True),
-            'pos_embed': dict(decay_mult=0, lars_exclude=True),
-            'rel_pos_bias': dict(decay_mult=0, lars_exclude=True),
-        }))
-
-# 10-epoch linear warm-up (per iteration), then cosine to 0 at epoch 100.
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-4,
-        by_epoch=True,
-        begin=0,
-        end=10,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=90,
-        eta_min=0.,
-        by_epoch=True,
-        begin=10,
-        end=100,
-        convert_to_iter_based=True)
-]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)

@@ -1,21 +1,4 @@
 # PixPro with the instance branch, ResNet-50, 400 epochs (the README's 41.4 COCO FPN row).
 _base_ = './pixpro-ins_resnet50_8xb128-lars-coslr-100e_in1k.py'
 
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-2,
-        by_epoch=True,
-        begin=0,
-        end=5,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=395,
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=5,
-        end=400,
-        convert_to_iter_based=True)
-]
-train_cfg = dict(max_epochs=400)
+train_cfg = dict(max_epochs=400)  # the cosine follows (it ends with training)

@@ -14,6 +14,7 @@ train_dataloader = dict(
         with_label=False,
         pipeline={{_base_.train_pipeline}}))
 
+# The warm-up keeps its length in iterations: 50 COCO epochs; the cosine runs to the end.
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -24,11 +25,9 @@ param_scheduler = [
         convert_to_iter_based=True),
     dict(
         type='CosineAnnealingLR',
-        T_max=750,
         eta_min=1e-6,
         by_epoch=True,
         begin=50,
-        end=800,
         convert_to_iter_based=True)
 ]
 train_cfg = dict(max_epochs=800)

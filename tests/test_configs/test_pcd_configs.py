@@ -23,15 +23,18 @@ def test_default_recipe(repo_root):
     assert cfg.model.pairing == 'same_view' and cfg.model.teacher_bn == 'eval'
     assert cfg.model.queue_len == 65536 and cfg.model.head.temperature == 0.2
     assert cfg.model.teacher.adaptor.channels == (2048, 4096, 256)
-    # lr 1.0 x global batch / 256 at 8 x 128, bn/bias excluded from decay and LARS
+    # lr 1.0 x global batch / 256 at 8 x 128; PCDLARS leaves 1-D parameters (BN, biases,
+    # LayerNorms) out of weight decay and LARS, the custom keys the MHSA's position tables
     assert cfg.train_dataloader.batch_size * 8 == cfg.auto_scale_lr.base_batch_size == 1024
+    assert cfg.optim_wrapper.optimizer.type == 'PCDLARS'
     assert cfg.optim_wrapper.optimizer.lr == 1.0 * 1024 / 256
     assert cfg.optim_wrapper.optimizer.weight_decay == 1e-5
-    for key in ('bn', 'bias', 'downsample.1', 'norm'):
+    for key in ('pos_embed', 'rel_pos_bias'):
         assert cfg.optim_wrapper.paramwise_cfg.custom_keys[key] == dict(
             decay_mult=0, lars_exclude=True)
     warmup, cosine = cfg.param_scheduler
-    assert (warmup.type, warmup.end, cosine.begin, cosine.end) == ('LinearLR', 10, 10, 100)
+    assert (warmup.type, warmup.end, cosine.begin) == ('LinearLR', 10, 10)
+    assert 'end' not in cosine  # it runs to max_epochs
     assert cfg.train_cfg.max_epochs == 100
     crop = cfg.train_dataloader.dataset.pipeline[1].transforms[0][0]
     assert (crop.scale, crop.crop_ratio_range) == (224, (0.08, 1.))
@@ -81,3 +84,13 @@ def test_linear_probe_loads_only_the_student_backbone(repo_root):
     assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint='',
                                                prefix='backbone.')
     assert cfg.train_cfg.max_epochs == 90 and cfg.optim_wrapper.optimizer.lr == 0.4
+
+
+def test_mobilenetv3_student_has_torchs_batchnorm_defaults(repo_root):
+    """Row 9 of issue 16: the official MobileNetV3 uses nn.BatchNorm2d(), not mmpretrain's
+    eps 1e-3 / momentum 0.01."""
+    register_all_modules()
+    cfg = load(repo_root, 'pcd_mobilenetv3-large_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py')
+    backbone = MODELS.build(cfg.model.backbone)
+    norms = [m for m in backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert norms and all((m.eps, m.momentum) == (1e-5, 0.1) for m in norms)

@@ -1,24 +1,20 @@
-# PixPro's optimisation (zdaxie/PixPro tools/pixpro_base_r50_100ep.sh): LARS, base lr 1.0 x
-# batch/256 = 4.0 at batch 1024, momentum 0.9, weight decay 1e-5; 5 epochs of linear warm-up
-# from lr/100, then cosine to 1e-6, both per iteration. (The recipes add AMP, apex O1 upstream.)
-# Every 1-D parameter (BN weights and biases) gets neither weight decay nor the LARS trust
-# ratio, as the official `add_weight_decay` + LARS: the keys below cover ResNet's BN layers
-# (`bn*`, `downsample.1`), the hidden norm of DenseProjection heads (`mlp2.1`) and all biases.
-# mmpretrain's LARS uses eta*||w|| / (||g|| + wd*||w||) where the official one uses
-# eta*||w|| / ||g + wd*w|| (close, not identical).
+# PixPro's optimisation (zdaxie/PixPro tools/pixpro_base_r50_100ep.sh, contrast/lars.py,
+# contrast/lr_scheduler.py). The official LARS rule (PixProLARS: trust ratio
+# eta * |w| / |g + wd * w|, lr applied outside the momentum buffer), base lr 1.0 x batch / 256 =
+# 4.0 at batch 1024, momentum 0.9, weight decay 1e-5; every 1-D parameter (norm weights and
+# biases anywhere, the BN of a 2-layer PPM transform included) gets neither weight decay nor
+# the trust ratio, as the official add_weight_decay. 5 epochs of linear warm-up from lr / 100,
+# then cosine to 1e-6 at the end of training, both per iteration. (The recipes add AMP, apex
+# O1 upstream.) mmpretrain's rule instead: optimizer=dict(type='LARS', ...) with
+# paramwise_cfg.custom_keys setting lars_exclude=True and decay_mult=0 on the 1-D parameters.
 optim_wrapper = dict(
     type='OptimWrapper',
     # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
     constructor='FrozenAwareOptimWrapperConstructor',
-    optimizer=dict(type='LARS', lr=4.0, momentum=0.9, weight_decay=1e-5),
-    paramwise_cfg=dict(
-        custom_keys={
-            'bn': dict(decay_mult=0, lars_exclude=True),
-            'bias': dict(decay_mult=0, lars_exclude=True),
-            'downsample.1': dict(decay_mult=0, lars_exclude=True),
-            'mlp2.1': dict(decay_mult=0, lars_exclude=True),
-        }))
+    optimizer=dict(type='PixProLARS', lr=4.0, momentum=0.9, weight_decay=1e-5))
 
+# Without `end` (and T_max) the cosine runs to train_cfg.max_epochs: a longer recipe only
+# changes max_epochs.
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -29,11 +25,9 @@ param_scheduler = [
         convert_to_iter_based=True),
     dict(
         type='CosineAnnealingLR',
-        T_max=95,
         eta_min=1e-6,
         by_epoch=True,
         begin=5,
-        end=100,
         convert_to_iter_based=True)
 ]
 

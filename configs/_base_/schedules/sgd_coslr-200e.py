@@ -1,13 +1,13 @@
-# SGD + cosine annealing without warm-up (MoCo v2 / DenseCL recipe: lr 0.03 for a batch of 256).
+# SGD + cosine annealing to 0 without warm-up, per epoch (MoCo v2 / DenseCL recipe: lr 0.03 for
+# a batch of 256).
 optim_wrapper = dict(
     type='OptimWrapper',
     # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
     constructor='FrozenAwareOptimWrapperConstructor',
     optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
 
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=200, by_epoch=True, begin=0, end=200)
-]
+# Without `end` (and T_max) the cosine runs to train_cfg.max_epochs.
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0)]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200)
 

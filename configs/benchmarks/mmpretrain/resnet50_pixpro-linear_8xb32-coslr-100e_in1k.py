@@ -16,12 +16,11 @@ param_scheduler = [
         begin=0,
         end=5,
         convert_to_iter_based=True),
+    # to the end of training (train_cfg.max_epochs = 100)
     dict(
         type='CosineAnnealingLR',
-        T_max=95,
         eta_min=1e-6,
         by_epoch=True,
         begin=5,
-        end=100,
         convert_to_iter_based=True)
 ]

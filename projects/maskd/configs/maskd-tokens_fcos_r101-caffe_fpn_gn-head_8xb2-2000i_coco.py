@@ -24,8 +24,13 @@ max_iters = 2000
 # Validation at the end measures the teacher on masked features (a sanity metric).
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=max_iters)
+# Adam replaces SGD; the FCOS base's gradient clipping at 35 stays, as upstream (only
+# `optimizer` was _delete_d there, not `optimizer_config`).
 optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=0.01, weight_decay=1e-3))
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='Adam', lr=0.01, weight_decay=1e-3),
+    clip_grad=dict(max_norm=35, norm_type=2))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-6, by_epoch=False, begin=0,
          end=max_iters)
