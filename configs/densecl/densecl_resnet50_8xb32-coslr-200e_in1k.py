@@ -17,13 +17,26 @@ model = dict(
     momentum=0.001,
     loss_lambda=0.5,
     matching='backbone',  # correspondence from backbone features, as the paper's best setting
-    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='BN'), zero_init_residual=False),
+    # The official initialisation: Kaiming normal with fan_in for the backbone's convs
+    # (openselfsup ResNet.init_weights) and the global MLP's Linear layers (necks.py
+    # _init_weights 'kaiming'); the dense 1x1 convs keep PyTorch's default. mmpretrain's
+    # ResNet would use fan_out.
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        norm_cfg=dict(type='BN'),
+        zero_init_residual=False,
+        init_cfg=[
+            dict(type='Kaiming', layer=['Conv2d'], mode='fan_in'),
+            dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+        ]),
     neck=dict(
         type='DenseProjection',
         in_channels=2048,
         hid_channels=2048,
         out_channels=128,
-        num_grid=None),
+        num_grid=None,
+        init_cfg=dict(type='Kaiming', layer='Linear', mode='fan_in')),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
 )
 # As in the upstream configs; costs one graph traversal per iteration under DDP.

@@ -76,7 +76,8 @@ def test_pixpros_linear_evaluation_has_its_official_schedule():
     assert (warmup.start_factor, warmup.end, cosine.begin, cosine.eta_min) == \
         (0.01, 5, 5, 1e-6)
     assert 'end' not in cosine and cfg.train_cfg.max_epochs == 100
-    assert cfg.model.backbone.frozen_stages == 4
+    assert cfg.model.backbone.frozen_stages == -1  # official: BN in train mode, lr 0 (row 7)
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone == dict(lr_mult=0., decay_mult=0.)
     assert cfg.model.backbone.init_cfg.prefix == 'backbone.'
 
 
