@@ -156,6 +156,10 @@ MASKD_SEG_KD = Row(
 MASKD_STAGE2.update({
     'maskd_logits_deeplabv3_r101_deeplabv3_r18_8xb2-40k_cityscapes-512x1024.py': MASKD_SEG_KD,
     'maskd_logits_deeplabv3_r101_pspnet_r18_8xb2-40k_cityscapes-512x1024.py': MASKD_SEG_KD,
+    'maskd_logits_deeplabv3_r101_deeplabv3_mobilenetv2_8xb2-40k_cityscapes-512x1024.py': Row(
+        values(('SGD', 0.02, 0.9, 2e-4), [poly(40000, 1e-4)], ('iters', 40000), (8, 2)),
+        f'{SEG}train_scripts/train_maskd/deeplabv3_mbv2.sh:7 (wd 2e-4), otherwise as '
+        + MASKD_SEG_KD.source[len(SEG):]),
 })
 
 # ----------------------------------------------------------------------------------------

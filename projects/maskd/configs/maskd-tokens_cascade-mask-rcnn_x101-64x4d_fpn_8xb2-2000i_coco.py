@@ -1,36 +1,22 @@
 # MasKD stage 1 on the frozen teacher
 # mmdet::cascade_rcnn/cascade-mask-rcnn_x101-64x4d_fpn_20e_coco.py:
-# 6 receptive tokens per FPN level, official recipe (2000 iterations, cosine to 1e-6, no
-# warm-up; 8 GPUs x 2 images). Writes <work_dir>/maskd_tokens.pth for stage 2.
-_base_ = 'mmdet::cascade_rcnn/cascade-mask-rcnn_x101-64x4d_fpn_20e_coco.py'
+# the official recipe of _base_/maskd-tokens_fpn_8xb2-2000i.py; writes
+# <work_dir>/maskd_tokens.pth for stage 2.
+_base_ = [
+    'mmdet::cascade_rcnn/cascade-mask-rcnn_x101-64x4d_fpn_20e_coco.py',
+    './_base_/maskd-tokens_fpn_8xb2-2000i.py'
+]
 
-custom_imports = dict(imports=['projects.maskd.maskd'], allow_failed_imports=False)
-
-teacher = _base_.model
 model = dict(
-    _delete_=True,
-    _scope_='mmpcd',
-    type='MaskLearner',
-    teacher=teacher,
+    _base_.maskd_tokens.model,
+    teacher=_base_.model,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
     'cascade_rcnn/cascade_mask_rcnn_x101_64x4d_fpn_20e_coco/'
-    'cascade_mask_rcnn_x101_64x4d_fpn_20e_coco_20200512_161033-bdb5126a.pth',
-    channels=[256] * 5,
-    module='neck',
-    num_tokens=6,
-    weight_mask=True)
-
-max_iters = 2000
-# Validation at the end measures the teacher on masked features (a sanity metric).
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters)
+    'cascade_mask_rcnn_x101_64x4d_fpn_20e_coco_20200512_161033-bdb5126a.pth')
+train_cfg = _base_.maskd_tokens.train_cfg
+param_scheduler = _base_.maskd_tokens.param_scheduler
+default_hooks = _base_.maskd_tokens.default_hooks
+log_processor = _base_.maskd_tokens.log_processor
 # Official Cascade recipe: Adam with weight decay 0.1.
 optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=0.01, weight_decay=0.1))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-6, by_epoch=False, begin=0,
-         end=max_iters)
-]
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=500))
-custom_hooks = [dict(_scope_='mmpcd', type='ExportTokensHook', interval=500)]
-log_processor = dict(by_epoch=False)
+    _base_.maskd_tokens.optim_wrapper, optimizer=dict(type='Adam', lr=0.01, weight_decay=0.1))

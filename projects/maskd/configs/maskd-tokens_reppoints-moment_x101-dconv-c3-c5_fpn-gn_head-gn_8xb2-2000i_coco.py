@@ -1,35 +1,20 @@
 # MasKD stage 1 on the frozen teacher
 # mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py:
-# 6 receptive tokens per FPN level, official recipe (2000 iterations, cosine to 1e-6, no
-# warm-up; 8 GPUs x 2 images). Writes <work_dir>/maskd_tokens.pth for stage 2.
-_base_ = 'mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py'
+# the official recipe of _base_/maskd-tokens_fpn_8xb2-2000i.py; writes
+# <work_dir>/maskd_tokens.pth for stage 2.
+_base_ = [
+    'mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py',
+    './_base_/maskd-tokens_fpn_8xb2-2000i.py'
+]
 
-custom_imports = dict(imports=['projects.maskd.maskd'], allow_failed_imports=False)
-
-teacher = _base_.model
 model = dict(
-    _delete_=True,
-    _scope_='mmpcd',
-    type='MaskLearner',
-    teacher=teacher,
+    _base_.maskd_tokens.model,
+    teacher=_base_.model,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
     'reppoints/reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco/'
-    'reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco_20200329-f87da1ea.pth',
-    channels=[256] * 5,
-    module='neck',
-    num_tokens=6,
-    weight_mask=True)
-
-max_iters = 2000
-# Validation at the end measures the teacher on masked features (a sanity metric).
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters)
-optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=0.01, weight_decay=1e-3))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-6, by_epoch=False, begin=0,
-         end=max_iters)
-]
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=500))
-custom_hooks = [dict(_scope_='mmpcd', type='ExportTokensHook', interval=500)]
-log_processor = dict(by_epoch=False)
+    'reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco_20200329-f87da1ea.pth')
+train_cfg = _base_.maskd_tokens.train_cfg
+optim_wrapper = _base_.maskd_tokens.optim_wrapper
+param_scheduler = _base_.maskd_tokens.param_scheduler
+default_hooks = _base_.maskd_tokens.default_hooks
+log_processor = _base_.maskd_tokens.log_processor

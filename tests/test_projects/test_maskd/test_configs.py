@@ -26,7 +26,12 @@ OFFICIAL = {
     (0.5, None, set(), ()),
     'maskd_logits_deeplabv3_r101_pspnet_r18_8xb2-40k_cityscapes-512x1024.py':
     (0.5, None, set(), ()),
+    'maskd_logits_deeplabv3_r101_deeplabv3_mobilenetv2_8xb2-40k_cityscapes-512x1024.py':
+    (0.5, None, set(), ()),
 }
+# Segmentation distillation points: decode head (1) and auxiliary head (0.4); the official
+# code has no auxiliary head on MobileNet students (train_maskd.py:120-123).
+SEG_POINT_WEIGHTS = {'mobilenetv2': [1.0]}
 STAGE1 = sorted(osp.basename(p) for p in glob.glob(osp.join(CONFIGS, 'maskd-tokens_*.py')))
 
 
@@ -46,7 +51,7 @@ def load(name: str):
 
 
 def test_every_stage1_config_has_a_stage2_config():
-    assert len(STAGE1) == 7 and len(OFFICIAL) == 8
+    assert len(STAGE1) == 7 and len(OFFICIAL) == 9
     assert set(osp.basename(p) for p in glob.glob(osp.join(CONFIGS, 'maskd_*.py'))) == set(
         OFFICIAL)
 
@@ -60,7 +65,8 @@ def test_stage2_configs_match_the_official_settings_and_build(name, token_files)
     segmentation = loss.channels == [19]
     if segmentation:
         assert not loss.weight_mask and not loss.custom_mask and loss.eps == 1e-5
-        assert [p.get('weight', 1.0) for p in cfg.model.distill_points] == [1.0, 0.4]
+        weights = next((w for key, w in SEG_POINT_WEIGHTS.items() if key in name), [1.0, 0.4])
+        assert [p.get('weight', 1.0) for p in cfg.model.distill_points] == weights
         assert cfg.train_cfg.max_iters == 40000
     else:
         assert loss.weight_mask and loss.custom_mask and loss.custom_mask_warmup == warmup

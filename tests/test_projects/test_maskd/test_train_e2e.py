@@ -119,3 +119,36 @@ def test_segmentation_stage1_then_stage2_then_plain_mmseg(tmp_path):
     with torch.no_grad():
         results = segmentor.test_step(batch(cfg))
     assert results[0].pred_sem_seg.data.shape[-2:] == (64, 64)
+
+
+def test_mobilenetv2_student_trains_through_tools_train_and_loads_into_mmseg(python, tmp_path):
+    """The DeepLabV3-MobileNetV2 student (issue 16): no auxiliary head, decode-head logits
+    only; its export loads into the mmseg segmentor, whose keys are those of the full-size
+    student config's."""
+    from projects.maskd.maskd import MaskModule, save_tokens
+    mbv2_kd = 'maskd_logits_fcn_r18-d8_deeplabv3_mobilenetv2_tiny_synthetic-seg.py'
+    torch.manual_seed(0)
+    teacher = save_weights(build(load_config(SEG).model), tmp_path / 'teacher.pth')
+    tokens = str(tmp_path / 'tokens.pth')
+    save_tokens(tokens, torch.nn.ModuleList([MaskModule(6, 8, weight_mask=False)]))
+    train(python, mbv2_kd, tmp_path / 'kd', f'model.teacher_ckpt={teacher}',
+          f'model.maskd_loss.tokens={tokens}', 'train_cfg.max_iters=2',
+          'default_hooks.checkpoint.interval=2')
+    log = open(next(osp.join(dp, f) for dp, _, fs in os.walk(tmp_path / 'kd') for f in fs
+                    if f.endswith('.log'))).read()
+    assert 'loss_maskd:' in log and 'loss_maskd_aux' not in log and 'aux.loss_ce' not in log
+
+    exported = tmp_path / 'student.pth'
+    export_student(str(tmp_path / 'kd' / 'iter_2.pth'), str(exported))
+    cfg = load_config(mbv2_kd)
+    segmentor = build(cfg.model.student)
+    weights = torch.load(exported, weights_only=True)['state_dict']
+    segmentor.load_state_dict(weights, strict=True)
+    full = load_config(osp.join('..', 'maskd_logits_deeplabv3_r101_deeplabv3_mobilenetv2_'
+                                '8xb2-40k_cityscapes-512x1024.py'))
+    full.model.student.pretrained = None
+    assert set(build(full.model.student).state_dict()) == set(weights)
+    segmentor.eval()
+    with torch.no_grad():
+        results = segmentor.test_step(batch(cfg))
+    assert results[0].pred_sem_seg.data.shape[-2:] == (64, 64)
