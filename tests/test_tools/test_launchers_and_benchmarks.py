@@ -111,3 +111,27 @@ def test_slurm_benchmark_launchers(fake_srun, tmp_path, launcher):
     assert config in args and '--launcher=slurm' in args
     assert f'model.backbone.init_cfg.checkpoint={ckpt}' in args
     assert (f'model.roi_head.shared_head.init_cfg.checkpoint={ckpt}' in args) == ('c4' in launcher)
+
+
+@pytest.mark.parametrize('launcher, args', [
+    ('tools/dist_test.sh', ['cfg.py', 'ckpt.pth']),
+    ('tools/benchmarks/mmdetection/dist_train_c4.sh', ['cfg.py', 'ckpt.pth']),
+    ('tools/benchmarks/mmsegmentation/slurm_train.sh', ['gpu', 'job', 'cfg.py', 'ckpt.pth']),
+])
+def test_shared_argument_check_names_the_launcher_and_its_usage(launcher, args):
+    """tools/launch.sh's require_args, used by every launcher."""
+    result = subprocess.run(['bash', launcher, *args], cwd=REPO_ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f'usage: {launcher} ') and 'CHECKPOINT' in result.stderr
+
+
+def test_dist_test_gives_torchrun_the_checkpoint_before_the_options(fake_python):
+    python, record = fake_python
+    subprocess.run(['bash', 'tools/dist_test.sh', 'cfg.py', 'ckpt.pth', '2', '--out', 'r.pkl'],
+                   cwd=REPO_ROOT, check=True, env=dict(os.environ, PYTHON=python, PORT='29611'))
+    args = record.read_text().split('\n')
+    tool = next(i for i, a in enumerate(args) if a.endswith('tools/test.py'))
+    assert args[tool + 1:tool + 7] == ['cfg.py', 'ckpt.pth', '--launcher', 'pytorch', '--out',
+                                       'r.pkl']
+    assert '--nproc_per_node=2' in args and '--master_port=29611' in args

@@ -4,6 +4,8 @@
 #   KIND backbone: model.backbone only; c4: also model.roi_head.shared_head (res5 of C4 lives
 #   in the RoI head and loads backbone.layer4.*). INIT_FPN=1 also loads model.neck from the
 #   checkpoint's neck.* (a PixPro-FPN checkpoint).
+source "$(dirname "${BASH_SOURCE[0]}")/../launch.sh"
+
 pretrain_options() {
     local kind=$1 checkpoint=$2
     if [[ "$checkpoint" != *://* && ! -f "$checkpoint" ]]; then
@@ -23,25 +25,34 @@ pretrain_options() {
     fi
 }
 
-# `dist_benchmark KIND CONFIG CHECKPOINT GPUS [train.py options]`: tools/dist_train.sh with the
-# checkpoint injected and WORK_DIR (default work_dirs/benchmarks/<config name>); options given
-# after the checkpoint's (a later --work-dir, more --cfg-options) take precedence.
+# `dist_benchmark KIND CONFIG CHECKPOINT GPUS [train.py options]`: tools/train.py under
+# torchrun with the checkpoint injected and WORK_DIR (default work_dirs/benchmarks/<config
+# name>); options given after the checkpoint's (a later --work-dir, more --cfg-options) take
+# precedence.
 dist_benchmark() {
-    local kind=$1 config=$2 checkpoint=$3 gpus=$4
-    shift 4
+    local kind=$1
+    shift
+    require_args 3 'CONFIG PRETRAIN_CHECKPOINT GPUS [train.py options]' "$@"
+    local config=$1 checkpoint=$2 gpus=$3
+    shift 3
     pretrain_options "$kind" "$checkpoint"
     local name
     name=$(basename "${config%.py}")
-    bash "$(dirname "${BASH_SOURCE[0]}")/../dist_train.sh" "$config" "$gpus" \
+    torchrun_tool train.py "$gpus" "$config" --launcher pytorch \
         --work-dir "${WORK_DIR:-work_dirs/benchmarks/$name}" "${PRETRAIN_OPTIONS[@]}" "$@"
 }
 
 # `slurm_benchmark KIND PARTITION JOB_NAME CONFIG CHECKPOINT WORK_DIR [train.py options]`:
-# tools/slurm_train.sh (GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS as there).
+# tools/train.py as a Slurm job step (GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS as for
+# tools/slurm_train.sh).
 slurm_benchmark() {
-    local kind=$1 partition=$2 job=$3 config=$4 checkpoint=$5 work_dir=$6
-    shift 6
+    local kind=$1
+    shift
+    require_args 5 'PARTITION JOB_NAME CONFIG PRETRAIN_CHECKPOINT WORK_DIR [train.py options]' \
+        "$@"
+    local partition=$1 job=$2 config=$3 checkpoint=$4 work_dir=$5
+    shift 5
     pretrain_options "$kind" "$checkpoint"
-    bash "$(dirname "${BASH_SOURCE[0]}")/../slurm_train.sh" "$partition" "$job" "$config" \
-        "$work_dir" "${PRETRAIN_OPTIONS[@]}" "$@"
+    srun_tool train.py "$partition" "$job" "$config" --work-dir="$work_dir" --launcher=slurm \
+        "${PRETRAIN_OPTIONS[@]}" "$@"
 }

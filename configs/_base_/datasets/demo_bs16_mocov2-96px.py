@@ -1,25 +1,13 @@
-# The embedded photographs of data/demo/ as an unlabeled two-view set, MoCo v2 augmentations
-# at 96 px (small enough for a CPU).
+# The embedded photographs of data/demo/ as an unlabeled two-view set: the MoCo v2 views of
+# imagenet_bs32_mocov2.py with 96 px crops (small enough for a CPU).
 _base_ = ['./imagenet_bs32_mocov2.py']
 
 dataset_type = 'CustomDataset'
 data_root = 'data/demo/'
 
 view_pipeline = [
-    dict(type='RandomResizedCrop', scale=96, crop_ratio_range=(0.2, 1.), backend='pillow'),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
-    dict(type='RandomFlip', prob=0.5),
+    dict(step, scale=96) if step.type == 'RandomResizedCrop' else step
+    for step in _base_.view_pipeline
 ]
 
 train_pipeline = [

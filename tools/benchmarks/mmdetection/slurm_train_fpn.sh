@@ -4,9 +4,5 @@
 #        tools/benchmarks/mmdetection/slurm_train_fpn.sh PARTITION JOB_NAME CONFIG
 #        PRETRAIN_CHECKPOINT WORK_DIR [train.py options]
 set -euo pipefail
-if [ $# -lt 5 ]; then
-    echo "usage: $0 PARTITION JOB_NAME CONFIG PRETRAIN_CHECKPOINT WORK_DIR [train.py options]" >&2
-    exit 2
-fi
 source "$(dirname "$0")/../pretrain_options.sh"
 slurm_benchmark backbone "$@"

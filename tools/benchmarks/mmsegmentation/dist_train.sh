@@ -5,9 +5,5 @@
 #   PRETRAIN_CHECKPOINT GPUS [train.py options, e.g. --cfg-options ...]
 # Runs mmpcd's tools/train.py under torchrun (no `mim`); the full pre-training checkpoint works.
 set -euo pipefail
-if [ $# -lt 3 ]; then
-    echo "usage: $0 CONFIG PRETRAIN_CHECKPOINT GPUS [train.py options]" >&2
-    exit 2
-fi
 source "$(dirname "$0")/../pretrain_options.sh"
 dist_benchmark backbone "$@"
