@@ -182,6 +182,12 @@ PIXPRO_CONFIGS = {
     # --pixpro-ins-loss-weight 1 with the same scripts (README "100*" / "400*" rows).
     'pixpro/pixpro-ins_resnet50_8xb128-lars-coslr-100e_in1k.py': PIXPRO_100E,
     'pixpro/pixpro-ins_resnet50_8xb128-lars-coslr-400e_in1k.py': PIXPRO_400E,
+    # The official backbone options (--arch resnet50_16s / resnet50_d, contrast/resnet.py:263-268)
+    # with the released recipe.
+    'pixpro/pixpro_resnet50-d16_8xb128-lars-coslr-100e_in1k.py': PIXPRO_100E._replace(
+        source=PIXPRO_100E.source + ', contrast/resnet.py:131-134,263-264 (dilated C5)'),
+    'pixpro/pixpro_resnetv1d50_8xb128-lars-coslr-100e_in1k.py': PIXPRO_100E._replace(
+        source=PIXPRO_100E.source + ', contrast/resnet.py:115-120,178-183,267-268 (ResNet-D)'),
     # Paper-only variants, trained with the released recipe.
     'pixpro/pixpro_resnet50-fpn_8xb128-lars-coslr-100e_in1k.py': PIXPRO_100E._replace(
         source='addition (FPN pre-training is paper-only): ' + PIXPRO_100E.source,

@@ -8,7 +8,10 @@ necks (projectors, PPM, PCD's MHSA + projector + predictor). DST keeps ``backbon
 ``neck.*`` with ``--keep-neck``, e.g. a PixPro-FPN's FPN) *with* the prefix, so the benchmark
 configs' ``init_cfg=dict(type='Pretrained', _scope_='mmpcd', prefix='backbone.')`` reads the
 full and the extracted checkpoint alike; ``--strip-prefix`` writes bare backbone keys instead
-(for ``prefix=None``). The file holds tensors only (``torch.load(..., weights_only=True)``).
+(for ``prefix=None``). ``--layout mmdet`` renames a deep stem (``ResNetV1d``, PixPro's
+``resnet50_d``) to the keys of mmdet's/mmseg's ``ResNetV1d`` (see
+``mmpcd/converters/resnet_layouts.py``); the default keeps mmpretrain's. The file holds
+tensors only (``torch.load(..., weights_only=True)``).
 SRC is read weights-only (``tools/train.py`` output is); ``--trust`` allows full unpickling.
 """
 import argparse
@@ -17,6 +20,7 @@ from typing import Dict, Tuple
 
 import torch
 
+from mmpcd.converters.resnet_layouts import deep_stem_to_mmdet
 from mmpcd.engine.runners import add_trust_arg, check_checkpoint_exists
 from mmpcd.models.utils import prefixed_state_dict
 from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
@@ -33,6 +37,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--strip-prefix', action='store_true',
         help="write the backbone's keys without 'backbone.' (not with --keep-neck)")
+    parser.add_argument(
+        '--layout', choices=('mmpretrain', 'mmdet'), default='mmpretrain',
+        help='key layout of the backbone: mmpretrain (default) or mmdet/mmseg (differs only '
+        'in a deep stem)')
     add_trust_arg(parser, 'SRC')
     args = parser.parse_args()
     if args.strip_prefix and args.keep_neck:
@@ -70,6 +78,8 @@ def main() -> None:
         kept, dropped = extract(state, args.keep_neck)
     except ValueError as error:
         raise SystemExit(f'{args.src}: {error}') from None
+    if args.layout == 'mmdet':
+        kept = deep_stem_to_mmdet(kept)
     if args.strip_prefix:
         kept = {k[len('backbone.'):]: v for k, v in kept.items()}
     torch.save({'state_dict': kept}, args.dst)
