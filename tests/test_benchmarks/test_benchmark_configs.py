@@ -81,7 +81,7 @@ def test_config_loads_and_builds(path):
     if 'mmdetection' in path:
         assert backbone.frozen_stages == -1 and backbone.norm_eval is False
         assert backbone.norm_cfg.type == 'SyncBN'
-    if '_fpn_' in path:
+    if '_fpn_' in path and 'roi_head' in cfg.model:  # the Mask R-CNN FPN benchmarks
         assert cfg.model.roi_head.bbox_head.type == 'Shared4Conv1FCBBoxHead'
         assert cfg.model.neck.norm_cfg.type == 'SyncBN'
         scales = cfg.train_dataloader.dataset.pipeline[2].scales

@@ -192,6 +192,9 @@ PIXPRO_CONFIGS = {
     'pixpro/pixpro_resnet50-fpn_8xb128-lars-coslr-100e_in1k.py': PIXPRO_100E._replace(
         source='addition (FPN pre-training is paper-only): ' + PIXPRO_100E.source,
         addition=True),
+    'pixpro/pixpro_resnet50-fpn-fcos-head_8xb128-lars-coslr-100e_in1k.py': PIXPRO_100E._replace(
+        source='addition (FPN + FCOS head pre-training is paper-only): ' + PIXPRO_100E.source,
+        addition=True),
     'pixcontrast/pixcontrast_resnet50_8xb128-lars-coslr-100e_in1k.py': PIXPRO_100E._replace(
         source='addition (PixContrast is paper-only): ' + PIXPRO_100E.source, addition=True),
     'pixpro/pixpro_resnet50_8xb128-lars-coslr-800e_coco.py': Row(

@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmpcd.converters.resnet_layouts import deep_stem_to_mmdet
+from mmpcd.converters.transfer_layouts import deep_stem_to_mmdet
 from tests.test_tools.test_pixpro_train import TINY
 from tests.test_tools.test_train import newest_log, run
 

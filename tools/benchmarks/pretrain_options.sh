@@ -2,7 +2,9 @@
 # PRETRAIN_OPTIONS with the --cfg-options that put a pre-training checkpoint into a benchmark
 # config's init_cfgs (configs/benchmarks/*: `Pretrained` in mmpcd's scope, prefix backbone.):
 #   KIND backbone: model.backbone only; c4: also model.roi_head.shared_head (res5 of C4 lives
-#   in the RoI head and loads backbone.layer4.*). INIT_FPN=1 also loads model.neck from the
+#   in the RoI head and loads backbone.layer4.*); fcos: also model.neck and the towers of
+#   model.bbox_head (second entry of its init_cfg), from a checkpoint in mmdet FCOS's layout
+#   (extract_backbone_weights.py --fcos). INIT_FPN=1 also loads model.neck from the
 #   checkpoint's neck.* (a PixPro-FPN checkpoint).
 source "$(dirname "${BASH_SOURCE[0]}")/../launch.sh"
 
@@ -16,6 +18,9 @@ pretrain_options() {
     PRETRAIN_OPTIONS=(--cfg-options "model.backbone.init_cfg.checkpoint=$checkpoint")
     if [ "$kind" = c4 ]; then
         PRETRAIN_OPTIONS+=("model.roi_head.shared_head.init_cfg.checkpoint=$checkpoint")
+    elif [ "$kind" = fcos ]; then
+        PRETRAIN_OPTIONS+=("model.neck.init_cfg.checkpoint=$checkpoint"
+                           "model.bbox_head.init_cfg.1.checkpoint=$checkpoint")
     fi
     if [ "${INIT_FPN:-0}" = 1 ]; then
         PRETRAIN_OPTIONS+=(model.neck.init_cfg.type=Pretrained

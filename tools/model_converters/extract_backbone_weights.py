@@ -9,9 +9,10 @@ necks (projectors, PPM, PCD's MHSA + projector + predictor). DST keeps ``backbon
 configs' ``init_cfg=dict(type='Pretrained', _scope_='mmpcd', prefix='backbone.')`` reads the
 full and the extracted checkpoint alike; ``--strip-prefix`` writes bare backbone keys instead
 (for ``prefix=None``). ``--layout mmdet`` renames a deep stem (``ResNetV1d``, PixPro's
-``resnet50_d``) to the keys of mmdet's/mmseg's ``ResNetV1d`` (see
-``mmpcd/converters/resnet_layouts.py``); the default keeps mmpretrain's. The file holds
-tensors only (``torch.load(..., weights_only=True)``).
+``resnet50_d``) to the keys of mmdet's/mmseg's ``ResNetV1d``; ``--fcos`` keeps a PixPro FPN +
+FCOS head pre-training's backbone, FPN and head towers in mmdet FCOS's layout (``backbone.*``,
+``neck.*``, ``bbox_head.{cls,reg}_convs.*``; see ``mmpcd/converters/transfer_layouts.py``).
+The file holds tensors only (``torch.load(..., weights_only=True)``).
 SRC is read weights-only (``tools/train.py`` output is); ``--trust`` allows full unpickling.
 """
 import argparse
@@ -20,7 +21,7 @@ from typing import Dict, Tuple
 
 import torch
 
-from mmpcd.converters.resnet_layouts import deep_stem_to_mmdet
+from mmpcd.converters.transfer_layouts import deep_stem_to_mmdet, fpn_head_towers_to_mmdet
 from mmpcd.engine.runners import add_trust_arg, check_checkpoint_exists
 from mmpcd.models.utils import prefixed_state_dict
 from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
@@ -41,8 +42,15 @@ def parse_args() -> argparse.Namespace:
         '--layout', choices=('mmpretrain', 'mmdet'), default='mmpretrain',
         help='key layout of the backbone: mmpretrain (default) or mmdet/mmseg (differs only '
         'in a deep stem)')
+    parser.add_argument(
+        '--fcos', action='store_true',
+        help='keep the FPN and head towers of a PixPro FCOS head pre-training, in mmdet '
+        "FCOS's layout")
     add_trust_arg(parser, 'SRC')
     args = parser.parse_args()
+    if args.fcos and (args.strip_prefix or args.keep_neck):
+        parser.error('--fcos writes the detector layout; it excludes --keep-neck and '
+                     '--strip-prefix')
     if args.strip_prefix and args.keep_neck:
         parser.error('--strip-prefix would mix backbone and neck keys; use one of them')
     return args
@@ -75,7 +83,9 @@ def main() -> None:
         raise SystemExit(f'error: {error}') from None
     state = prefixed_state_dict(checkpoint, prefix=None)
     try:
-        kept, dropped = extract(state, args.keep_neck)
+        kept, dropped = extract(state, args.keep_neck or args.fcos)
+        if args.fcos:
+            kept = fpn_head_towers_to_mmdet(kept)
     except ValueError as error:
         raise SystemExit(f'{args.src}: {error}') from None
     if args.layout == 'mmdet':
