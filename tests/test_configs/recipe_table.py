@@ -257,7 +257,8 @@ PCD_CONFIGS = {f'pcd/{name}_8xb128-lars-coslr-100e_in1k.py': PCD_ROW for name in
     'pcd_resnet18_mocov3-resnet50', 'pcd_resnet34_mocov3-resnet50',
     'pcd_mobilenetv3-large_mocov3-resnet50', 'pcd-nomhsa_resnet18_mocov3-resnet50',
     'pcd-crossview-grid_resnet18_mocov3-resnet50', 'pcd-crossview-aligned_resnet18_mocov3-resnet50',
-    'pcd-released_resnet18_mocov3-resnet50', 'pcd_resnet18_barlowtwins-resnet50')}
+    'pcd-released_resnet18_mocov3-resnet50', 'pcd_resnet18_barlowtwins-resnet50',
+    'pcd_resnet18_mocov3-vit-b16')}
 
 # Configs that are no recipe of an upstream method, and why they are not in the table.
 NOT_RECIPES = {

@@ -60,7 +60,7 @@ def test_every_pcd_config_is_in_the_metafile(repo_root):
         metafile = f.read()
     configs = glob.glob(osp.join(repo_root, 'configs', 'pcd', '**', '*.py'), recursive=True)
     listed = [c for c in configs if 'demo' not in c]
-    assert len(listed) == 9
+    assert len(listed) == 10
     for config in listed:
         assert osp.relpath(config, repo_root) in metafile
 

@@ -182,7 +182,8 @@ def test_missing_and_unset_checkpoints(tmp_path):
         PCDTeacher(backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)))
     with pytest.raises(ValueError, match='Unknown teacher layout'):
         build_teacher(tmp_path / 'nope.pth', 'dino')
-    assert set(LAYOUTS) == {'mocov3', 'mmpretrain_mocov3', 'byol', 'swav', 'barlow_twins'}
+    assert set(LAYOUTS) == {'mocov3', 'mmpretrain_mocov3', 'byol', 'swav', 'barlow_twins',
+                            'mocov3_vit'}
 
 
 def test_building_reads_nothing(tmp_path, monkeypatch):

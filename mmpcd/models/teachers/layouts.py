@@ -1,4 +1,4 @@
-"""Where PCD's teacher checkpoints keep a ResNet teacher (backbone + projection head).
+"""Where PCD's teacher checkpoints keep a teacher (ResNet or ViT backbone + projection head).
 
 Each layout names where a checkpoint keeps the teacher's backbone and its vector projection
 head, and which head modules PCD leaves out (MoCo v3's final affine-free BN). The head's
@@ -8,8 +8,9 @@ statistics included). Any missing, unexpected or mis-shaped tensor of the teache
 that names the keys; tensors of other networks in the checkpoint (the online/base encoder,
 predictor, prototypes) are ignored and counted in the log.
 """
+import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import torch
 import torch.nn as nn
@@ -30,6 +31,8 @@ class TeacherLayout:
         head_layers: Head module name in the checkpoint -> SpatialAdaptor layer index.
         dropped: Head modules PCD does not use (reported, not loaded).
         ignored_prefixes: Keys under ``backbone_prefix`` that belong to other modules.
+        backbone_key: Renames a backbone key (after the prefix) to the mmpretrain
+            backbone's; the identity for ResNets (torchvision names).
     """
     description: str
     backbone_prefix: str
@@ -37,9 +40,32 @@ class TeacherLayout:
     head_layers: Dict[str, str]
     dropped: Tuple[str, ...] = ()
     ignored_prefixes: Tuple[str, ...] = field(default_factory=tuple)
+    backbone_key: Callable[[str], str] = str
 
 
 _TORCH_HEAD = {'0': '0', '1': '1', '3': '3'}  # Linear, BN1d, (ReLU), Linear
+# Linear, BN1d, (ReLU), Linear, BN1d, (ReLU), Linear
+_THREE_LAYER_HEAD = {'0': '0', '1': '1', '3': '3', '4': '4', '6': '6'}
+# timm's VisionTransformer names (MoCo v3's vits.py) -> mmpretrain's VisionTransformer.
+_TIMM_VIT_KEYS = (
+    (re.compile(r'^patch_embed\.proj\.'), 'patch_embed.projection.'),
+    (re.compile(r'^blocks\.(\d+)\.norm1\.'), r'layers.\1.ln1.'),
+    (re.compile(r'^blocks\.(\d+)\.norm2\.'), r'layers.\1.ln2.'),
+    (re.compile(r'^blocks\.(\d+)\.attn\.'), r'layers.\1.attn.'),
+    (re.compile(r'^blocks\.(\d+)\.mlp\.fc1\.'), r'layers.\1.ffn.layers.0.0.'),
+    (re.compile(r'^blocks\.(\d+)\.mlp\.fc2\.'), r'layers.\1.ffn.layers.1.'),
+    (re.compile(r'^norm\.'), 'ln1.'),  # the final norm (final_norm=True)
+)
+
+
+def timm_vit_key(key: str) -> str:
+    """A timm ``VisionTransformer`` key as mmpretrain's ``VisionTransformer`` names it."""
+    for pattern, replacement in _TIMM_VIT_KEYS:
+        key, count = pattern.subn(replacement, key)
+        if count:
+            break
+    return key
+
 
 LAYOUTS: Dict[str, TeacherLayout] = {
     'mocov3': TeacherLayout(
@@ -58,8 +84,12 @@ LAYOUTS: Dict[str, TeacherLayout] = {
         'module.projection_head.', _TORCH_HEAD, ignored_prefixes=('module.prototypes',)),
     'barlow_twins': TeacherLayout(
         'official Barlow Twins (facebookresearch/barlowtwins) full checkpoint (ckpt["model"])',
-        'module.backbone.', 'module.projector.',
-        {'0': '0', '1': '1', '3': '3', '4': '4', '6': '6'}),
+        'module.backbone.', 'module.projector.', _THREE_LAYER_HEAD),
+    # pcd/teacher_model/mocov3_vit.py: the 3-layer head without its final BN (head.7).
+    'mocov3_vit': TeacherLayout(
+        'official MoCo v3 (facebookresearch/moco-v3) ViT checkpoint, momentum encoder',
+        'module.momentum_encoder.', 'module.momentum_encoder.head.', _THREE_LAYER_HEAD,
+        dropped=('7', ), backbone_key=timm_vit_key),
 }
 
 
@@ -102,7 +132,8 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, sour
     """Load a teacher's backbone and SpatialAdaptor from a read checkpoint, strictly.
 
     Args:
-        backbone: The teacher backbone (an mmpretrain ``ResNet``: torchvision key names).
+        backbone: The teacher backbone (an mmpretrain ``ResNet``, torchvision key names; or a
+            ``VisionTransformer`` for ``mocov3_vit``, timm's names renamed).
         adaptor: A ``SpatialAdaptor`` shaped like the checkpoint's head.
         checkpoint: The checkpoint, as :func:`mmpcd.utils.checkpoint.read_checkpoint` read it.
         source: Where it was read from, for messages.
@@ -126,7 +157,7 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, sour
                 # An unknown head module stays under its own name and fails the check.
                 head_state[f'{spec.head_layers.get(module, module)}.{param}'] = value
         elif key.startswith(spec.backbone_prefix) and not key.startswith(spec.ignored_prefixes):
-            backbone_state[key[len(spec.backbone_prefix):]] = value
+            backbone_state[spec.backbone_key(key[len(spec.backbone_prefix):])] = value
         else:
             ignored.append(key)
     if not backbone_state or not head_state:
