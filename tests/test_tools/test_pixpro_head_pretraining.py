@@ -4,6 +4,7 @@ FCOS initialised from it by the transfer benchmark config (towers pre-trained, p
 with FCOS's own initialisation)."""
 import os
 import os.path as osp
+import subprocess
 
 import pytest
 import torch
@@ -95,7 +96,6 @@ def test_converter_refuses_a_checkpoint_without_towers():
 
 
 def test_fcos_launcher_fills_the_three_checkpoints(fake_python, tmp_path, repo_root):  # noqa
-    import subprocess
     python, record = fake_python
     ckpt = tmp_path / 'fcos.pth'
     ckpt.write_bytes(b'')
