@@ -231,8 +231,8 @@ def test_pixpro_recipe_leaves_every_1d_parameter_out_of_decay_and_lars():
     assert isinstance(optimizer, PixProLARS)
     names = {id(p): n for n, p in model.named_parameters()}
     excluded = {names[id(p)] for g in optimizer.param_groups for p in g['params']
-                if p.requires_grad and optimizer._excluded(g, p)
-                and optimizer._weight_decay(g, p) == 0}
+                if p.requires_grad and optimizer.is_excluded(g, p)
+                and optimizer.weight_decay_of(g, p) == 0}
     one_d = {n for n, p in model.named_parameters() if p.requires_grad and p.dim() == 1}
     assert {'ppm.value_transform.1.weight', 'ppm.value_transform.1.bias'} <= one_d
     assert excluded == one_d

@@ -268,10 +268,13 @@ def test_recipe_excludes_every_1d_parameter_from_decay_and_lars(repo_root):
         if not param.requires_grad:
             continue
         group = groups[id(param)]
+        # The official rule (PixProLARS): 1-D parameters by shape, as add_weight_decay.
+        excluded = optimizer.is_excluded(group, param)
+        weight_decay = optimizer.weight_decay_of(group, param)
         if param.dim() == 1:
-            assert group['weight_decay'] == 0 and group.get('lars_exclude'), name
+            assert weight_decay == 0 and excluded, name
         else:
-            assert group['weight_decay'] == 1e-5 and not group.get('lars_exclude'), name
+            assert weight_decay == 1e-5 and not excluded, name
 
 
 def test_a_short_overfit_run_lowers_the_loss():

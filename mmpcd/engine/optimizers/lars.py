@@ -41,10 +41,12 @@ class _OfficialLARS(Optimizer):
         super().__init__(
             params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, eta=eta, eps=eps))
 
-    def _excluded(self, group: dict, param: Tensor) -> bool:
+    def is_excluded(self, group: dict, param: Tensor) -> bool:
+        """Whether ``param`` (of ``group``) takes no trust ratio."""
         return group.get('lars_exclude', False) or (self.exclude_1d and param.dim() <= 1)
 
-    def _weight_decay(self, group: dict, param: Tensor) -> float:
+    def weight_decay_of(self, group: dict, param: Tensor) -> float:
+        """The weight decay applied to ``param`` (of ``group``)."""
         return 0. if self.exclude_1d and param.dim() <= 1 else group['weight_decay']
 
     def _momentum_buffer(self, param: Tensor, increment: Tensor) -> Tuple[Tensor, bool]:
@@ -68,8 +70,8 @@ class _OfficialLARS(Optimizer):
         for group in self.param_groups:
             for param in group['params']:
                 if param.grad is not None:
-                    self._update(group, param, self._excluded(group, param),
-                                 self._weight_decay(group, param))
+                    self._update(group, param, self.is_excluded(group, param),
+                                 self.weight_decay_of(group, param))
         return loss
 
 
