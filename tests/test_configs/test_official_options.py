@@ -83,6 +83,6 @@ def test_barlow_twins_teacher_gets_the_official_three_layer_student_head(one_thr
     names = [n for n, _ in module.projector.named_children()]
     assert names == ['fc0', 'bn0', 'relu', 'fc1', 'bn1', 'relu1', 'fc2']
     assert not any(m.bias is not None for m in module.modules() if isinstance(m, torch.nn.Conv2d))
-    assert module((torch.randn(2, 512, 3, 3), )).shape == (2, 16, 3, 3)
+    assert module((torch.randn(2, 512, 3, 3), ))[0].shape == (2, 16, 3, 3)
     with pytest.raises(ValueError, match='One bias flag per conv'):
         build(dict(small, projector_bias=(False, False)))

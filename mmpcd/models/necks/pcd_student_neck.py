@@ -1,6 +1,6 @@
 """PCD's student neck: optional MHSA, then a 1x1-conv projector and predictor."""
 from collections import OrderedDict
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
