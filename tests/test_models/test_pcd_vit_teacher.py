@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmpcd.models.utils.teacher_loader import timm_vit_key
+from mmpcd.models.teachers.layouts import timm_vit_key
 from mmpcd.registry import MODELS
 from mmpcd.utils import register_all_modules
 from tests.conftest import REPO_ROOT
@@ -100,11 +100,15 @@ def official_checkpoint(tmp_path_factory):
 
 
 def _teacher(checkpoint):
+    """The demo's teacher as the runner gives it to training: built, then ``init_weights()``
+    (which reads the checkpoint weights-only)."""
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(osp.join(REPO_ROOT, DEMO))
     cfg.model.teacher.checkpoint = str(checkpoint)
     with DefaultScope.overwrite_default_scope('mmpcd'):
-        return MODELS.build(cfg.model.teacher).eval()
+        teacher = MODELS.build(cfg.model.teacher)
+        teacher.init_weights()
+    return teacher.eval()
 
 
 def test_official_checkpoint_loads_and_the_output_matches_the_official_forward(
