@@ -20,20 +20,11 @@ model = dict(
         adaptor=dict(channels=(512, 256, 64)),
         checkpoint=teacher_checkpoint))
 
+# The ImageNet PixPro views (imagenet_bs64_pixpro.py) at 64 px, lighter: no grayscale step, the
+# blur only in view 1 and the solarization only in view 2.
 view_pipeline_shared = [
-    dict(
-        type='RandomResizedCropWithCoord',
-        scale=64,
-        crop_ratio_range=(0.08, 1.),
-        interpolation='bilinear',
-        backend='pillow'),
-    dict(type='RandomFlipWithCoord', prob=0.5, direction='horizontal'),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
-        ],
-        prob=0.8),
+    dict(step, scale=64) if step.type == 'RandomResizedCropWithCoord' else step
+    for step in _base_.view_pipeline_shared if step.type != 'RandomGrayscale'
 ]
 train_dataloader = dict(
     batch_size=8,
@@ -51,11 +42,8 @@ train_dataloader = dict(
                 type='MultiViewWithCoord',
                 num_views=[1, 1],
                 transforms=[
-                    view_pipeline_shared + [
-                        dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-                             magnitude_std='inf', prob=1.)
-                    ],
-                    view_pipeline_shared + [dict(type='Solarize', thr=128, prob=0.2)],
+                    view_pipeline_shared + [_base_.view_pipeline1[-2]],  # blur, p = 1
+                    view_pipeline_shared + [_base_.view_pipeline2[-1]],  # solarize, p = 0.2
                 ]),
             dict(type='PackInputs', algorithm_keys=['coord'])
         ]))

@@ -4,23 +4,10 @@
 # Set `model.ins_loss='simclr'` for the paper's SimCLR-style description instead.
 _base_ = './pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py'
 
+# Both are MLP2d(C, 4096, 256) as the pixel projector, on the pooled C5 / the projection.
 model = dict(
     ins_loss_weight=1.,
     ins_loss='byol',
-    ins_projector=dict(
-        type='DenseProjection',
-        in_channels=2048,
-        hid_channels=4096,
-        out_channels=256,
-        num_layers=2,
-        with_global=False,
-        norm_cfg=dict(type='SyncBN')),
-    ins_predictor=dict(
-        type='DenseProjection',
-        in_channels=256,
-        hid_channels=4096,
-        out_channels=256,
-        num_layers=2,
-        with_global=False,
-        norm_cfg=dict(type='SyncBN')),
+    ins_projector=_base_.model.projector,
+    ins_predictor=dict(_base_.model.projector, in_channels=256),
 )

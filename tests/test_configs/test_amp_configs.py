@@ -64,7 +64,7 @@ def test_amp_variant_of_every_pretraining_config(monkeypatch, path):
     assert merged.optim_wrapper.loss_scale == 'dynamic'
 
 
-def test_amp_optim_wrapper_trains_a_step_in_bf16(monkeypatch):
+def test_amp_optim_wrapper_trains_a_step_in_bf16(monkeypatch, mmpcd_scope):
     """mmengine's AmpOptimWrapper (what ``--amp`` builds) on the PixPro demo model, bf16:
     its optim_context autocasts the model and the step updates the weights. mmengine allows
     AmpOptimWrapper only where CUDA is available; on the CPU the GradScaler disables itself."""

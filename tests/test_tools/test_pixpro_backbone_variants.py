@@ -7,6 +7,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmpcd.converters.transfer_layouts import deep_stem_to_mmdet
 from tests.test_tools.test_pixpro_train import TINY
@@ -55,7 +56,10 @@ def test_variant_trains_and_its_export_loads_into_mmdet_or_mmseg(variant, python
     for package, backbone_type, extra in targets:
         registry = __import__(f'{package}.registry', fromlist=['MODELS']).MODELS
         __import__(f'{package}.models')
-        backbone = registry.build(dict(type=backbone_type, depth=18, **extra))
+        # In the package's own scope: under another current scope (mmpcd's, which a run
+        # or register_all_modules leaves behind) the build would find mmpretrain's class.
+        with DefaultScope.overwrite_default_scope(package):
+            backbone = registry.build(dict(type=backbone_type, depth=18, **extra))
         backbone.load_state_dict(weights, strict=True)
         assert backbone(torch.randn(1, 3, 64, 64))[-1].shape[1] == 512
 
