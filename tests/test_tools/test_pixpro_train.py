@@ -30,7 +30,7 @@ def test_two_iterations_through_tools_train(name, python, repo_root, tmp_path):
     assert 'nan' not in log.split('Epoch(train) [1][2/2]')[1].split('\n')[0]
 
 
-def test_pixpro_fpn_weights_initialise_mask_rcnns_fpn(repo_root):
+def test_pixpro_fpn_weights_initialise_mask_rcnns_fpn(repo_root, mmpcd_scope):
     """The pre-trained FPN has Mask R-CNN's FPN layout (mmdet's own config, R18 widths), so
     ``init_cfg=dict(type='Pretrained', prefix='neck.')`` loads every key of it."""
     from mmengine.registry import DefaultScope

@@ -249,6 +249,7 @@ NOT_READING = {
     'tools/analysis_tools/gpu_check_device.sh': 'launches gpu_check.py (random weights)',
     'tools/misc/check_images.py': 'reads images',
     'tools/setup/setup_env.sh': 'installs the environment',
+    'tools/launch.sh': 'the launchers\' shared torchrun/srun call (their tools: in the table)',
     'tools/dist_train.sh': 'launches tools/train.py (in the table)',
     'tools/slurm_train.sh': 'launches tools/train.py (in the table)',
     'tools/dist_test.sh': 'launches tools/test.py (in the table)',
