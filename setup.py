@@ -7,7 +7,7 @@ import sys
 
 from setuptools import find_packages, setup
 
-MIM_FILES = ('configs', 'tools', 'model-index.yml', 'projects')
+MIM_FILES = ('configs', 'tools', 'model-index.yml', 'projects', 'data')
 
 
 def get_version() -> str:
@@ -25,8 +25,9 @@ def parse_requirements(fname: str) -> list:
 
 
 def add_mim_extension() -> None:
-    """Expose configs/, tools/, model-index.yml and projects/ (whose metafiles model-index.yml
-    imports) as ``mmpcd/.mim`` for MIM, mmengine's ``mmpcd::`` configs and the model zoo.
+    """Expose configs/, tools/, model-index.yml, projects/ (whose metafiles model-index.yml
+    imports) and data/ (the demo photographs the demo configs find next to configs/) as
+    ``mmpcd/.mim`` for MIM, mmengine's ``mmpcd::`` configs and the model zoo.
 
     Copies for sdist/wheel builds, symlinks for editable installs (``develop`` and the PEP 660
     ``editable_wheel`` that modern pip runs, which mmpretrain's version does not handle).

@@ -6,7 +6,11 @@
 # `teacher_checkpoint=random` for a smoke test with a random teacher.
 _base_ = ['./pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py']
 
+import os.path as osp
+
 teacher_checkpoint = None  # set it on the command line, see above
+# The embedded photographs, found from this file whatever the working directory.
+data_root = osp.realpath('{{ fileDirname }}/../../data/demo') + '/'
 
 model = dict(
     queue_len=64,  # at least the gathered batch (8 x processes)
@@ -33,7 +37,7 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='CustomDataset',
-        data_root='data/demo/',
+        data_root=data_root,
         data_prefix='images',
         with_label=False,
         pipeline=[

@@ -2,8 +2,12 @@
 # imagenet_bs32_mocov2.py with 96 px crops (small enough for a CPU).
 _base_ = ['./imagenet_bs32_mocov2.py']
 
+import os.path as osp
+
 dataset_type = 'CustomDataset'
-data_root = 'data/demo/'
+# data/demo/ of the mmpcd checkout (or of an installed mmpcd/.mim), found from this file with
+# symlinks resolved: a config inheriting this one through `mmpcd::` runs from any directory.
+data_root = osp.realpath('{{ fileDirname }}/../../../data/demo') + '/'
 
 view_pipeline = [
     dict(step, scale=96) if step.type == 'RandomResizedCrop' else step

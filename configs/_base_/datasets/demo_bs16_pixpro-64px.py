@@ -3,8 +3,12 @@
 # a CPU.
 _base_ = ['./imagenet_bs64_pixpro.py']
 
+import os.path as osp
+
 dataset_type = 'CustomDataset'
-data_root = 'data/demo/'
+# data/demo/ of the mmpcd checkout (or of an installed mmpcd/.mim), found from this file with
+# symlinks resolved: a config inheriting this one through `mmpcd::` runs from any directory.
+data_root = osp.realpath('{{ fileDirname }}/../../../data/demo') + '/'
 
 view_pipeline_shared, view_pipeline1, view_pipeline2 = (
     [dict(step, scale=64) if step.type == 'RandomResizedCropWithCoord' else step

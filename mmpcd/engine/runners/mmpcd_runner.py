@@ -9,10 +9,11 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.dist import is_distributed, is_main_process
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
-from mmengine.registry import MODEL_WRAPPERS
+from mmengine.registry import FUNCTIONS, MODEL_WRAPPERS
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
+from torch.utils.data import DataLoader
 
 from mmpcd.models.teachers import CheckpointedTeacher
 from mmpcd.registry import RUNNERS
@@ -92,6 +93,20 @@ class MMPCDRunner(Runner):
         wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
         wrapper_cfg['device_ids'] = None  # DDP on CPU modules must not name devices
         return MODEL_WRAPPERS.build(wrapper_cfg, default_args=dict(module=model))
+
+    # ---- data -------------------------------------------------------------------------------
+
+    @staticmethod
+    def build_dataloader(dataloader: Union[DataLoader, Dict],
+                         seed: Optional[int] = None,
+                         diff_rank_seed: bool = False) -> DataLoader:
+        """mmengine's ``build_dataloader`` with ``collate_fn``'s ``_scope_`` resolved.
+
+        A config inherited through ``pkg::`` gets ``_scope_`` in every dict with a ``type``,
+        ``collate_fn`` included; mmengine 0.10.7 passes it on to the function as a keyword
+        (``default_collate() got an unexpected keyword argument '_scope_'``).
+        """
+        return Runner.build_dataloader(_with_scoped_collate_fn(dataloader), seed, diff_rank_seed)
 
     # ---- training start ------------------------------------------------------------------
 
@@ -181,6 +196,20 @@ class MMPCDRunner(Runner):
                                 backend_args)
         if local:
             commit(tmp, path)
+
+
+def _with_scoped_collate_fn(dataloader: Union[DataLoader, Dict]) -> Union[DataLoader, Dict]:
+    """``dataloader`` with ``collate_fn=dict(type=NAME, _scope_=S)`` replaced by the function
+    ``NAME`` looked up in scope ``S`` (the other keys stay the function's keywords)."""
+    collate_fn = dataloader.get('collate_fn') if isinstance(dataloader, dict) else None
+    if not isinstance(collate_fn, dict) or '_scope_' not in collate_fn:
+        return dataloader
+    collate_fn = dict(collate_fn)
+    scope = collate_fn.pop('_scope_')
+    if isinstance(collate_fn.get('type'), str):
+        with FUNCTIONS.switch_scope_and_registry(scope) as registry:
+            collate_fn['type'] = registry.get(collate_fn['type'])
+    return dict(dataloader, collate_fn=collate_fn)
 
 
 def build_runner(cfg: Config) -> Runner:
