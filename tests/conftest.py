@@ -54,3 +54,20 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every connection attempt (DNS included) fails as on an offline node, and is recorded:
+    ``no_network`` is the list of the addresses tried."""
+    import socket
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args[1] if len(args) > 1 else args[0] if args else kwargs)
+        raise OSError('network disabled by the no_network test fixture')
+
+    monkeypatch.setattr(socket.socket, 'connect', lambda self, address: refuse(self, address))
+    monkeypatch.setattr(socket, 'create_connection', refuse)
+    monkeypatch.setattr(socket, 'getaddrinfo', refuse)
+    return attempts

@@ -170,10 +170,11 @@ def _refuse_web_page(url: str, response, first: bytes) -> None:
 
 
 def download(url: str, part: str, show_progress: bool = True,
-             timeout: float = TIMEOUT) -> Optional[int]:
+             timeout: float = TIMEOUT, destination: Optional[str] = None) -> Optional[int]:
     """Download ``url`` into ``part``, appending to what it holds when the server honours
     ``Range``; returns the size the complete file must have (None if the server did not
-    say). Nothing is verified here.
+    say). Nothing is verified here. ``destination`` (the cached file's path) is named in the
+    offline error as the place to copy the file to by hand.
 
     Raises:
         CheckpointError: offline, HTTP errors, web pages, dropped or stalled connections
@@ -191,7 +192,8 @@ def download(url: str, part: str, show_progress: bool = True,
         raise CheckpointError(
             f'cannot reach {url} ({getattr(error, "reason", error)}): the machine looks '
             'offline and the checkpoint is not cached. Download it elsewhere and pass its '
-            'local path, or copy it into the cache (default_cache_dir()).') from error
+            f'local path, or copy it to {destination or "the cache (default_cache_dir())"} '
+            '(checked on first use, $MMPCD_CACHE_DIR moves the cache).') from error
     with response:
         resumed = bool(done) and getattr(response, 'status', 200) == 206
         total = _total_size(response, done, resumed)
@@ -301,7 +303,7 @@ def fetch(url: str,
                       'downloading it again.', logger='current', level=30)
             remove_cached(dst)
         part = _claim_part(dst)
-        total = download(url, part, show_progress, timeout)
+        total = download(url, part, show_progress, timeout, destination=dst)
         digest = verify(part, url, total, expected, trust)
         os.replace(part, dst)
         write_sidecar(dst, digest)

@@ -125,8 +125,9 @@ def test_a_wrong_sha256_is_refused_and_the_file_removed(server, tmp_path):
 
 
 def test_offline_and_not_cached_is_a_clear_error(tmp_path):
-    with pytest.raises(CheckpointError, match='offline and the checkpoint is not cached'):
+    with pytest.raises(CheckpointError, match='offline and the checkpoint is not cached') as info:
         get_checkpoint(_closed_port_url('x-0123abcd.pth'), cache_dir=str(tmp_path))
+    assert f'copy it to {tmp_path / "x-0123abcd.pth"}' in str(info.value)  # the place to fill
 
 
 def test_google_drive_share_links_are_explained():

@@ -14,8 +14,8 @@ from torch import Tensor
 
 from mmpcd.registry import MODELS
 from .recorders import ModuleRecorder, get_submodule
-from .utils import (ModelCfg, build_model, check_same_preprocessing, exclude_from_state_dict,
-                    freeze, load_teacher_checkpoint)
+from .utils import (LazyTeacherCheckpoint, ModelCfg, build_model, check_same_preprocessing,
+                    exclude_from_state_dict, freeze)
 
 # Teacher modules run by extract_feat; other recorded heads are run explicitly.
 _FEATURE_MODULES = ('backbone', 'neck')
@@ -50,8 +50,9 @@ class MasKDDistiller(BaseModel):
     Args:
         student: Student config (full dict or ``dict(cfg_path='mmdet::...')``) or module.
         teacher: Teacher config or module.
-        teacher_ckpt: Teacher weights (path or URL), loaded strictly; ``None`` only for a
-            teacher module passed in already trained.
+        teacher_ckpt: Teacher weights (path, URL or zoo name; URLs through mmpcd's verified
+            cache), loaded strictly at the start of training (:meth:`init_weights`), never
+            at build; ``None`` only for a teacher module passed in already trained.
         maskd_loss: :class:`MasKDLoss` config (``tokens``, ``channels``, ...).
         distill_points: Where MasKD applies, each ``dict(student=path, teacher=path,
             name='loss_maskd', weight=1.0, align_channels=None)``; ``align_channels`` lists
@@ -82,6 +83,7 @@ class MasKDDistiller(BaseModel):
                  teacher_ckpt_trust: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         student = build_model(student)
+        trained_module = isinstance(teacher, nn.Module)  # else built, needs teacher_ckpt
         teacher = build_model(teacher)
         check_same_preprocessing(student, teacher)
         super().__init__(
@@ -89,14 +91,15 @@ class MasKDDistiller(BaseModel):
             init_cfg=init_cfg)
         self.student = student
         self.teacher = teacher
-        if teacher_ckpt is not None:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt, teacher_ckpt_trust)
+        # Read at the start of training (init_weights), never while the model is built.
+        self.teacher_checkpoint = LazyTeacherCheckpoint(
+            teacher_ckpt, teacher_ckpt_trust, required=not trained_module)
         freeze(self.teacher)
         self.loss_maskd = MODELS.build(maskd_loss)
 
         self.distill_points = [self._check_point(p) for p in distill_points]
         self.connectors = nn.ModuleDict()
-        teacher_channels = self.loss_maskd.token_info['channels']
+        teacher_channels = self.loss_maskd.channels  # checked against the tokens when read
         for index, point in enumerate(self.distill_points):
             if point['align_channels'] is not None:
                 self.connectors[str(index)] = self._build_aligners(
@@ -167,7 +170,10 @@ class MasKDDistiller(BaseModel):
         return self
 
     def init_weights(self) -> None:
-        """Initialise the student, then copy the ``inherit`` modules from the teacher."""
+        """Read the teacher's checkpoint and the tokens, initialise the student, then copy
+        the ``inherit`` modules from the teacher."""
+        self.teacher_checkpoint.load_into(self.teacher)
+        self.loss_maskd.load_tokens()
         self.student.init_weights()
         for path in self.inherit:
             target = self.student.get_submodule(path)
@@ -208,6 +214,7 @@ class MasKDDistiller(BaseModel):
                 self.student, 'roi_head.bbox_roi_extractor', inputs=True)
             student_rec['bbox'] = ModuleRecorder(self.student, 'roi_head.bbox_head')
 
+        self.teacher_checkpoint.load_into(self.teacher)  # entry points that skip init_weights
         teacher_feats = self._teacher_forward(inputs, teacher_rec)
         with ExitStack() as stack:
             for recorder in student_rec.values():

@@ -1,5 +1,5 @@
 """The MasKD distillation loss: per-token masked feature reconstruction."""
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -9,6 +9,7 @@ from mmpcd.ops import upcast_half
 from mmpcd.registry import MODELS
 from .mask_module import MaskModule
 from .tokens import build_mask_modules, check_tokens, load_tokens
+from .utils import fetch_checkpoint
 
 
 def maskd_level_loss(mask_module: MaskModule,
@@ -65,12 +66,16 @@ class MasKDLoss(nn.Module):
     """MasKD over several feature levels with frozen receptive tokens.
 
     The level losses are summed (official) and scaled by ``loss_weight``. The tokens are
-    loaded at construction and frozen (``requires_grad=False``); the iteration counter for
-    the customised masks is a buffer, so a resumed run continues the warm-up exactly.
+    read when training starts (:meth:`load_tokens`, called by :class:`MasKDDistiller`'s
+    ``init_weights``) or at their first use, never at build, and frozen
+    (``requires_grad=False``); the iteration counter for the customised masks is a buffer, so
+    a resumed run continues the warm-up exactly.
 
     Args:
-        tokens: Token file (stage-1 output, converted or official checkpoint).
-        channels: Channels of each level, to check the tokens against (e.g. ``[256] * 5``).
+        tokens: Token file (stage-1 output, converted or official checkpoint): a path, a URL
+            (through mmpcd's verified cache) or a zoo name.
+        channels: Channels of each level (the teacher's), to check the tokens against (e.g.
+            ``[256] * 5``).
         weight_mask: Weight tokens with their weighting branch (detection: True).
         custom_mask: Use customised masks after ``custom_mask_warmup`` iterations.
         custom_mask_warmup: Iterations (calls of :meth:`step`) before customising.
@@ -82,7 +87,7 @@ class MasKDLoss(nn.Module):
     """
 
     def __init__(self,
-                 tokens: str,
+                 tokens: Optional[str],
                  channels: Sequence[int],
                  weight_mask: bool = True,
                  custom_mask: bool = True,
@@ -91,19 +96,49 @@ class MasKDLoss(nn.Module):
                  eps: float = 0.0,
                  tokens_trust: bool = False) -> None:
         super().__init__()
-        state = load_tokens(tokens, tokens_trust, switch='model.maskd_loss.tokens_trust=True')
-        self.token_info: Dict[str, object] = check_tokens(state, list(channels))
-        if weight_mask and not self.token_info['weight_mask']:
-            raise ValueError(f'weight_mask=True but {tokens} has no weighting branch '
-                             f'(prob.*); set weight_mask=False.')
-        self.mask_modules = build_mask_modules(state)
-        self.mask_modules.requires_grad_(False)
+        self.tokens = tokens
+        self.tokens_trust = tokens_trust
+        self.channels = list(channels)
         self.weight_mask = weight_mask
         self.custom_mask = custom_mask
         self.custom_mask_warmup = custom_mask_warmup
         self.loss_weight = loss_weight
         self.eps = eps
+        self._token_info: Optional[Dict[str, object]] = None
         self.register_buffer('num_iters', torch.zeros((), dtype=torch.long))
+
+    def load_tokens(self) -> None:
+        """Read and check the token file, once; the frozen tokens go to this module's
+        device."""
+        if self._token_info is not None:
+            return
+        if self.tokens is None:
+            raise ValueError('model.maskd_loss.tokens is not set: name the stage-1 token file '
+                             '(<stage-1 work dir>/maskd_tokens.pth, or a converted release), '
+                             'e.g. --cfg-options model.maskd_loss.tokens=PATH.')
+        path = fetch_checkpoint(self.tokens, 'model.maskd_loss.tokens', self.tokens_trust)
+        state = load_tokens(path, self.tokens_trust,
+                            switch='model.maskd_loss.tokens_trust=True')
+        info = check_tokens(state, self.channels)
+        if self.weight_mask and not info['weight_mask']:
+            raise ValueError(f'weight_mask=True but {self.tokens} has no weighting branch '
+                             f'(prob.*); set weight_mask=False.')
+        modules = build_mask_modules(state).to(self.num_iters.device)
+        modules.requires_grad_(False)
+        self.mask_modules = modules  # nn.Module.__setattr__ files it under _modules
+        self._token_info = info
+
+    @property
+    def mask_modules(self) -> nn.ModuleList:
+        """The frozen tokens, one :class:`MaskModule` per level (read on first access)."""
+        self.load_tokens()
+        return self._modules['mask_modules']
+
+    @property
+    def token_info(self) -> Dict[str, object]:
+        """:func:`describe_tokens` of the token file (read on first access)."""
+        self.load_tokens()
+        return self._token_info
 
     @property
     def custom_mask_active(self) -> bool:

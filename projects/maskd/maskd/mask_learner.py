@@ -9,8 +9,8 @@ from torch import Tensor
 from mmpcd.registry import MODELS
 from .mask_module import MaskModule
 from .recorders import get_submodule
-from .utils import (ModelCfg, build_model, exclude_from_state_dict, freeze,
-                    load_teacher_checkpoint)
+from .utils import (LazyTeacherCheckpoint, ModelCfg, build_model, exclude_from_state_dict,
+                    freeze)
 
 
 @MODELS.register_module()
@@ -33,8 +33,10 @@ class MaskLearner(BaseModel):
 
     Args:
         teacher: Teacher config (full dict or ``dict(cfg_path='mmdet::...')``) or module.
-        teacher_ckpt: Teacher weights (path or URL), loaded strictly; ``None`` only for
-            tests and a teacher module passed in already trained.
+        teacher_ckpt: Teacher weights (path, URL or zoo name; URLs through mmpcd's verified
+            cache), loaded strictly at the start of training (:meth:`init_weights`) or at the
+            first forward, never at build; ``None`` only for tests and a teacher module
+            passed in already trained.
         channels: Channels of each level of ``module``'s output, e.g. ``[256] * 5``.
         module: Dotted path of the teacher module whose output is masked.
         num_tokens: Tokens per level. Defaults to 6.
@@ -54,15 +56,17 @@ class MaskLearner(BaseModel):
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
                  teacher_ckpt_trust: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
+        trained_module = isinstance(teacher, nn.Module)  # else built, needs teacher_ckpt
         teacher = build_model(teacher)
         super().__init__(
             data_preprocessor=data_preprocessor or teacher.data_preprocessor,
             init_cfg=init_cfg)
         self.teacher = teacher
-        if teacher_ckpt is not None:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt, teacher_ckpt_trust)
+        # Read at the start of training (init_weights), never while the model is built.
+        self.teacher_checkpoint = LazyTeacherCheckpoint(
+            teacher_ckpt, teacher_ckpt_trust, required=not trained_module)
         freeze(self.teacher)
-        self.teacher_ckpt = teacher_ckpt
+        self.teacher_ckpt = teacher_ckpt  # recorded in the token file
         self.masked_module = module  # not 'module': mmengine reads that as a wrapper
         get_submodule(self.teacher, module)  # fail early on a wrong path
         self.mask_modules = nn.ModuleList(
@@ -77,7 +81,8 @@ class MaskLearner(BaseModel):
         return self
 
     def init_weights(self) -> None:
-        """Nothing to initialise: the teacher is loaded, the tokens initialise themselves."""
+        """Read the teacher's checkpoint (the tokens initialise themselves)."""
+        self.teacher_checkpoint.load_into(self.teacher)
 
     def _mask_output(self, module: nn.Module, args: tuple, output):
         levels = output if isinstance(output, (tuple, list)) else (output, )
@@ -95,6 +100,7 @@ class MaskLearner(BaseModel):
     @contextmanager
     def masked_teacher(self) -> Iterator[None]:
         """Within this context the teacher's heads see the masked features."""
+        self.teacher_checkpoint.load_into(self.teacher)  # entry points that skip init_weights
         self._div_losses = []
         target = self.teacher.get_submodule(self.masked_module)
         handle = target.register_forward_hook(self._mask_output)

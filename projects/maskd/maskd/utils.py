@@ -1,6 +1,6 @@
 """Building, loading and freezing the models around MasKD."""
 from functools import partial
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -8,6 +8,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.hub import get_config
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
+from mmpcd.hub import CheckpointNotFoundError, resolve
 from mmpcd.registry import MODELS
 from mmpcd.utils.checkpoint import read_checkpoint
 
@@ -39,20 +40,64 @@ def build_model(cfg: ModelCfg) -> nn.Module:
     return MODELS.build(cfg)
 
 
+def fetch_checkpoint(filename: str, config_key: str, trust: bool = False) -> str:
+    """The local file behind ``filename`` (a path, a URL or a model of mmpcd's zoo), URLs
+    downloaded once into mmpcd's verified cache (:func:`mmpcd.hub.resolve`; offline, its error
+    names the cache path to fill by hand). ``config_key`` names the setting in errors."""
+    try:
+        return resolve(filename, trust=trust).path
+    except CheckpointNotFoundError as error:
+        raise FileNotFoundError(f'{config_key}={filename} does not exist and is neither a URL '
+                                f'nor a model of the zoo ({error}).') from None
+
+
 def load_teacher_checkpoint(teacher: nn.Module, filename: str, trust: bool = False,
                             switch: str = 'model.teacher_ckpt_trust=True') -> None:
-    """Load ``filename`` (a path or URL) into ``teacher`` strictly (a teacher with missing
-    weights would silently teach noise).
+    """Load ``filename`` (a path, URL or zoo name, see :func:`fetch_checkpoint`) into
+    ``teacher`` strictly (a teacher with missing weights would silently teach noise).
 
     The file is read weights-only (mmengine training checkpoints and the OpenMMLab releases
     are), through :func:`mmpcd.utils.checkpoint.read_checkpoint`; ``trust`` (the config's
     ``model.teacher_ckpt_trust=True``, named by ``switch`` in the error) allows full
     unpickling.
     """
-    checkpoint = read_checkpoint(filename, trust=trust, switch=switch)
+    path = fetch_checkpoint(filename, 'model.teacher_ckpt', trust)
+    checkpoint = read_checkpoint(path, trust=trust, switch=switch)
     _load_checkpoint_to_model(teacher, checkpoint, strict=True)
     # Keep BaseModule.init_weights (called by the runner) from re-initialising it.
     teacher._is_init = True
+
+
+class LazyTeacherCheckpoint:
+    """A teacher's checkpoint read into it once, at the start of training (the model's
+    ``init_weights``, which every runner calls) or at its first use, never while the model
+    is built: building a config touches no file and no network (as PCD's
+    :class:`mmpcd.models.teachers.CheckpointedTeacher`).
+
+    Args:
+        filename: Path, URL or zoo name; ``None`` for a teacher module passed in already
+            trained (``required=False``).
+        trust: Read it with full unpickling (``model.teacher_ckpt_trust=True``).
+        required: The teacher was built from a config, so it needs ``filename``.
+    """
+
+    def __init__(self, filename: Optional[str], trust: bool = False,
+                 required: bool = True) -> None:
+        self.filename = filename
+        self.trust = trust
+        self.required = required
+        self.loaded = False
+
+    def load_into(self, teacher: nn.Module) -> None:
+        if self.loaded:
+            return
+        if self.filename is None and self.required:
+            raise ValueError('model.teacher_ckpt is not set: name the teacher\'s checkpoint '
+                             '(a path, URL or zoo name), e.g. --cfg-options '
+                             'model.teacher_ckpt=work_dirs/<teacher run>/iter_8.pth.')
+        if self.filename is not None:
+            load_teacher_checkpoint(teacher, self.filename, self.trust)
+        self.loaded = True
 
 
 def freeze(module: nn.Module) -> nn.Module:

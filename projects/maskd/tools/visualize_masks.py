@@ -3,10 +3,10 @@
 ``python projects/maskd/tools/visualize_masks.py STAGE1_CONFIG TOKENS --image IMG --out PNG
 [--teacher-ckpt CKPT] [--size 256] [--panel 160]``
 
-The stage-1 config names the teacher (``model.teacher``), its checkpoint
-(``model.teacher_ckpt``, overridable) and the module the tokens act on (``model.module``: the
+The stage-1 config names the teacher (``model.teacher``) and the module the tokens act on (``model.module``: the
 FPN ``neck`` of a detector, or ``decode_head.conv_seg`` of a segmentor). The teacher runs on
-one image; each token's mask ``sigmoid(e_t . F)`` of each level is drawn over the image: one
+one image, with the checkpoint ``--teacher-ckpt`` names, else the one recorded in the token
+file by stage 1, else the config's ``model.teacher_ckpt``. Each token's mask ``sigmoid(e_t . F)`` of each level is drawn over the image: one
 row per level, the image and then one panel per token, titled with the token's weight
 ``p_t`` when the tokens have the weighting branch.
 """
@@ -33,7 +33,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('tokens', help='token file (maskd_tokens.pth or a converted release)')
     parser.add_argument('--image', required=True, help='image to run the teacher on')
     parser.add_argument('--out', required=True, help='PNG to write')
-    parser.add_argument('--teacher-ckpt', help="default: the config's model.teacher_ckpt")
+    parser.add_argument('--teacher-ckpt', help='default: the teacher recorded in the token '
+                        "file, else the config's model.teacher_ckpt")
     parser.add_argument('--size', type=int, default=256, help='square input side in pixels')
     parser.add_argument('--panel', type=int, default=160, help='panel side in pixels')
     parser.add_argument('--trust', action='store_true',
@@ -95,6 +96,14 @@ def draw(rgb: np.ndarray, masks: List[Tensor], weights: List[Optional[Tensor]], 
     grid.save(out)
 
 
+def recorded_teacher(tokens: str, trust: bool) -> Optional[str]:
+    """The teacher checkpoint stage 1 recorded in the token file (``meta['maskd']``), if
+    any: the tokens were learned on that teacher, wherever its run was written."""
+    from mmpcd.utils.checkpoint import read_checkpoint
+    meta = read_checkpoint(tokens, trust=trust, switch='--trust').get('meta') or {}
+    return (meta.get('maskd') or {}).get('teacher_ckpt')
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     from mmpcd.utils import register_all_modules
@@ -104,9 +113,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     cfg = Config.fromfile(args.config)
     if cfg.model.get('type') != 'MaskLearner':
         sys.exit(f'error: {args.config} is not a stage-1 (MaskLearner) config.')
+    teacher_ckpt = (args.teacher_ckpt or recorded_teacher(args.tokens, args.trust)
+                    or cfg.model.teacher_ckpt)
+    if not teacher_ckpt:
+        sys.exit(f'error: {args.tokens} records no teacher checkpoint and the config sets '
+                 'none: pass --teacher-ckpt CKPT.')
     teacher = build_model(cfg.model.teacher).eval()
-    load_teacher_checkpoint(teacher, args.teacher_ckpt or cfg.model.teacher_ckpt, args.trust,
-                            '--trust')
+    load_teacher_checkpoint(teacher, teacher_ckpt, args.trust, '--trust')
+    print(f'teacher: {teacher_ckpt}')
     mask_modules = build_mask_modules(load_tokens(args.tokens, args.trust, '--trust')).eval()
     x, rgb = preprocess(teacher, args.image, args.size)
     feats = token_inputs(teacher, cfg.model.get('module', 'neck'), x)

@@ -6,6 +6,7 @@ import pytest
 import torch
 from mmengine.registry import DefaultScope
 
+from mmpcd.hub import CheckpointError
 from projects.maskd.maskd import MaskModule, save_tokens
 from .helpers import REPO_ROOT, build, load_config
 
@@ -57,7 +58,7 @@ def test_every_stage1_config_has_a_stage2_config():
 
 
 @pytest.mark.parametrize('name', sorted(OFFICIAL))
-def test_stage2_configs_match_the_official_settings_and_build(name, token_files):
+def test_stage2_configs_match_the_official_settings_and_build(name, no_network):
     weight, warmup, extras, inherit = OFFICIAL[name]
     cfg = load(name)
     loss = cfg.model.maskd_loss
@@ -78,15 +79,16 @@ def test_stage2_configs_match_the_official_settings_and_build(name, token_files)
     assert names == extras
     assert tuple(cfg.model.get('inherit', ())) == inherit
     assert cfg.model.teacher_ckpt.startswith('https://download.openmmlab.com/')
+    assert not osp.exists(loss.tokens)  # the stage-1 output, not there yet
 
-    cfg.model.teacher_ckpt = None  # no downloads in tests
-    loss.tokens = token_files['seg' if segmentation else 'det']
+    # Building reads neither the teacher (a URL) nor the token file, and opens no socket.
     model = build(cfg.model)
+    assert no_network == []
     assert not any(p.requires_grad for p in model.teacher.parameters())
 
 
 @pytest.mark.parametrize('name', STAGE1)
-def test_stage1_configs_follow_the_official_recipe_and_build(name):
+def test_stage1_configs_follow_the_official_recipe_and_build(name, no_network):
     cfg = load(name)
     assert cfg.model.teacher_ckpt.startswith('https://download.openmmlab.com/')
     assert cfg.custom_hooks[0].type == 'ExportTokensHook'
@@ -100,6 +102,22 @@ def test_stage1_configs_follow_the_official_recipe_and_build(name):
         assert cfg.param_scheduler[0].type == 'CosineAnnealingLR'
         expected = ('SGD', 0.1) if 'faster-rcnn' in name else ('Adam', 0.01)
         assert (optimizer.type, optimizer.lr) == expected
-    cfg.model.teacher_ckpt = None
-    model = build(cfg.model)
+    model = build(cfg.model)  # the teacher URL is read at the start of training only
+    assert no_network == []
     assert len(model.mask_modules) == len(cfg.model.channels)
+
+
+def test_offline_the_teacher_is_fetched_at_the_start_of_training_with_a_clear_error(
+        no_network, tmp_path, monkeypatch, token_files):
+    """At the start of training (``init_weights``) the teacher URL goes through mmpcd's
+    verified cache; offline, the error names the file to put there by hand."""
+    monkeypatch.setenv('MMPCD_CACHE_DIR', str(tmp_path))
+    cfg = load('maskd_fpn_faster-rcnn_r101_faster-rcnn_r50_8xb2-2x_coco.py')
+    cfg.model.maskd_loss.tokens = token_files['det']
+    model = build(cfg.model)
+    cached = tmp_path / 'checkpoints' / osp.basename(cfg.model.teacher_ckpt)
+    with pytest.raises(CheckpointError, match='offline and the checkpoint is not cached') as info:
+        model.init_weights()
+    assert f'copy it to {cached}' in str(info.value)
+    assert no_network  # it did try, through mmpcd's cache ...
+    assert not list((tmp_path / 'checkpoints').glob('*.pth'))  # ... and cached nothing

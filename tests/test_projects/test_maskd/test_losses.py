@@ -72,12 +72,18 @@ def test_token_files_check_their_layout(tmp_path):
         for k in ('mask_token', 'prob.0.weight', 'prob.0.bias', 'prob.2.weight', 'prob.2.bias')}
     meta = torch.load(path, weights_only=True)['meta']['maskd']
     assert meta['teacher_ckpt'] == 'teacher.pth' and meta['num_levels'] == 2
+    # The file is read when training starts (load_tokens) or at first use, not when built.
     with pytest.raises(ValueError, match=r'2 level\(s\) with channels \[8, 8\], but 5 level'):
-        MasKDLoss(path, channels=[8] * 5)
+        MasKDLoss(path, channels=[8] * 5).load_tokens()
     (tmp_path / 'u').mkdir()
     unweighted, _ = token_file(tmp_path / 'u', channels=(8, ), weight_mask=False)
     with pytest.raises(ValueError, match='set weight_mask=False'):
-        MasKDLoss(unweighted, channels=[8], weight_mask=True)
+        MasKDLoss(unweighted, channels=[8], weight_mask=True).load_tokens()
+    with pytest.raises(ValueError, match='model.maskd_loss.tokens is not set'):
+        MasKDLoss(None, channels=[8]).load_tokens()
+    lazy = MasKDLoss(str(tmp_path / 'not_yet_written.pth'), channels=[8, 8])
+    with pytest.raises(FileNotFoundError, match='model.maskd_loss.tokens=.*not_yet_written'):
+        lazy.load_tokens()
     loss = MasKDLoss(path, channels=[8, 8])
     with pytest.raises(ValueError, match=r'tokens for 2 level\(s\) but got 1'):
         loss([torch.randn(1, 8, 2, 2)], [torch.randn(1, 8, 2, 2)])

@@ -19,7 +19,9 @@ def det_teacher_ckpt(tmp_path_factory):
 def learner(name: str, teacher_ckpt: str):
     cfg = load_config(name)
     cfg.model.teacher_ckpt = teacher_ckpt
-    return cfg, build(cfg.model)
+    model = build(cfg.model)
+    model.init_weights()  # the runner's start of training: reads the teacher
+    return cfg, model
 
 
 def test_detection_learner_trains_only_the_tokens(det_teacher_ckpt, one_thread):

@@ -17,13 +17,13 @@ def tool():
     return load_script(TOOL)
 
 
-def _tokens(cfg, path):
+def _tokens(cfg, path, teacher_ckpt='teacher.pth'):
     from projects.maskd.maskd.mask_module import MaskModule
     from projects.maskd.maskd.tokens import save_tokens
     torch.manual_seed(0)
     modules = torch.nn.ModuleList(MaskModule(c, cfg.model.num_tokens, cfg.model.weight_mask)
                                   for c in cfg.model.channels)
-    save_tokens(str(path), modules, teacher_ckpt='teacher.pth')
+    save_tokens(str(path), modules, teacher_ckpt=teacher_ckpt)
     return modules
 
 
@@ -63,3 +63,23 @@ def test_token_levels_must_match_the_teacher(tool, tmp_path):
     with pytest.raises(SystemExit, match='tokens have 4 levels but'):
         tool.main([osp.join(TINY, DET_TOKENS), str(tmp_path / 'tokens.pth'), '--image', IMAGE,
                    '--teacher-ckpt', teacher, '--size', '64', '--out', str(tmp_path / 'x.png')])
+
+
+def test_the_teacher_recorded_in_the_token_file_is_used(tool, tmp_path, capsys):
+    """Stage 1 run with another --work-dir: its token file names the teacher it learned on;
+    the tiny config names none."""
+    cfg = load_config(DET_TOKENS)
+    assert cfg.model.teacher_ckpt is None
+    other_run = tmp_path / 'elsewhere'
+    other_run.mkdir()
+    teacher = save_weights(build(cfg.model.teacher), other_run / 'iter_8.pth')
+    _tokens(cfg, tmp_path / 'tokens.pth', teacher_ckpt=teacher)
+    out = tmp_path / 'masks.png'
+    tool.main([osp.join(TINY, DET_TOKENS), str(tmp_path / 'tokens.pth'), '--image', IMAGE,
+               '--size', '64', '--panel', '32', '--out', str(out)])
+    assert f'teacher: {teacher}' in capsys.readouterr().out
+    assert osp.isfile(out)
+    _tokens(cfg, tmp_path / 'anonymous.pth', teacher_ckpt=None)
+    with pytest.raises(SystemExit, match='records no teacher checkpoint.*--teacher-ckpt'):
+        tool.main([osp.join(TINY, DET_TOKENS), str(tmp_path / 'anonymous.pth'), '--image',
+                   IMAGE, '--out', str(tmp_path / 'x.png')])

@@ -12,7 +12,7 @@ model = dict(
     _scope_='mmpcd',
     type='MaskLearner',
     teacher=teacher,
-    teacher_ckpt='work_dirs/faster-rcnn_r18_tiny_synthetic/iter_8.pth',
+    teacher_ckpt=None,  # required: --cfg-options model.teacher_ckpt=PATH
     channels=[32] * 5,
     module='neck',
     num_tokens=6,

@@ -12,7 +12,7 @@ model = dict(
     _scope_='mmpcd',
     type='MaskLearner',
     teacher=teacher,
-    teacher_ckpt='work_dirs/fcn_r18-d8_tiny_synthetic-seg/iter_8.pth',
+    teacher_ckpt=None,  # required: --cfg-options model.teacher_ckpt=PATH
     channels=[6],
     module='decode_head.conv_seg',
     num_tokens=8,

@@ -15,10 +15,10 @@ model = dict(
     type='MasKDDistiller',
     student=student,
     teacher=teacher,
-    teacher_ckpt='work_dirs/faster-rcnn_r18_tiny_synthetic/iter_8.pth',
+    teacher_ckpt=None,  # required: --cfg-options model.teacher_ckpt=PATH
     maskd_loss=dict(
         type='MasKDLoss',
-        tokens='work_dirs/maskd-tokens_faster-rcnn_r18_tiny_synthetic/maskd_tokens.pth',
+        tokens=None,  # required: --cfg-options model.maskd_loss.tokens=PATH
         channels=[32] * 5,
         weight_mask=True,
         custom_mask=True,

@@ -15,10 +15,10 @@ model = dict(
     type='MasKDDistiller',
     student=student,
     teacher=teacher,
-    teacher_ckpt='work_dirs/fcn_r18-d8_tiny_synthetic-seg/iter_8.pth',
+    teacher_ckpt=None,  # required: --cfg-options model.teacher_ckpt=PATH
     maskd_loss=dict(
         type='MasKDLoss',
-        tokens='work_dirs/maskd-tokens_fcn_r18-d8_tiny_synthetic-seg/maskd_tokens.pth',
+        tokens=None,  # required: --cfg-options model.maskd_loss.tokens=PATH
         channels=[6],
         weight_mask=False,
         custom_mask=False,
