@@ -71,3 +71,14 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, 'create_connection', refuse)
     monkeypatch.setattr(socket, 'getaddrinfo', refuse)
     return attempts
+
+
+def fresh_shell_env(repo_root: str, **extra: str) -> dict:
+    """The environment of a fresh shell after ``make setup``: no activated venv, no
+    ``PYTHONPATH``, no ``PYTHON``; only system directories on ``PATH`` (the launchers must
+    find the repository's ``.venv`` themselves). Skips the test without a ``.venv``."""
+    if not osp.isfile(osp.join(repo_root, '.venv', 'bin', 'python')):
+        pytest.skip('no .venv in the repository (make setup creates it)')
+    import os
+    keep = {k: os.environ[k] for k in ('HOME', 'LANG', 'TMPDIR') if k in os.environ}
+    return dict(keep, PATH='/usr/local/bin:/usr/bin:/bin', **extra)

@@ -1,8 +1,10 @@
 # Sourced by the launchers (tools/{dist,slurm}_{train,test}.sh, tools/benchmarks/**): the
 # argument check and the two ways of starting a tool of this folder on several processes.
-# Environment: PYTHON (default python); torchrun: NNODES, NODE_RANK, MASTER_ADDR, PORT;
-# srun: GPUS (8), GPUS_PER_NODE (8), CPUS_PER_TASK (5), SRUN_ARGS (several srun options).
+# Environment: PYTHON (default: the repository's .venv, else python; see find_python.sh);
+# torchrun: NNODES, NODE_RANK, MASTER_ADDR, PORT; srun: GPUS (8), GPUS_PER_NODE (8), CPUS_PER_TASK (5), SRUN_ARGS (several srun options).
 LAUNCH_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=find_python.sh
+source "$LAUNCH_TOOLS/find_python.sh"
 
 # `require_args N USAGE ARGS...`: exit 2 with "usage: <launcher> USAGE" unless N arguments.
 require_args() {
@@ -20,7 +22,7 @@ torchrun_tool() {
     local tool=$1 gpus=$2
     shift 2
     PYTHONPATH="$LAUNCH_TOOLS/..${PYTHONPATH:+:$PYTHONPATH}" \
-    "${PYTHON:-python}" -m torch.distributed.run \
+    "$PYTHON" -m torch.distributed.run \
         --nnodes="${NNODES:-1}" \
         --node_rank="${NODE_RANK:-0}" \
         --master_addr="${MASTER_ADDR:-127.0.0.1}" \
@@ -45,5 +47,5 @@ srun_tool() {
         --cpus-per-task="${CPUS_PER_TASK:-5}" \
         --kill-on-bad-exit=1 \
         ${SRUN_ARGS:-} \
-        "${PYTHON:-python}" -u "$LAUNCH_TOOLS/$tool" "$@"
+        "$PYTHON" -u "$LAUNCH_TOOLS/$tool" "$@"
 }

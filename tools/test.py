@@ -7,17 +7,24 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import Config
-
-from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
-                                  build_runner, check_checkpoint_exists)
-from mmpcd.utils import register_all_modules
-
 # Projects (`projects/<name>/<name>`) are imported by their configs' custom_imports relative to
 # the repository root, which an installed mmpcd does not put on sys.path.
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
+
+try:
+    from mmengine.config import Config
+    from mmengine.dist import is_main_process
+
+    from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
+                                      build_runner, check_checkpoint_exists)
+    from mmpcd.utils import register_all_modules
+except ModuleNotFoundError as error:  # a python without mmpcd's environment
+    venv = osp.join(REPO_ROOT, '.venv')
+    sys.exit(f'error: {error} in {sys.executable}. Run mmpcd\'s tools with the python of its '
+             f'environment: `source {venv}/bin/activate` (created by `make setup`) or '
+             f'`{venv}/bin/python {" ".join(sys.argv)}`.')
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,7 +74,9 @@ def main() -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     runner = build_runner(cfg)
     metrics = runner.test()
-    print('[mmpcd] metrics: ' + ', '.join(f'{k}: {format_metric(v)}' for k, v in metrics.items()))
+    if is_main_process():  # every rank holds the (collected) metrics; say them once
+        print('[mmpcd] metrics: ' + ', '.join(f'{k}: {format_metric(v)}'
+                                              for k, v in metrics.items()))
 
 
 if __name__ == '__main__':

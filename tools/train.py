@@ -7,17 +7,23 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import Config
-
-from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
-                                  build_runner, check_checkpoint_exists)
-from mmpcd.utils import register_all_modules
-
 # Projects (`projects/<name>/<name>`) are imported by their configs' custom_imports relative to
 # the repository root, which an installed mmpcd does not put on sys.path.
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
+
+try:
+    from mmengine.config import Config
+
+    from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
+                                      build_runner, check_checkpoint_exists)
+    from mmpcd.utils import register_all_modules
+except ModuleNotFoundError as error:  # a python without mmpcd's environment
+    venv = osp.join(REPO_ROOT, '.venv')
+    sys.exit(f'error: {error} in {sys.executable}. Run mmpcd\'s tools with the python of its '
+             f'environment: `source {venv}/bin/activate` (created by `make setup`) or '
+             f'`{venv}/bin/python {" ".join(sys.argv)}`.')
 
 
 def parse_args() -> argparse.Namespace:

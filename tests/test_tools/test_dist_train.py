@@ -1,10 +1,11 @@
 """tools/dist_train.sh with two gloo processes on the CPU."""
 import glob
 import json
-import os
 import os.path as osp
 import socket
 import subprocess
+
+from tests.conftest import fresh_shell_env
 
 CONFIG = 'tests/data/configs/densecl_r18_dist-marker_demo.py'
 
@@ -16,7 +17,8 @@ def free_port() -> int:
 
 
 def test_dist_train_runs_two_ranks_and_writes_one_checkpoint(tmp_path, python, repo_root):
-    env = dict(os.environ, PYTHON=python, PORT=str(free_port()), OMP_NUM_THREADS='1')
+    # From a fresh shell: the launcher finds the repository's .venv itself.
+    env = fresh_shell_env(repo_root, PORT=str(free_port()), OMP_NUM_THREADS='1')
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', str(tmp_path)],
         cwd=repo_root, env=env, capture_output=True, text=True, timeout=600)

@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 
+from tests.conftest import fresh_shell_env
+
 CONFIG = 'tests/data/configs/fcn_r18_synthetic-seg.py'
 
 
@@ -43,9 +45,14 @@ def test_dist_test_with_two_gloo_processes(checkpoint, python, repo_root, tmp_pa
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
-    result = run(['bash', 'tools/dist_test.sh', CONFIG, str(checkpoint), '2', '--work-dir',
-                  str(tmp_path)], repo_root, PYTHON=python, PORT=str(port), OMP_NUM_THREADS='1')
-    assert re.search(r'\[mmpcd\] metrics: aAcc: [\d.]+, mIoU: [\d.]+', result.stdout)
+    # From a fresh shell: the launcher finds the repository's .venv itself.
+    result = subprocess.run(
+        ['bash', 'tools/dist_test.sh', CONFIG, str(checkpoint), '2', '--work-dir', str(tmp_path)],
+        cwd=repo_root, capture_output=True, text=True, timeout=600,
+        env=fresh_shell_env(repo_root, PORT=str(port), OMP_NUM_THREADS='1'))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert len(re.findall(r'\[mmpcd\] metrics: aAcc: [\d.]+, mIoU: [\d.]+',
+                          result.stdout)) == 1  # said once, by rank 0
     logs = [osp.join(dp, f) for dp, _, fs in os.walk(tmp_path) for f in fs if f.endswith('.log')]
     assert any('Epoch(test) [2/2]' in open(p).read() for p in logs)  # 8 images, 2 ranks, batch 2
 

@@ -94,3 +94,19 @@ def test_resume_from_a_missing_checkpoint_is_a_clear_error(python, repo_root, tm
                   str(tmp_path / 'nope.pth')], repo_root, check=False)
     assert result.returncode != 0
     assert f'--resume: checkpoint file {tmp_path / "nope.pth"} does not exist' in result.stderr
+
+
+@pytest.mark.parametrize('tool', ['tools/train.py', 'tools/test.py'])
+def test_a_python_without_the_environment_is_told_how_to_activate_it(tool, repo_root):
+    """`python tools/train.py` in a fresh shell runs the system python, without mmengine."""
+    import sys
+    base = osp.join(sys.base_prefix, 'bin', 'python3')
+    env = {'PATH': '/usr/bin:/bin'}
+    if not osp.isfile(base) or subprocess.run([base, '-c', 'import mmengine'], env=env,
+                                               capture_output=True).returncode == 0:
+        pytest.skip('no python without mmengine here')
+    result = subprocess.run([base, tool, 'cfg.py', 'ckpt.pth'], cwd=repo_root, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "No module named 'mmengine'" in result.stderr
+    assert f'source {osp.join(repo_root, ".venv")}/bin/activate' in result.stderr
