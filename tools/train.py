@@ -18,6 +18,7 @@ try:
 
     from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
                                       build_runner, check_checkpoint_exists)
+    from mmpcd.engine.runners.smoke_test import ITERS, smoke_test_config
     from mmpcd.utils import register_all_modules
 except ModuleNotFoundError as error:  # a python without mmpcd's environment
     venv = osp.join(REPO_ROOT, '.venv')
@@ -41,6 +42,12 @@ def parse_args() -> argparse.Namespace:
         '--auto-scale-lr',
         action='store_true',
         help='scale the learning rate by the actual total batch size')
+    parser.add_argument(
+        '--smoke-test',
+        action='store_true',
+        help=f'a {ITERS}-iteration fp32 CPU run of the model as configured, on embedded or '
+        'synthetic data, with random teachers and no downloads (see '
+        'mmpcd/engine/runners/smoke_test.py)')
     add_trust_arg(parser, 'the --resume / load_from checkpoint')
     add_runner_args(parser)
     return parser.parse_args()
@@ -49,6 +56,8 @@ def parse_args() -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the command-line options to ``cfg``."""
     cfg = apply_runner_args(cfg, args)
+    if args.smoke_test:
+        cfg = smoke_test_config(cfg)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper == 'AmpOptimWrapper':

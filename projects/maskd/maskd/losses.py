@@ -1,15 +1,17 @@
 """The MasKD distillation loss: per-token masked feature reconstruction."""
+import logging
 from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn as nn
+from mmengine.logging import print_log
 from torch import Tensor
 
 from mmpcd.ops import upcast_half
 from mmpcd.registry import MODELS
 from .mask_module import MaskModule
-from .tokens import build_mask_modules, check_tokens, load_tokens
-from .utils import fetch_checkpoint
+from .tokens import PREFIX, build_mask_modules, check_tokens, load_tokens
+from .utils import RANDOM, fetch_checkpoint
 
 
 def maskd_level_loss(mask_module: MaskModule,
@@ -116,9 +118,12 @@ class MasKDLoss(nn.Module):
             raise ValueError('model.maskd_loss.tokens is not set: name the stage-1 token file '
                              '(<stage-1 work dir>/maskd_tokens.pth, or a converted release), '
                              'e.g. --cfg-options model.maskd_loss.tokens=PATH.')
-        path = fetch_checkpoint(self.tokens, 'model.maskd_loss.tokens', self.tokens_trust)
-        state = load_tokens(path, self.tokens_trust,
-                            switch='model.maskd_loss.tokens_trust=True')
+        if self.tokens == RANDOM:
+            state = self._random_tokens()
+        else:
+            path = fetch_checkpoint(self.tokens, 'model.maskd_loss.tokens', self.tokens_trust)
+            state = load_tokens(path, self.tokens_trust,
+                                switch='model.maskd_loss.tokens_trust=True')
         info = check_tokens(state, self.channels)
         if self.weight_mask and not info['weight_mask']:
             raise ValueError(f'weight_mask=True but {self.tokens} has no weighting branch '
@@ -127,6 +132,16 @@ class MasKDLoss(nn.Module):
         modules.requires_grad_(False)
         self.mask_modules = modules  # nn.Module.__setattr__ files it under _modules
         self._token_info = info
+
+    def _random_tokens(self) -> Dict[str, torch.Tensor]:
+        """Freshly initialised tokens (6 per level with the weighting branch, else 8: the
+        official counts), for smoke tests only."""
+        print_log('MasKDLoss: RANDOM tokens (tokens=\'random\'): only for smoke tests.',
+                  logger='current', level=logging.WARNING)
+        num_tokens = 6 if self.weight_mask else 8
+        modules = nn.ModuleList(MaskModule(c, num_tokens, self.weight_mask)
+                                for c in self.channels)
+        return {PREFIX + k: v for k, v in modules.state_dict().items()}
 
     @property
     def mask_modules(self) -> nn.ModuleList:

@@ -1,4 +1,5 @@
 """Building, loading and freezing the models around MasKD."""
+import logging
 from functools import partial
 from typing import Optional, Sequence, Union
 
@@ -6,6 +7,7 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.hub import get_config
+from mmengine.logging import print_log
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmpcd.hub import CheckpointNotFoundError, resolve
@@ -13,6 +15,8 @@ from mmpcd.registry import MODELS
 from mmpcd.utils.checkpoint import read_checkpoint
 
 ModelCfg = Union[dict, ConfigDict, nn.Module]
+# The checkpoint / token file value of smoke tests: random teacher, random tokens.
+RANDOM = 'random'
 
 
 def build_model(cfg: ModelCfg) -> nn.Module:
@@ -75,8 +79,8 @@ class LazyTeacherCheckpoint:
     :class:`mmpcd.models.teachers.CheckpointedTeacher`).
 
     Args:
-        filename: Path, URL or zoo name; ``None`` for a teacher module passed in already
-            trained (``required=False``).
+        filename: Path, URL or zoo name; ``'random'`` keeps the teacher random (smoke tests);
+            ``None`` for a teacher module passed in already trained (``required=False``).
         trust: Read it with full unpickling (``model.teacher_ckpt_trust=True``).
         required: The teacher was built from a config, so it needs ``filename``.
     """
@@ -95,7 +99,10 @@ class LazyTeacherCheckpoint:
             raise ValueError('model.teacher_ckpt is not set: name the teacher\'s checkpoint '
                              '(a path, URL or zoo name), e.g. --cfg-options '
                              'model.teacher_ckpt=work_dirs/<teacher run>/iter_8.pth.')
-        if self.filename is not None:
+        if self.filename == RANDOM:
+            print_log('MasKD: the teacher is RANDOM (model.teacher_ckpt=\'random\'): only for '
+                      'smoke tests.', logger='current', level=logging.WARNING)
+        elif self.filename is not None:
             load_teacher_checkpoint(teacher, self.filename, self.trust)
         self.loaded = True
 
