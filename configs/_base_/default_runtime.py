@@ -31,10 +31,14 @@ env_cfg = dict(
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 
-# Self-supervised losses are noisy: also log their mean over the whole run.
+# Self-supervised losses are noisy: also log the total loss's mean over the whole run, as
+# `loss_run_mean` (mmengine's LogProcessor: data_src names a logged key).
 log_processor = dict(
     window_size=10,
-    custom_cfg=[dict(data_src='', method='mean', window_size='global')])
+    custom_cfg=[
+        dict(data_src='loss', log_name='loss_run_mean', method_name='mean',
+             window_size='global')
+    ])
 log_level = 'INFO'
 
 load_from = None

@@ -45,3 +45,22 @@ def test_groups_equal_mmengines_and_frozen_parameters_are_summarised_once():
                        for g in reference.param_groups]
     assert all(p.requires_grad for g in ours.param_groups for p in g['params'])
     logger.removeHandler(records)
+
+
+def test_paramwise_options_are_one_line_instead_of_one_per_parameter():
+    logger = MMLogger.get_instance('paramwise_summary_test')
+    records = _Records()
+    logger.addHandler(records)
+    model = _model()
+    model.more = nn.Linear(4, 4)
+    FrozenAwareOptimWrapperConstructor(CFG, PARAMWISE)(model)
+    ours = list(records.messages)
+    DefaultOptimWrapperConstructor(CFG, PARAMWISE)(model)
+    theirs = records.messages[len(ours):]
+    logger.removeHandler(records)
+    # mmengine: one line per trained bias (and option); ours: one summary.
+    assert sum(m.startswith('paramwise_options --') for m in theirs) >= 2
+    assert not any(m.startswith('paramwise_options --') for m in ours)
+    summary = [m for m in ours if m.startswith('paramwise_cfg: ')]
+    assert len(summary) == 1 and summary[0].startswith('paramwise_cfg: 2 parameters have')
+    assert 'decay_mult=0' in summary[0]

@@ -2,6 +2,7 @@
 import glob
 import os
 import os.path as osp
+import re
 import subprocess
 
 import pytest
@@ -110,3 +111,15 @@ def test_a_python_without_the_environment_is_told_how_to_activate_it(tool, repo_
     assert result.returncode == 1
     assert "No module named 'mmengine'" in result.stderr
     assert f'source {osp.join(repo_root, ".venv")}/bin/activate' in result.stderr
+
+
+def test_the_log_has_the_run_mean_and_no_resume_of_none(first_epoch, python, repo_root,
+                                                         tmp_path):
+    log = newest_log(first_epoch)
+    assert re.search(r'loss_run_mean: -?[\d.]+', log)  # default_runtime's custom_cfg
+    assert 'paramwise_options --' not in log
+    # --resume in an empty work dir starts afresh and says so (not "... checkpoint None").
+    result = run([python, 'tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path), '--resume',
+                  '--cfg-options', *TINY, 'train_cfg.max_epochs=1'], repo_root)
+    output = result.stdout + result.stderr
+    assert 'checkpoint None' not in output and 'training starts afresh' in output
