@@ -15,8 +15,9 @@ setup:
 demo: setup
 	@$(PY) demo/run_demo.py $(DEMO_ARGS)
 
+# Without PYTEST_ARGS pytest runs testpaths (tests/, see pytest.ini); with paths in it, only those.
 test: setup
-	@$(PY) -m pytest tests $(PYTEST_ARGS)
+	@$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf work_dirs .pytest_cache build dist *.egg-info mmpcd/.mim mmpcd/_ext*.so

@@ -26,7 +26,8 @@ def resolve(name: str,
     Args:
         name: A local file, an ``http(s)://``/``file://`` URL, an mmengine prefix
             (``open-mmlab://``, ``torchvision://``: left to mmengine) or a model of
-            ``model-index.yml`` (its name, config path or config file name).
+            ``model-index.yml`` (its name, config path or config file name; a ``.py`` file
+            is always a config).
         cache_dir, show_progress, trust: See :func:`mmpcd.hub.fetch`.
         model_index: Another ``model-index.yml`` (tests); defaults to mmpcd's.
 
@@ -35,7 +36,7 @@ def resolve(name: str,
             message lists close zoo names.
         CheckpointError: for zoo models without weights and failed downloads.
     """
-    if osp.isfile(name):
+    if osp.isfile(name) and not name.endswith('.py'):  # a config names its zoo model
         return Resolved(name)
     if is_url(name):
         return Resolved(fetch(name, cache_dir, show_progress=show_progress, trust=trust))

@@ -232,3 +232,15 @@ def test_name_hashes_count_only_on_openmmlab_and_metafile_hashes_always():
     assert expected_sha256('https://github.com/a/b/releases/download/v1/'
                            'maskd_retinanet_r101_fpn_2x_coco_20200131-5560aee8.ckpt') is None
     assert expected_sha256('https://github.com/x.pth', 'ABCDEF12') == 'abcdef12'
+
+
+def test_a_config_path_names_its_zoo_model_and_a_new_cache_dir_is_created(tmp_path,
+                                                                           no_network):
+    """``download_checkpoint.py configs/densecl/<cfg>.py --cache-dir NEWDIR`` (as documented):
+    the config is looked up in the zoo, not read as a checkpoint; NEWDIR/sub is created."""
+    config = 'configs/densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py'
+    cache = tmp_path / 'new' / 'sub'
+    with pytest.raises(CheckpointError, match='offline and the checkpoint is not cached') as info:
+        get_checkpoint(osp.join(REPO_ROOT, config), cache_dir=str(cache), show_progress=False)
+    assert f'copy it to {cache}' in str(info.value) and cache.is_dir()
+    assert no_network  # it tried the zoo's URL
