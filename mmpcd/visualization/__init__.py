@@ -8,7 +8,7 @@ from .correspondence import (View, densecl_matches, draw_correspondence, pair_se
 from .erf import draw_erfs, effective_receptive_field, erf_centroid, erf_image, erf_widths
 from .figure import PanelGrid
 from .images import list_images, load_folder, load_square, to_tensor
-from .logs import curves, load_train_scalars, plot_curves
+from .logs import curves, load_train_scalars, plot_curves, train_time_summary
 from .model import CheckpointMismatch, FeatureModel, build_feature_model, load_weights
 from .pca import draw_pca, pca_rgb
 
@@ -16,6 +16,6 @@ __all__ = [
     'View', 'densecl_matches', 'draw_correspondence', 'pair_segments', 'positive_mask',
     'sample_views', 'draw_erfs', 'effective_receptive_field', 'erf_centroid', 'erf_image',
     'erf_widths', 'PanelGrid', 'list_images', 'load_folder', 'load_square', 'to_tensor',
-    'curves', 'load_train_scalars', 'plot_curves', 'CheckpointMismatch', 'FeatureModel',
-    'build_feature_model', 'load_weights', 'draw_pca', 'pca_rgb'
+    'curves', 'load_train_scalars', 'plot_curves', 'train_time_summary', 'CheckpointMismatch',
+    'FeatureModel', 'build_feature_model', 'load_weights', 'draw_pca', 'pca_rgb'
 ]

@@ -7,6 +7,7 @@ validation rows carry the metrics and ``step`` only.
 """
 import json
 import os.path as osp
+import statistics
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .figure import PanelGrid
@@ -85,3 +86,27 @@ def plot_curves(logs: Dict[str, List[dict]],
         if len(data[key]) > 1:
             ax.legend(fontsize=7)
     return figure
+
+
+def train_time_summary(rows: List[dict]) -> Dict[str, object]:
+    """Seconds per iteration of a run from its training rows (``time``: mmengine's mean over
+    the logging window), as mmdet's ``cal_train_time``: the mean over the logged rows after
+    the first (start-up: data workers, cudnn autotuning), and per epoch when the run is
+    epoch-based (``slowest``/``fastest`` as ``(epoch, mean)``, ``epoch_std``).
+    """
+    timed = [row for row in rows if 'time' in row]
+    if not timed:
+        raise KeyError('the log has no "time" scalar (IterTimerHook logs it).')
+    steady = timed[1:] or timed
+    summary: Dict[str, object] = dict(
+        mean=statistics.fmean(float(r['time']) for r in steady), rows=len(steady))
+    epochs: Dict[int, List[float]] = {}
+    for row in steady:
+        if 'epoch' in row:
+            epochs.setdefault(int(row['epoch']), []).append(float(row['time']))
+    if epochs:
+        means = {epoch: statistics.fmean(times) for epoch, times in sorted(epochs.items())}
+        summary['slowest'] = max(means.items(), key=lambda item: item[1])
+        summary['fastest'] = min(means.items(), key=lambda item: item[1])
+        summary['epoch_std'] = statistics.pstdev(means.values())
+    return summary

@@ -48,3 +48,13 @@ def test_runs_as_a_script(tmp_path):
                     PIXPRO_LOG, '--keys', 'loss', '--out', str(out), '--panel', '200', '100'],
                    cwd=REPO_ROOT, check=True, capture_output=True, timeout=120)
     assert_png(str(out), 124, 200)
+
+
+def test_cal_train_time_prints_the_mean_seconds_per_iteration(capsys):
+    with open(DENSECL_LOG) as f:
+        times = [json.loads(line)['time'] for line in f]
+    load_tool('analyze_logs.py').main(['cal_train_time', DENSECL_LOG])
+    out = capsys.readouterr().out
+    mean = sum(times[1:]) / len(times[1:])  # the first row (start-up) is left out
+    assert f'average iter time: {mean:.4f} s/iter ({len(times) - 1} logged rows' in out
+    assert 'slowest epoch' in out and 'fastest epoch' in out
