@@ -3,12 +3,13 @@
 ``python projects/maskd/tools/visualize_masks.py STAGE1_CONFIG TOKENS --image IMG --out PNG
 [--teacher-ckpt CKPT] [--size 256] [--panel 160]``
 
-The stage-1 config names the teacher (``model.teacher``) and the module the tokens act on (``model.module``: the
-FPN ``neck`` of a detector, or ``decode_head.conv_seg`` of a segmentor). The teacher runs on
-one image, with the checkpoint ``--teacher-ckpt`` names, else the one recorded in the token
-file by stage 1, else the config's ``model.teacher_ckpt``. Each token's mask ``sigmoid(e_t . F)`` of each level is drawn over the image: one
-row per level, the image and then one panel per token, titled with the token's weight
-``p_t`` when the tokens have the weighting branch.
+The stage-1 config names the teacher (``model.teacher``) and the module the tokens act on
+(``model.module``: the FPN ``neck`` of a detector, or ``decode_head.conv_seg`` of a
+segmentor). The teacher runs on one image, with the checkpoint ``--teacher-ckpt`` names, else
+the one recorded in the token file by stage 1, else the config's ``model.teacher_ckpt``. Each
+token's mask ``sigmoid(e_t . F)`` of each level is drawn over the image: one row per level,
+the image and then one panel per token, titled with the token's weight ``p_t`` when the
+tokens have the weighting branch.
 """
 import argparse
 import os.path as osp
