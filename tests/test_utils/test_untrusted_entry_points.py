@@ -139,7 +139,8 @@ def _probe_backbone(path, tmp_path, trust, monkeypatch):
 
 
 def _maskd_model(config: str, key: str, trust_key: str) -> Callable:
-    """Build a MasKD model of a tiny config with ``model.<key>=path``."""
+    """Build a MasKD model of a tiny config with ``model.<key>=path`` and start training
+    (``init_weights``: where MasKD reads its teacher and tokens)."""
 
     def run(path, tmp_path, trust, monkeypatch):
         from mmengine.config import Config
@@ -152,9 +153,9 @@ def _maskd_model(config: str, key: str, trust_key: str) -> Callable:
         cfg = Config.fromfile(osp.join(REPO_ROOT, config))
         cfg.merge_from_dict({f'model.{key}': path, f'model.{trust_key}': trust})
         if key != 'teacher_ckpt':
-            cfg.model.teacher_ckpt = None  # read before the tokens
+            cfg.model.teacher_ckpt = 'random'  # read before the tokens
         with DefaultScope.overwrite_default_scope('mmpcd'):
-            MODELS.build(cfg.model)
+            MODELS.build(cfg.model).init_weights()
     return run
 
 
@@ -255,6 +256,13 @@ NOT_READING = {
     'tools/dist_test.sh': 'launches tools/test.py (in the table)',
     'tools/slurm_test.sh': 'launches tools/test.py (in the table)',
     'projects/maskd/tools/benchmark_loss.py': 'random inputs',
+    'tools/analysis_tools/benchmark_data.py': 'reads images',
+    'tools/analysis_tools/gpu_check.py': 'random weights and inputs',
+    'tools/analysis_tools/gpu_check_device.sh': 'runs the GPU check and the tests',
+    'tools/analysis_tools/get_flops.py': 'random weights (no init_weights, no teachers read)',
+    'tools/misc/browse_dataset.py': 'reads images',
+    'tools/misc/print_config.py': 'reads configs',
+    'tools/find_python.sh': 'sourced by the launchers: picks the python',
 }
 
 
