@@ -1,7 +1,8 @@
 # Sourced by the launchers (tools/{dist,slurm}_{train,test}.sh, tools/benchmarks/**): the
 # argument check and the two ways of starting a tool of this folder on several processes.
 # Environment: PYTHON (default: the repository's .venv, else python; see find_python.sh);
-# torchrun: NNODES, NODE_RANK, MASTER_ADDR, PORT; srun: GPUS (8), GPUS_PER_NODE (8), CPUS_PER_TASK (5), SRUN_ARGS (several srun options).
+# torchrun: NNODES, NODE_RANK, MASTER_ADDR, PORT; srun: GPUS (8), GPUS_PER_NODE (8),
+# CPUS_PER_TASK (5), SRUN_ARGS (several srun options).
 LAUNCH_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=find_python.sh
 source "$LAUNCH_TOOLS/find_python.sh"
