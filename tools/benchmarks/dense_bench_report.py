@@ -1,0 +1,159 @@
+"""Tables and figure of the small dense benchmark (``dense_bench.py``): mean ± std over seeds.
+
+"Beats the BN-adapted random baseline" means: the difference of the means is larger than the
+larger of the two seed standard deviations (sample std, ``n - 1``).
+"""
+import json
+import os.path as osp
+import statistics
+from typing import Dict, List, Optional, Sequence, Tuple
+
+BASELINE = 'random init + BN re-estimated'
+METRICS = (('probe_miou', 'dense probe mIoU'), ('finetune_miou', 'FCN fine-tune mIoU'))
+COLOURS = dict(baseline='grey', pixel='tab:blue', image='tab:orange', distilled='tab:green',
+               supervised='tab:purple')
+
+
+def mean_std(values: Sequence[float]) -> Tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = list(values)
+    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.
+
+
+def summarise(per_seed: Dict[str, dict], key: str) -> Optional[Tuple[float, float, int]]:
+    values = [r[key] for r in per_seed.values() if key in r]
+    return (*mean_std(values), len(values)) if values else None
+
+
+def _cell(stat: Optional[Tuple[float, float, int]]) -> str:
+    return '—' if stat is None else f'{stat[0]:.1f} ± {stat[1]:.1f}'
+
+
+def verdicts(results: Dict[str, Dict[str, dict]], groups: Dict[str, str]) -> List[str]:
+    """One line per trained model: does its probe beat the BN-adapted random baseline?"""
+    base = summarise(results.get(BASELINE, {}), 'probe_miou')
+    if base is None:
+        return []
+    lines = []
+    for name, per_seed in results.items():
+        stat = summarise(per_seed, 'probe_miou')
+        if groups.get(name) == 'baseline' or stat is None:
+            continue
+        margin, spread = stat[0] - base[0], max(stat[1], base[1])
+        verdict = 'beats it' if margin > spread else 'does **not** beat it'
+        lines.append(f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init (seed '
+                     f'spread {spread:.1f}): {verdict}.')
+    return lines
+
+
+def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, Dict[str, float]],
+             order: Sequence[str], groups: Dict[str, str]) -> str:
+    seeds = len(meta['seeds'])
+    rows = []
+    for name in order:
+        if name not in results:
+            continue
+        cells = [_cell(summarise(results[name], key)) for key, _ in METRICS]
+        rows.append(f'| {name} | {groups[name]} | ' + ' | '.join(cells) + ' |')
+    load = meta['load']
+    maskd_rows = [f'| {name} | {_cell((*mean_std(v.values()), len(v)))} | {len(v)} |'
+                  for name, v in maskd.items()]
+    return '\n'.join([
+        f'# Small dense benchmark{" (quick)" if meta["quick"] else ""}',
+        '',
+        f'`{meta["command"]}` — {meta["seconds"] / 60:.1f} min with {meta["jobs"]} parallel '
+        f'jobs on {meta["cores"]} cores ({meta["cpu"]}), torch {meta["torch"]}, commit '
+        f'{meta["commit"]}; 1-minute load average during the run: mean '
+        f'{statistics.mean(load):.1f}, max {max(load):.1f}. Seeds: '
+        f'{" ".join(map(str, meta["seeds"]))}. PCD teacher: {meta["pcd_teacher"]}.',
+        '',
+        f'## Dense features (mIoU %, mean ± std over {seeds} seed{"s" * (seeds > 1)})',
+        '',
+        '| model | group | ' + ' | '.join(label for _, label in METRICS) + ' |',
+        '|---|---|' + '---|' * len(METRICS),
+        *rows,
+        '',
+        '## Against the BN-adapted random baseline (dense probe)',
+        '',
+        *verdicts(results, groups),
+        '',
+        '## MasKD on the tiny detection pair (COCO box mAP %, mean ± std)',
+        '',
+        '| model | box mAP | seeds |',
+        '|---|---|---|',
+        *maskd_rows,
+        '',
+    ])
+
+
+def figure(path: str, results: Dict[str, Dict[str, dict]], maskd: Dict[str, Dict[str, float]],
+           curves: Dict[str, Dict[str, dict]], order: Sequence[str],
+           groups: Dict[str, str]) -> None:
+    """Bars with seed error bars (probe, fine-tune, MasKD) and, per trained model, its
+    training loss (seed mean) with the online probe's mIoU."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.gridspec import GridSpec
+    trained = [name for name in order if name in curves]
+    rows = 1 + (len(trained) + 3) // 4
+    fig = plt.figure(figsize=(16, 3.6 * rows))
+    grid = GridSpec(rows, 4, figure=fig)
+    names = [name for name in order if name in results]
+    for column, (key, label) in zip((slice(0, 2), 2), METRICS):
+        axis = fig.add_subplot(grid[0, column])
+        stats = [(n, summarise(results[n], key)) for n in names]
+        stats = [(n, s) for n, s in stats if s is not None]
+        axis.bar(range(len(stats)), [s[0] for _, s in stats], yerr=[s[1] for _, s in stats],
+                 color=[COLOURS[groups[n]] for n, _ in stats], capsize=3)
+        axis.set_xticks(range(len(stats)), [n.replace(' (', '\n(') for n, _ in stats],
+                        rotation=60, ha='right', fontsize=7)
+        axis.set_ylabel(f'{label} (%)')
+        low = min(s[0] - s[1] for _, s in stats) if stats else 0
+        axis.set_ylim(max(0, low - 5), None)
+    axis = fig.add_subplot(grid[0, 3])
+    stats = [(n, mean_std(v.values())) for n, v in maskd.items()]
+    axis.bar(range(len(stats)), [s[0] for _, s in stats], yerr=[s[1] for _, s in stats],
+             color='tab:red', capsize=3)
+    axis.set_xticks(range(len(stats)), [n for n, _ in stats], fontsize=8)
+    axis.set_ylabel('MasKD: box mAP (%)')
+    for index, name in enumerate(trained):
+        axis = fig.add_subplot(grid[1 + index // 4, index % 4])
+        loss = _seed_mean([c['loss'] for c in curves[name].values()])
+        axis.plot(*zip(*loss), color=COLOURS[groups[name]])
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel('iteration')
+        axis.set_ylabel('training loss')
+        probe = _seed_mean([c['probe'] for c in curves[name].values()])
+        if probe:
+            twin = axis.twinx()
+            twin.plot(*zip(*probe), 'o--', color='black', markersize=4)
+            twin.set_ylabel('online probe mIoU (%)', fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=60)
+    plt.close(fig)
+
+
+def _seed_mean(series: List[List[Tuple[int, float]]]) -> List[Tuple[int, float]]:
+    """Per-step mean over the seeds of ``[(step, value), ...]`` series (steps all share)."""
+    by_step: Dict[int, List[float]] = {}
+    for points in series:
+        for step, value in points:
+            by_step.setdefault(step, []).append(value)
+    return [(step, statistics.mean(v)) for step, v in sorted(by_step.items())]
+
+
+def write_report(work_dir: str, meta: dict, results: Dict[str, Dict[str, dict]],
+                 maskd: Dict[str, Dict[str, float]], curves: Dict[str, Dict[str, dict]],
+                 order: Sequence[str], groups: Dict[str, str]) -> List[str]:
+    """Write ``results.{json,md,png}`` and ``curves.json`` into ``work_dir``; their paths."""
+    paths = [osp.join(work_dir, name)
+             for name in ('results.json', 'results.md', 'results.png', 'curves.json')]
+    with open(paths[0], 'w') as f:
+        json.dump(dict(meta=meta, results=results, maskd=maskd), f, indent=1)
+    with open(paths[1], 'w') as f:
+        f.write(markdown(meta, results, maskd, order, groups))
+    figure(paths[2], results, maskd, curves, order, groups)
+    with open(paths[3], 'w') as f:
+        json.dump(curves, f)
+    return paths
