@@ -2,9 +2,11 @@
 
 1. pre-train a ResNet-18 teacher with PixPro on the embedded photographs (``data/demo``);
 2. distil a ResNet-18 student from it with PCD (the teacher's projector as a SpatialAdaptor);
-3. dense-probe random init, the teacher and the student on the synthetic dense data
-   (``mmpcd.evaluation.dense_probe``): a printed table, ``<work-dir>/summary.md`` and
-   ``<work-dir>/summary.png`` (probe mIoU per model, loss curves);
+3. dense-probe random init, random init with its BN statistics re-estimated on the probe's
+   train images (what "pre-training" gives a network that learnt nothing), the teacher and
+   the student on the synthetic dense data (``mmpcd.evaluation.dense_probe``): a printed
+   table, ``<work-dir>/summary.md`` (which says whether teacher and student beat the
+   BN-adapted baseline) and ``<work-dir>/summary.png`` (probe mIoU per model, loss curves);
 4. fine-tune the student for a few iterations in Mask R-CNN through the real R18-FPN benchmark
    config, overridden to synthetic COCO-style data, and report its COCO bbox/segm AP line.
 
@@ -20,14 +22,12 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from typing import Dict, List, Optional
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Tuple
 
 from tqdm import tqdm
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from pixpro_teacher import adaptor_options, pixpro_to_mocov3  # noqa: E402
 
 TEACHER_CONFIG = 'configs/pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'
 STUDENT_CONFIG = 'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py'
@@ -36,6 +36,8 @@ TRANSFER_CONFIG = 'demo/configs/mask-rcnn_r18_fpn_synthetic-coco.py'
 EPOCH_LINE = re.compile(r'Epoch\(train\)\s+\[(\d+)\]\[\s*(\d+)/(\d+)\]')
 ITER_LINE = re.compile(r'Iter\(train\)\s+\[\s*(\d+)/(\d+)\]')
 AP_LINE = re.compile(r'(bbox|segm)_mAP_copypaste: ([-\d. ]+)')
+RANDOM, RANDOM_BN = 'random init', 'random init + BN re-estimated'
+TEACHER, STUDENT = 'PixPro teacher', 'PCD student'
 
 
 @dataclass
@@ -141,8 +143,8 @@ def epoch_options(epochs: int, cosine_index: int) -> List[str]:
             f'param_scheduler.{cosine_index}.end={epochs}']
 
 
-def iterations(config: str, epochs: int, options: List[str]) -> int:
-    """Iterations of ``epochs`` epochs of ``config``'s train dataloader (for the bar)."""
+def dataset_size(config: str, options: List[str]) -> Tuple[int, int]:
+    """Images of ``config``'s train dataset (with the dataset ``options``) and its batch."""
     from mmengine.config import Config, DictAction
 
     from mmpcd.registry import DATASETS
@@ -156,43 +158,87 @@ def iterations(config: str, epochs: int, options: List[str]) -> int:
     cfg.merge_from_dict(parsed)
     register_all_modules(init_default_scope=True)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    return epochs * (len(dataset) // cfg.train_dataloader.batch_size)
+    return len(dataset), cfg.train_dataloader.batch_size
 
 
 # ------------------------------------------------------------------------------ steps
-def pretrain_teacher(args: argparse.Namespace, budget: Budget, work_dir: str) -> Dict:
+def check_images(args: argparse.Namespace, budget: Budget) -> Dict[str, int]:
+    """Training iterations of the teacher and the student on the chosen images; refuses,
+    before anything is trained, a folder too small for one batch (drop_last would train 0
+    iterations)."""
+    if args.images and not osp.isdir(args.images):
+        raise SystemExit(f'[demo] --images {args.images} is not a folder.')
+    steps = {}
+    for name, config, epochs, index in (('teacher', TEACHER_CONFIG, budget.teacher_epochs, 1),
+                                        ('student', STUDENT_CONFIG, budget.student_epochs, 0)):
+        if name == 'teacher' and args.teacher_checkpoint:
+            continue
+        options = data_options(args.images, budget.max_images) + epoch_options(epochs, index)
+        images, batch = dataset_size(config, options)
+        if images < batch:
+            raise SystemExit(
+                f'[demo] {args.images or "data/demo/images"} has {images} image(s), fewer than '
+                f'the {name} batch of {batch} ({config}, which drops incomplete batches), so '
+                f'it would train 0 iterations: give --images a folder with at least {batch} '
+                'images (searched recursively; .jpg, .png, ...).')
+        steps[name] = epochs * (images // batch)
+    return steps
+
+
+def pretrain_teacher(args: argparse.Namespace, budget: Budget, work_dir: str,
+                     total: int) -> Dict:
     options = data_options(args.images, budget.max_images) + epoch_options(budget.teacher_epochs, 1)
-    total = iterations(TEACHER_CONFIG, budget.teacher_epochs, options)
     log_dir = train('1/4 PixPro teacher', TEACHER_CONFIG, work_dir, options, total)
     return dict(checkpoint=last_checkpoint(work_dir), losses=losses(log_dir))
 
 
-def distil_student(args: argparse.Namespace, budget: Budget, teacher: str,
-                   work_dir: str) -> Dict:
+def distil_student(args: argparse.Namespace, budget: Budget, teacher: str, work_dir: str,
+                   total: int) -> Dict:
+    from mmpcd.converters.pcd_teacher import adaptor_options, write_pcd_teacher
     os.makedirs(work_dir, exist_ok=True)
     converted = osp.join(work_dir, 'teacher_mocov3-layout.pth')
-    state = pixpro_to_mocov3(teacher, converted)
-    options = ([f'teacher_checkpoint={converted}', *adaptor_options(state)] +
+    try:
+        head = write_pcd_teacher(teacher, converted)
+    except ValueError as error:
+        raise SystemExit(f'[demo] {error}') from None
+    if head.method != 'pixpro':
+        raise SystemExit(f'[demo] {teacher} is not a PixPro checkpoint (no projector.mlp2.* '
+                         'keys): pass the checkpoint of a PixPro run of this demo.')
+    options = ([f'teacher_checkpoint={converted}', *adaptor_options(head)] +
                data_options(args.images, budget.max_images) +
                epoch_options(budget.student_epochs, 0))
-    total = iterations(STUDENT_CONFIG, budget.student_epochs, options)
     log_dir = train('2/4 PCD student', STUDENT_CONFIG, work_dir, options, total)
     return dict(checkpoint=last_checkpoint(work_dir), losses=losses(log_dir))
 
 
 def probe_all(budget: Budget, seed: int, teacher: str, student: str) -> Dict[str, float]:
-    """Dense-probe mIoU (%) of random init, the teacher and the student."""
-    from mmpcd.evaluation import DenseProbeSettings, run_dense_probe
+    """Dense-probe mIoU (%) of random init (as is and with BN statistics re-estimated on the
+    probe's train images), the teacher and the student."""
+    from mmpcd.evaluation import DenseProbeSettings, run_dense_probe, synthetic_probe_data
     settings = DenseProbeSettings(**budget.probe, seed=seed, data_seed=seed)
-    models = [('random init', TEACHER_CONFIG, None), ('PixPro teacher', TEACHER_CONFIG, teacher),
-              ('PCD student', STUDENT_CONFIG, student)]
+    data = synthetic_probe_data(settings)
+    models = [(RANDOM, TEACHER_CONFIG, None, False), (RANDOM_BN, TEACHER_CONFIG, None, True),
+              (TEACHER, TEACHER_CONFIG, teacher, False), (STUDENT, STUDENT_CONFIG, student, False)]
     scores = {}
     with tqdm(total=len(models) * settings.iters, desc='3/4 dense probes', unit='it') as bar:
-        for name, config, checkpoint in models:
-            result = run_dense_probe(osp.join(REPO, config), checkpoint, settings,
-                                     progress=lambda i, n: bar.update(1))
+        for name, config, checkpoint, adapt_bn in models:
+            result = run_dense_probe(osp.join(REPO, config), checkpoint,
+                                     replace(settings, adapt_bn=adapt_bn),
+                                     progress=lambda i, n: bar.update(1), data=data)
             scores[name] = 100 * result.miou
     return scores
+
+
+def verdict(scores: Dict[str, float]) -> str:
+    """Whether the trained models beat the BN-adapted random baseline."""
+    base = scores[RANDOM_BN]
+    parts = []
+    for name in (TEACHER, STUDENT):
+        if name in scores:
+            beats = 'beats' if scores[name] > base else 'does NOT beat'
+            parts.append(f'the {name} {beats} it ({scores[name] - base:+.1f})')
+    return (f'Against random init with BN statistics re-estimated ({base:.1f} mIoU): '
+            + '; '.join(parts) + '.')
 
 
 def transfer(budget: Budget, student: str, work_dir: str) -> Dict[str, str]:
@@ -225,7 +271,9 @@ def plot(path: str, scores: Dict[str, float], curves: Dict[str, List[float]]) ->
     import matplotlib.pyplot as plt
     # One loss panel per run: PixPro's loss is negative, PCD's an InfoNCE near log(queue).
     fig, axes = plt.subplots(1, 1 + len(curves), figsize=(4.5 * (1 + len(curves)), 4))
-    axes[0].bar(list(scores), list(scores.values()), color=['grey', 'tab:blue', 'tab:orange'])
+    axes[0].bar(list(scores), list(scores.values()),
+                color=['grey', 'darkgrey', 'tab:blue', 'tab:orange'][-len(scores):])
+    axes[0].tick_params(axis='x', labelrotation=15, labelsize=8)
     axes[0].set_ylabel('dense probe mIoU (%)')
     axes[0].set_title('Frozen backbone, linear 1x1 head')
     for axis, (name, values) in zip(axes[1:], curves.items()):
@@ -251,6 +299,8 @@ Images: `{args.images or 'data/demo/images'}`; total time {seconds:.0f} s.
 | model | mIoU (%) |
 |---|---|
 {rows}
+
+{verdict(scores)}
 
 ## Mask R-CNN R18-FPN transfer of the PCD student (synthetic COCO, a few iterations)
 
@@ -278,13 +328,14 @@ def main() -> None:
     os.makedirs(work_dir, exist_ok=True)
     started = time.time()
 
+    steps = check_images(args, budget)
     curves = {}
     if args.teacher_checkpoint:
         teacher = osp.abspath(args.teacher_checkpoint)
     else:
-        run = pretrain_teacher(args, budget, osp.join(work_dir, 'teacher'))
+        run = pretrain_teacher(args, budget, osp.join(work_dir, 'teacher'), steps['teacher'])
         teacher, curves['PixPro teacher'] = run['checkpoint'], run['losses']
-    run = distil_student(args, budget, teacher, osp.join(work_dir, 'student'))
+    run = distil_student(args, budget, teacher, osp.join(work_dir, 'student'), steps['student'])
     student, curves['PCD student'] = run['checkpoint'], run['losses']
     scores = probe_all(budget, args.seed, teacher, student)
     transfer_dir = osp.join(work_dir, 'transfer')
@@ -298,7 +349,8 @@ def main() -> None:
         f.write(text)
     print('\n[mmpcd demo] dense probe mIoU (%):')
     for name, miou in scores.items():
-        print(f'  {name:<16} {miou:5.1f}')
+        print(f'  {name:<30} {miou:5.1f}')
+    print(f'[mmpcd demo] {verdict(scores)}')
     print(f'[mmpcd demo] Mask R-CNN transfer COCO AP  bbox: {ap["bbox"]}  segm: {ap["segm"]}')
     print(f'[mmpcd demo] done in {seconds:.0f} s; {work_dir}/summary.md and summary.png')
 

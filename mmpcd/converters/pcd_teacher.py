@@ -26,12 +26,13 @@ MOCOV3_BACKBONE = 'module.momentum_encoder.'
 MOCOV3_HEAD = 'module.momentum_encoder.fc.'
 _BN_EPS = 1e-5  # nn.BatchNorm2d's default, which the SpatialAdaptor's BN layers use
 
-# method: (head prefix, first linear, hidden norm or None, last linear)
+# method: (head prefix, first linear, hidden norm or None, last linear), tried in this order
+# (DenseCL's neck also has MoCo v2's global head, neck.mlp).
 HEADS: Dict[str, Tuple[str, str, Optional[str], str]] = {
     'pixpro': ('projector.mlp2.', '0', '1', '3'),
     'byol': ('neck.', 'fc0', 'bn0', 'fc1'),
-    'mocov2': ('neck.mlp.', '0', None, '2'),
     'densecl': ('neck.mlp2.', '0', None, '2'),
+    'mocov2': ('neck.mlp.', '0', None, '2'),
 }
 
 
@@ -106,3 +107,20 @@ def adaptor_options(head: TeacherHead) -> List[str]:
         f'model.neck.out_channels={head.channels[-1]}',
         f'model.feat_dim={head.channels[-1]}',
     ]
+
+
+def write_pcd_teacher(source: str, dst: str, trust: bool = False) -> TeacherHead:
+    """Convert the pre-training checkpoint ``source`` (read weights-only unless ``trust``) to
+    a MoCo v3-layout teacher file ``dst``; returns its head shape (see :func:`adaptor_options`).
+
+    Raises:
+        ValueError: if ``source`` has no ``state_dict`` or no known projection head.
+    """
+    from mmpcd.utils.checkpoint import read_checkpoint
+    state = read_checkpoint(source, trust=trust).get('state_dict')
+    if not state:
+        raise ValueError(f'{source} has no state_dict: pass an mmpcd/mmpretrain pre-training '
+                         'checkpoint (epoch_*.pth / iter_*.pth of a training run).')
+    teacher, head = to_pcd_teacher(state)
+    torch.save({'state_dict': teacher}, dst)
+    return head

@@ -159,9 +159,9 @@ def _maskd_model(config: str, key: str, trust_key: str) -> Callable:
     return run
 
 
-def _pixpro_teacher(path, tmp_path, trust, monkeypatch):
-    demo = load_script('demo/pixpro_teacher.py')
-    demo.pixpro_to_mocov3(path, str(tmp_path / 'out.pth'), trust=trust)
+def _pcd_teacher_converter(path, tmp_path, trust, monkeypatch):
+    from mmpcd.converters.pcd_teacher import write_pcd_teacher
+    write_pcd_teacher(path, str(tmp_path / 'out.pth'), trust=trust)
 
 
 ENTRY_POINTS = [
@@ -188,7 +188,8 @@ ENTRY_POINTS = [
                _maskd_model(MASKD_DISTIL, 'teacher_ckpt', 'teacher_ckpt_trust')),
     EntryPoint('MasKDLoss(tokens)', 'model.maskd_loss.tokens_trust=True',
                _maskd_model(MASKD_DISTIL, 'maskd_loss.tokens', 'maskd_loss.tokens_trust')),
-    EntryPoint('demo/pixpro_teacher.py pixpro_to_mocov3', 'trust=True', _pixpro_teacher),
+    EntryPoint('mmpcd.converters.pcd_teacher.write_pcd_teacher (demo, dense bench)',
+               'trust=True', _pcd_teacher_converter),
     # Configs through tools/train.py (the runner)
     EntryPoint('tools/train.py teacher_checkpoint=PATH (PCD)', 'teacher_checkpoint_trust=True',
                _train(options=['teacher_checkpoint={path}'],

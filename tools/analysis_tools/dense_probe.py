@@ -3,7 +3,8 @@
 ``python tools/analysis_tools/dense_probe.py CONFIG [CHECKPOINT] [options]``: builds CONFIG's
 ``model.backbone``, loads ``backbone.*`` from CHECKPOINT (without one: the config's own random
 initialisation), freezes it, trains a 1x1-conv segmentation head on the synthetic train split
-and prints the val mIoU. See ``mmpcd.evaluation.dense_probe``.
+and prints the val mIoU. ``--adapt-bn`` first re-estimates the BN statistics on the train
+images. See ``mmpcd.evaluation.dense_probe``.
 """
 import argparse
 import json
@@ -28,6 +29,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--img-size', type=int, default=defaults.img_size)
     parser.add_argument('--stages', type=int, nargs='+', default=list(defaults.stages),
                         help='backbone stages concatenated (0-based)')
+    parser.add_argument('--data-seed', type=int,
+                        help='seeds the data splits only (default: --seed)')
+    parser.add_argument('--adapt-bn', action='store_true',
+                        help='re-estimate the BN statistics on the train images first (with no '
+                        'checkpoint: the BN-adapted random baseline)')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--out', help='also write the result as json here')
     add_trust_arg(parser, 'CHECKPOINT')
@@ -42,12 +48,15 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     settings = DenseProbeSettings(
         num_train=args.num_train, num_val=args.num_val, img_size=args.img_size,
-        stages=tuple(args.stages), iters=args.iters, data_seed=args.seed, seed=args.seed)
+        stages=tuple(args.stages), iters=args.iters, seed=args.seed, adapt_bn=args.adapt_bn,
+        data_seed=args.seed if args.data_seed is None else args.data_seed)
     try:
         result = run_dense_probe(args.config, args.checkpoint, settings, trust=args.trust)
     except (UntrustedCheckpointError, CorruptCheckpointError) as error:
         raise SystemExit(f'error: {error}') from None
     name = args.checkpoint or 'random init'
+    if args.adapt_bn:
+        name += ' (BN statistics re-estimated)'
     print(f'dense probe of {name}: mIoU {100 * result.miou:.2f}  '
           f'pixel acc {100 * result.pixel_acc:.2f}')
     print('  ' + '  '.join(f'{k} {100 * v:.1f}' for k, v in result.class_iou.items()))

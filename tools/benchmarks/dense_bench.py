@@ -116,8 +116,8 @@ class Budget:
 FULL = Budget(iters=None, batch=None, probe=dict(num_train=256, num_val=128, iters=300),
               online_probe=None, finetune_iters=40, finetune_val=64, det_iters=None,
               token_iters=None, det_batch=None)
-# 20 iterations: the recipes' 5 % warm-ups need at least one iteration.
-QUICK = Budget(iters=20, batch=4, probe=dict(num_train=8, num_val=4, iters=10),
+# Constant lr (no schedulers): the compressed 5 % warm-ups would round to 0 iterations.
+QUICK = Budget(iters=4, batch=4, probe=dict(num_train=8, num_val=4, iters=10),
                online_probe=dict(num_train=4, num_val=4, iters=2), finetune_iters=2,
                finetune_val=4, det_iters=2, token_iters=2, det_batch=2)
 
@@ -287,11 +287,12 @@ class Bench:
     # ---- pre-training
     def pretrain_options(self, model: Model, seed: int) -> List[str]:
         budget = self.budget
-        options = [f'randomness.seed={seed}', 'default_hooks.logger.interval=5']
+        options = [f'randomness.seed={seed}',
+                   f'default_hooks.logger.interval={1 if budget.iters else 5}']
         if budget.iters is not None:
+            options.append('param_scheduler=[]')
             if model.group == 'supervised':
                 options += [f'train_cfg.max_iters={budget.iters}',
-                            f'param_scheduler.0.end={budget.iters}',
                             f'default_hooks.checkpoint.interval={budget.iters}']
             else:
                 options.append(
@@ -316,15 +317,11 @@ class Bench:
 
     def pcd_teacher_options(self, seed: int) -> List[str]:
         """Convert the chosen teacher's seed-``seed`` checkpoint; its PCD options."""
-        import torch
-
-        from mmpcd.converters.pcd_teacher import adaptor_options, to_pcd_teacher
-        from mmpcd.evaluation import read_checkpoint
+        from mmpcd.converters.pcd_teacher import adaptor_options, write_pcd_teacher
         source = self.checkpoints[self.teacher, seed]
-        state, head = to_pcd_teacher(read_checkpoint(source)['state_dict'])
-        path = self.work_dir('teachers', f'{head.method}_seed{seed}_mocov3-layout.pth')
+        path = self.work_dir('teachers', f'seed{seed}_mocov3-layout.pth')
         os.makedirs(osp.dirname(path), exist_ok=True)
-        torch.save({'state_dict': state}, path)
+        head = write_pcd_teacher(source, path)
         return [f'teacher_checkpoint={path}', *adaptor_options(head)]
 
     def choose_teacher(self) -> None:

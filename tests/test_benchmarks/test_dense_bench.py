@@ -1,0 +1,178 @@
+"""The small dense benchmark: its configs apply the same small-scale changes to every method's
+real config, its pieces (scheduler, report, PCD teacher conversion) do what they say, and
+``--quick`` runs the whole pipeline and fills every table (the ranking is not checked)."""
+import glob
+import json
+import os.path as osp
+import re
+import subprocess
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmpcd.converters.pcd_teacher import to_pcd_teacher
+from mmpcd.models.necks import SpatialAdaptor
+from mmpcd.models.utils.teacher_loader import load_teacher
+from tests.conftest import REPO_ROOT, load_script
+
+SMALL = osp.join(REPO_ROOT, 'configs', 'benchmarks', 'small')
+PRETRAIN = sorted(set(glob.glob(osp.join(SMALL, '*_1xb32-*.py'))))
+bench = load_script('tools/benchmarks/dense_bench.py')
+report = load_script('tools/benchmarks/dense_bench_report.py')
+
+
+def crops(pipeline):
+    """Every RandomResizedCrop(WithCoord) step of a (multi-view) pipeline."""
+    for step in pipeline:
+        for view in step.get('transforms', []):
+            yield from (t for t in view if t['type'].startswith('RandomResizedCrop'))
+
+
+@pytest.mark.parametrize('path', PRETRAIN, ids=osp.basename)
+def test_every_small_config_applies_the_same_changes(path):
+    cfg = Config.fromfile(path)
+    base = Config.fromfile(osp.join(SMALL, '_base_', 'small_scale.py'))
+    data = cfg.train_dataloader
+    assert data.batch_size == base.small_batch and data.num_workers == 0
+    assert data.dataset.type == 'SyntheticDenseDataset' and data.dataset.seed == 100
+    assert data.dataset.num_images == base.small_batch * base.small_iters
+    assert tuple(data.dataset.img_shape) == (base.small_img_size, ) * 2
+    assert cfg.auto_scale_lr.enable and cfg.optim_wrapper.type == 'OptimWrapper'
+    assert 'loss_scale' not in cfg.optim_wrapper
+    hooks = [h for h in cfg.custom_hooks if h['type'] == 'DenseProbeHook']
+    assert len(hooks) == 1 and hooks[0].interval == base.small_iters // 2
+    if 'supervised' in path:
+        assert cfg.train_cfg.max_iters == base.small_iters
+        assert cfg.model.backbone.depth == 18 and cfg.model.backbone.dilations == (1, 1, 1, 1)
+        return
+    assert cfg.train_cfg.max_epochs == 1  # the dataset is the whole run
+    steps = list(crops(data.dataset.pipeline))
+    assert steps and all(
+        s.scale == base.small_img_size and s.crop_ratio_range == base.small_crop_ratio_range
+        for s in steps)
+    assert not any(s['type'] == 'LoadImageFromFile' for s in data.dataset.pipeline)
+    assert all(s.by_epoch and s.convert_to_iter_based and s.end <= 1
+               for s in cfg.param_scheduler)
+    if 'queue_len' in cfg.model:
+        assert cfg.model.queue_len == base.small_queue_len
+    backbone = cfg.model.backbone
+    assert backbone.type == 'MobileNetV3' if 'mobilenet' in path else backbone.depth == 18
+
+
+def test_recipe_schedules_are_compressed_not_changed():
+    """PixPro: 5 of 100 epochs warm-up -> 5 % of the run; BYOL (mmpretrain): 10 of 200."""
+    pixpro = Config.fromfile(osp.join(SMALL, 'pixpro_resnet18_1xb32-lars-coslr-100i_'
+                                      'synthetic-64px.py')).param_scheduler
+    assert [(s.type, s.begin, s.end) for s in pixpro] == [('LinearLR', 0, 0.05),
+                                                          ('CosineAnnealingLR', 0.05, 1.0)]
+    assert pixpro[1].T_max == pytest.approx(0.95) and pixpro[0].start_factor == 0.01
+    byol = Config.fromfile(osp.join(SMALL, 'byol_resnet18_1xb32-lars-coslr-100i_'
+                                    'synthetic-64px.py'))
+    assert byol.param_scheduler[0].end == 0.05 and byol.auto_scale_lr.base_batch_size == 4096
+
+
+def test_run_tasks_respects_dependencies_and_stops_on_failure():
+    order = []
+    progress = bench.Progress(0, 3)
+    tasks = [bench.Task('b', lambda: order.append('b'), deps=['a']),
+             bench.Task('a', lambda: order.append('a'))]
+    bench.run_tasks(tasks, 2, progress)
+    assert order == ['a', 'b']
+
+    def fail():
+        raise RuntimeError('boom')
+    with pytest.raises(RuntimeError, match='boom'):
+        bench.run_tasks([bench.Task('x', fail), bench.Task('y', lambda: order.append('y'),
+                                                           deps=['x'])], 1, progress)
+    assert order == ['a', 'b']  # y never started
+    progress.close()
+
+
+def test_verdict_needs_more_than_the_seed_spread():
+    results = {report.BASELINE: {'0': {'probe_miou': 50.}, '1': {'probe_miou': 52.}},
+               'A': {'0': {'probe_miou': 53.}, '1': {'probe_miou': 53.}},
+               'B': {'0': {'probe_miou': 55.}, '1': {'probe_miou': 57.}}}
+    lines = report.verdicts(results, {report.BASELINE: 'baseline', 'A': 'pixel', 'B': 'pixel'})
+    # A: +2.0 < spread 1.41 of the baseline? 2.0 > 1.41 -> beats; B: +5.0 > 1.41 -> beats.
+    assert lines[0].startswith('- A: +2.0') and 'beats it' in lines[0]
+    results['A'] = {'0': {'probe_miou': 50.}, '1': {'probe_miou': 54.}}  # +1.0, spread 2.83
+    lines = report.verdicts(results, {report.BASELINE: 'baseline', 'A': 'pixel', 'B': 'pixel'})
+    assert 'does **not** beat it' in lines[0]
+
+
+def _heads():
+    """Pre-training state dicts of each head layout the PCD teacher conversion reads."""
+    from mmpretrain.models.necks import MoCoV2Neck, NonLinearNeck
+
+    from mmpcd.models.necks import DenseProjection
+    torch.manual_seed(0)
+    necks = dict(
+        pixpro=('projector.', DenseProjection(8, 16, 4, norm_cfg=dict(type='BN'),
+                                              with_global=False)),
+        byol=('neck.', NonLinearNeck(8, 16, 4, with_bias=True, with_last_bn=False)),
+        mocov2=('neck.', MoCoV2Neck(8, 16, 4)),
+        densecl=('neck.', DenseProjection(8, 16, 4)))
+    for method, (prefix, neck) in necks.items():
+        for module in neck.modules():  # non-trivial BN statistics
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.running_mean.uniform_(-1, 1)
+                module.running_var.uniform_(0.5, 2)
+        yield method, prefix, neck.eval()
+
+
+@pytest.mark.parametrize('method,prefix,neck', list(_heads()), ids=lambda v: str(v)[:8])
+def test_pcd_teacher_conversion_keeps_the_head(method, prefix, neck, tmp_path):
+    """Loaded strictly by PCD's teacher loader, the adaptor on a map pooled afterwards equals
+    the method's vector head on the pooled map (the SpatialAdaptor invariance)."""
+    from mmpretrain.models import ResNet
+    backbone = ResNet(depth=18, out_indices=(3, ))
+    state = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
+    state.update({prefix + k: v for k, v in neck.state_dict().items()})
+    teacher, head = to_pcd_teacher(state)
+    assert head.method == method and head.channels == (8, 16, 4)
+    torch.save({'state_dict': teacher}, tmp_path / 'teacher.pth')
+    adaptor = SpatialAdaptor(head.channels, bias=head.bias)
+    load_teacher(ResNet(depth=18, out_indices=(3, )), adaptor, str(tmp_path / 'teacher.pth'))
+    feats = torch.randn(2, 8, 3, 3)
+    pooled = feats.mean(dim=(2, 3))
+    if method in ('pixpro', 'densecl'):  # the dense branch, as a vector head on the pool
+        expected = neck.mlp2(pooled[..., None, None]).flatten(1)
+    elif method == 'byol':
+        expected = neck([pooled[..., None, None]])[0]
+    else:
+        expected = neck.mlp(pooled)
+    torch.testing.assert_close(adaptor.eval()(feats).mean(dim=(2, 3)), expected)
+
+
+def test_conversion_refuses_a_checkpoint_without_a_head():
+    with pytest.raises(ValueError, match='no projection head PCD can use'):
+        to_pcd_teacher({'backbone.conv1.weight': torch.zeros(1)})
+
+
+def test_quick_benchmark_fills_every_table(python, repo_root, tmp_path):
+    """The whole pipeline at toy size through the documented command (a few minutes on 2
+    loaded cores): every model has a probe score, every ResNet-18 a fine-tune score, MasKD
+    three box APs, and the figure and curves exist."""
+    result = subprocess.run(
+        [python, 'tools/benchmarks/dense_bench.py', '--quick', '--work-dir', str(tmp_path)],
+        cwd=repo_root, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    table = (tmp_path / 'results.md').read_text()
+    rows = {name: finetune for name, _, finetune in re.findall(
+        r'^\| (.+?) \| \w+ \| ([\d.]+ ± [\d.]+) \| (.+) \|$', table, re.M)}
+    models = [m.name for m in bench.BASELINES + bench.PRETRAINED + bench.STUDENTS]
+    assert set(rows) == set(models)
+    for model in bench.BASELINES + bench.PRETRAINED + bench.STUDENTS:
+        has_finetune = model.finetune and model.name != bench.RANDOM_BN
+        assert bool(re.fullmatch(r'[\d.]+ ± [\d.]+', rows[model.name])) == has_finetune
+    assert re.findall(r'^\| (teacher|student|student \+ MasKD) \| [\d.]+ ± [\d.]+ \| 1 \|$',
+                      table, re.M) == ['teacher', 'student', 'student + MasKD']
+    assert len(re.findall(r'vs the BN-adapted random init', table)) == len(models) - 2
+    results = json.loads((tmp_path / 'results.json').read_text())
+    assert results['meta']['pcd_teacher'] in [m.name for m in bench.PRETRAINED]
+    assert len(results['meta']['trainings']) == 8 + 4 + 7  # pre-train, MasKD, fine-tune
+    curves = json.loads((tmp_path / 'curves.json').read_text())
+    assert set(curves) == {m.name for m in bench.PRETRAINED + bench.STUDENTS}
+    assert all(c['0']['loss'] and c['0']['probe'] for c in curves.values())
+    assert (tmp_path / 'results.png').stat().st_size > 20_000
