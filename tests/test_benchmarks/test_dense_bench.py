@@ -159,8 +159,8 @@ def test_quick_benchmark_fills_every_table(python, repo_root, tmp_path):
         cwd=repo_root, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     table = (tmp_path / 'results.md').read_text()
-    rows = {name: finetune for name, _, finetune in re.findall(
-        r'^\| (.+?) \| \w+ \| ([\d.]+ ± [\d.]+) \| (.+) \|$', table, re.M)}
+    rows = {name: finetune for name, _, finetune, _ in re.findall(
+        r'^\| (.+?) \| \w+ \| ([\d.]+ ± [\d.]+) \| (.+) \| (.+) \|$', table, re.M)}
     models = [m.name for m in bench.BASELINES + bench.PRETRAINED + bench.STUDENTS]
     assert set(rows) == set(models)
     for model in bench.BASELINES + bench.PRETRAINED + bench.STUDENTS:

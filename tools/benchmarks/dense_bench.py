@@ -28,11 +28,12 @@ import os
 import os.path as osp
 import platform
 import re
+import resource
 import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -132,6 +133,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='trainings run at once, one thread each (default 2: 2 cores)')
     parser.add_argument('--quick', action='store_true',
                         help='the whole pipeline at toy size (about 3 minutes), for CI')
+    parser.add_argument('--resume', action='store_true',
+                        help='skip the tasks an interrupted run of this work dir finished '
+                        '(recorded in <work-dir>/state.json)')
     return parser.parse_args(argv)
 
 
@@ -167,11 +171,17 @@ class Progress:
         self.tasks.close()
 
 
-def run_tasks(tasks: List[Task], jobs: int, progress: Progress) -> None:
-    """Run ``tasks`` (in list order where ready) on ``jobs`` threads; the first failure stops
-    new starts, lets the running ones finish and is raised."""
-    pending = {t.name: t for t in tasks}
-    done, running = set(), {}  # type: ignore
+def run_tasks(tasks: List[Task],
+              jobs: int,
+              progress: Progress,
+              done: Sequence[str] = (),
+              on_done: Callable[[str], None] = lambda name: None) -> None:
+    """Run ``tasks`` (in list order where ready) on ``jobs`` threads, except those named in
+    ``done``; ``on_done(name)`` follows each success. The first failure stops new starts, lets
+    the running ones finish and is raised."""
+    done = set(done)
+    pending = {t.name: t for t in tasks if t.name not in done}
+    running = {}  # type: ignore
     failure: Optional[BaseException] = None
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         while pending or running:
@@ -194,6 +204,7 @@ def run_tasks(tasks: List[Task], jobs: int, progress: Progress) -> None:
                     failure = error
                 elif error is None:
                     done.add(name)
+                    on_done(name)
                     progress.done(name)
     if failure is not None:
         raise failure
@@ -207,13 +218,14 @@ class Trainer:
         self.progress = progress
         self.commands: List[str] = []
 
-    def __call__(self, config: str, work_dir: str, options: List[str]) -> str:
-        """Train; returns the run's log folder (``<work_dir>/<timestamp>``)."""
+    def __call__(self, config: str, work_dir: str, options: List[str]) -> Tuple[str, float]:
+        """Train; returns the run's log folder (``<work_dir>/<timestamp>``) and the CPU
+        seconds (user + system) the process used."""
         os.makedirs(work_dir, exist_ok=True)
         cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), osp.join(REPO, config),
                '--work-dir', work_dir, '--cfg-options', *options]
         self.commands.append(' '.join(cmd[1:]))
-        env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+        env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONUNBUFFERED='1')
         out_path = osp.join(work_dir, 'train.out')
         reported = 0
         with open(out_path, 'w') as out:
@@ -225,14 +237,16 @@ class Trainer:
                 if step is not None and step > reported:
                     self.progress.advance(step - reported)
                     reported = step
-            process.wait()
+            # wait4: this child's own CPU time, whatever else runs in parallel.
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             with open(out_path) as f:
                 tail = ''.join(f.readlines()[-25:])
             raise RuntimeError(f'{config} failed (exit code {process.returncode}); the end of '
                                f'{out_path}:\n{tail}')
         runs = [d for d in os.listdir(work_dir) if re.fullmatch(r'\d{8}_\d{6}', d)]
-        return osp.join(work_dir, max(runs))
+        return osp.join(work_dir, max(runs)), usage.ru_utime + usage.ru_stime
 
 
 def _progress(line: str) -> Optional[int]:
@@ -274,8 +288,42 @@ class Bench:
     maskd: Dict[str, Dict[str, float]] = field(default_factory=dict)
     teacher: Optional[str] = None
     checkpoints: Dict[Tuple[str, int], str] = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+    seconds_before: float = 0.  # wall time of the earlier sessions of a resumed run
+    cpu_before: float = 0.  # and their CPU seconds
     lock: threading.Lock = field(default_factory=threading.Lock)
     probe_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def save_state(self, done: Sequence[str]) -> None:
+        """Everything measured so far and the finished tasks, for ``--resume``."""
+        with self.lock:
+            state = dict(done=sorted(done), results=self.results, curves=self.curves,
+                         maskd=self.maskd, teacher=self.teacher,
+                         checkpoints=[[n, s, p] for (n, s), p in self.checkpoints.items()],
+                         trainings=self.trainer.commands, seconds=self.seconds(),
+                         cpu_seconds=self.cpu_before + _cpu_so_far())
+            path = self.work_dir('state.json')
+            with open(path + '.tmp', 'w') as f:
+                json.dump(state, f)
+            os.replace(path + '.tmp', path)
+
+    def load_state(self) -> List[str]:
+        """Restore a saved state; the names of its finished tasks."""
+        path = self.work_dir('state.json')
+        if not osp.isfile(path):
+            return []
+        with open(path) as f:
+            state = json.load(f)
+        self.results, self.curves, self.maskd = state['results'], state['curves'], state['maskd']
+        self.teacher = state['teacher']
+        self.checkpoints = {(n, s): p for n, s, p in state['checkpoints']}
+        self.trainer.commands[:] = state['trainings']
+        self.seconds_before = state['seconds']
+        self.cpu_before = state.get('cpu_seconds', 0.)
+        return state['done']
+
+    def seconds(self) -> float:
+        return self.seconds_before + time.time() - self.started
 
     def work_dir(self, *parts: object) -> str:
         return osp.join(osp.abspath(self.args.work_dir), *map(str, parts))
@@ -307,13 +355,13 @@ class Bench:
     def pretrain(self, model: Model, seed: int, extra: Callable[[], List[str]] = list) -> None:
         work_dir = self.work_dir(model.name.replace(' ', '_'), f'seed{seed}')
         started = time.time()
-        log_dir = self.trainer(model.config, work_dir,
-                               self.pretrain_options(model, seed) + extra())
+        log_dir, cpu = self.trainer(model.config, work_dir,
+                                    self.pretrain_options(model, seed) + extra())
         rows = scalars(log_dir)
         with self.lock:
             self.checkpoints[model.name, seed] = last_checkpoint(work_dir)
             self.curves.setdefault(model.name, {})[str(seed)] = curves_of(rows)
-        self.record(model.name, seed, train_seconds=time.time() - started)
+        self.record(model.name, seed, train_seconds=time.time() - started, train_cpu=cpu)
 
     def pcd_teacher_options(self, seed: int) -> List[str]:
         """Convert the chosen teacher's seed-``seed`` checkpoint; its PCD options."""
@@ -361,7 +409,7 @@ class Bench:
         else:
             checkpoint = self.checkpoints[model.name, seed]
             options.append(f'model.backbone.init_cfg.checkpoint={checkpoint}')
-        log_dir = self.trainer(FINETUNE_CONFIG, self.work_dir(
+        log_dir, _ = self.trainer(FINETUNE_CONFIG, self.work_dir(
             'finetune', model.name.replace(' ', '_'), f'seed{seed}'), options)
         miou = [r['mIoU'] for r in scalars(log_dir) if 'mIoU' in r]
         self.record(model.name, seed, finetune_miou=miou[-1])
@@ -386,7 +434,7 @@ class Bench:
         else:
             iters = 3 * self.budget.det_iters
         work_dir = self.work_dir('maskd', 'teacher')
-        log_dir = self.trainer(DETECTOR, work_dir, self.det_options(0, iters))
+        log_dir, _ = self.trainer(DETECTOR, work_dir, self.det_options(0, iters))
         self.checkpoints['det teacher', 0] = last_checkpoint(work_dir)
         self.maskd['teacher'] = {'0': _box_ap(log_dir)}
         tokens_dir = self.work_dir('maskd', 'tokens')
@@ -410,7 +458,7 @@ class Bench:
             if self.budget.det_iters is not None:
                 warmup = self.budget.det_iters // 2
                 options.append(f'model.maskd_loss.custom_mask_warmup={warmup}')
-        log_dir = self.trainer(MASKD if with_maskd else DETECTOR, work_dir, options)
+        log_dir, _ = self.trainer(MASKD if with_maskd else DETECTOR, work_dir, options)
         with self.lock:
             self.maskd.setdefault(name, {})[str(seed)] = _box_ap(log_dir)
 
@@ -419,9 +467,13 @@ class Bench:
         from mmpcd.evaluation import DenseProbeSettings, synthetic_probe_data
         data = synthetic_probe_data(DenseProbeSettings(**self.budget.probe, data_seed=0))
         seeds = self.args.seeds
-        iters = self.budget.iters or 100
-        tasks = [Task('MasKD teacher + tokens', self.det_teacher, iters=4 * (
-            self.budget.det_iters or 100))]
+        from mmengine.config import Config
+        scale = Config.fromfile(osp.join(REPO, SMALL, '_base_', 'small_scale.py'))
+        iters = self.budget.iters or scale.small_iters
+        det_iters = self.budget.det_iters or scale.small_det_iters
+        token_iters = self.budget.token_iters or scale.small_token_iters
+        tasks = [Task('MasKD teacher + tokens', self.det_teacher, iters=3 * det_iters +
+                      token_iters)]
         for seed in seeds:
             for model in PRETRAINED:
                 tasks.append(Task(f'train {model.name} s{seed}',
@@ -450,8 +502,7 @@ class Bench:
             for with_maskd in (False, True):
                 tasks.append(Task(f'MasKD student{" + MasKD" * with_maskd} s{seed}',
                                   lambda s=seed, w=with_maskd: self.det_student(s, w),
-                                  deps=['MasKD teacher + tokens'],
-                                  iters=self.budget.det_iters or 100))
+                                  deps=['MasKD teacher + tokens'], iters=det_iters))
         for seed in seeds:
             for model in (BASELINES[0], ) + PRETRAINED + STUDENTS:
                 if model.finetune:
@@ -460,6 +511,12 @@ class Bench:
                                       lambda m=model, s=seed: self.finetune(m, s), deps=deps,
                                       iters=self.budget.finetune_iters))
         return tasks
+
+
+def _cpu_so_far() -> float:
+    """CPU seconds of this process and its finished children."""
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
 
 
 def probe_hook_index(config: str) -> int:
@@ -521,17 +578,22 @@ def main(argv=None) -> None:
     register_all_modules(init_default_scope=False)
     os.makedirs(args.work_dir, exist_ok=True)
     load = LoadSampler()
-    started = time.time()
     progress = Progress(0, 0)
     bench = Bench(args, budget, Trainer(progress))
     tasks = bench.tasks()
-    progress.iters.total = sum(t.iters for t in tasks)
-    progress.tasks.total = len(tasks)
+    done = set(bench.load_state() if args.resume else [])
+    progress.iters.total = sum(t.iters for t in tasks if t.name not in done)
+    progress.tasks.total = len(tasks) - len(done)
+
+    def on_done(name: str) -> None:
+        done.add(name)
+        bench.save_state(done)
     try:
-        run_tasks(tasks, args.jobs, progress)
+        run_tasks(tasks, args.jobs, progress, done, on_done)
     finally:
         progress.close()
-    meta = dict(machine(), seconds=time.time() - started, load=load.stop(), jobs=args.jobs,
+    meta = dict(machine(), seconds=bench.seconds(), load=load.stop(), jobs=args.jobs,
+                cpu_seconds=bench.cpu_before + _cpu_so_far(),
                 quick=args.quick, seeds=args.seeds, budget=asdict(budget),
                 command=' '.join(['python', 'tools/benchmarks/dense_bench.py'] +
                                  (argv if argv is not None else sys.argv[1:])),

@@ -10,6 +10,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 BASELINE = 'random init + BN re-estimated'
 METRICS = (('probe_miou', 'dense probe mIoU'), ('finetune_miou', 'FCN fine-tune mIoU'))
+# Table columns: the metrics, then the pre-training cost (one process, one thread).
+COLUMNS = METRICS + (('train_cpu', 'pre-training CPU-s'), )
 COLOURS = dict(baseline='grey', pixel='tab:blue', image='tab:orange', distilled='tab:green',
                supervised='tab:purple')
 
@@ -25,8 +27,8 @@ def summarise(per_seed: Dict[str, dict], key: str) -> Optional[Tuple[float, floa
     return (*mean_std(values), len(values)) if values else None
 
 
-def _cell(stat: Optional[Tuple[float, float, int]]) -> str:
-    return '—' if stat is None else f'{stat[0]:.1f} ± {stat[1]:.1f}'
+def _cell(stat: Optional[Tuple[float, float, int]], digits: int = 1) -> str:
+    return '—' if stat is None else f'{stat[0]:.{digits}f} ± {stat[1]:.{digits}f}'
 
 
 def verdicts(results: Dict[str, Dict[str, dict]], groups: Dict[str, str]) -> List[str]:
@@ -53,7 +55,8 @@ def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, D
     for name in order:
         if name not in results:
             continue
-        cells = [_cell(summarise(results[name], key)) for key, _ in METRICS]
+        cells = [_cell(summarise(results[name], key), 0 if key == 'train_cpu' else 1)
+                 for key, _ in COLUMNS]
         rows.append(f'| {name} | {groups[name]} | ' + ' | '.join(cells) + ' |')
     load = meta['load']
     maskd_rows = [f'| {name} | {_cell((*mean_std(v.values()), len(v)))} | {len(v)} |'
@@ -62,15 +65,16 @@ def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, D
         f'# Small dense benchmark{" (quick)" if meta["quick"] else ""}',
         '',
         f'`{meta["command"]}` — {meta["seconds"] / 60:.1f} min with {meta["jobs"]} parallel '
-        f'jobs on {meta["cores"]} cores ({meta["cpu"]}), torch {meta["torch"]}, commit '
+        f'jobs, {meta["cpu_seconds"] / 60:.0f} CPU-minutes in all, on {meta["cores"]} cores '
+        f'({meta["cpu"]}), torch {meta["torch"]}, commit '
         f'{meta["commit"]}; 1-minute load average during the run: mean '
         f'{statistics.mean(load):.1f}, max {max(load):.1f}. Seeds: '
         f'{" ".join(map(str, meta["seeds"]))}. PCD teacher: {meta["pcd_teacher"]}.',
         '',
         f'## Dense features (mIoU %, mean ± std over {seeds} seed{"s" * (seeds > 1)})',
         '',
-        '| model | group | ' + ' | '.join(label for _, label in METRICS) + ' |',
-        '|---|---|' + '---|' * len(METRICS),
+        '| model | group | ' + ' | '.join(label for _, label in COLUMNS) + ' |',
+        '|---|---|' + '---|' * len(COLUMNS),
         *rows,
         '',
         '## Against the BN-adapted random baseline (dense probe)',
