@@ -11,9 +11,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmpcd.converters.pcd_teacher import to_pcd_teacher
-from mmpcd.models.necks import SpatialAdaptor
-from mmpcd.models.utils.teacher_loader import load_teacher
+from mmpcd.converters.pcd_teacher import to_pcd_teacher, write_pcd_teacher
+from mmpcd.models.teachers import SpatialAdaptor
+from mmpcd.models.teachers.layouts import load_teacher
+from mmpcd.utils.checkpoint import read_checkpoint
 from tests.conftest import REPO_ROOT, load_script
 
 SMALL = osp.join(REPO_ROOT, 'configs', 'benchmarks', 'small')
@@ -129,11 +130,12 @@ def test_pcd_teacher_conversion_keeps_the_head(method, prefix, neck, tmp_path):
     backbone = ResNet(depth=18, out_indices=(3, ))
     state = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
     state.update({prefix + k: v for k, v in neck.state_dict().items()})
-    teacher, head = to_pcd_teacher(state)
+    torch.save({'state_dict': state}, tmp_path / 'pretrained.pth')
+    path = str(tmp_path / 'teacher.pth')
+    head = write_pcd_teacher(str(tmp_path / 'pretrained.pth'), path)
     assert head.method == method and head.channels == (8, 16, 4)
-    torch.save({'state_dict': teacher}, tmp_path / 'teacher.pth')
     adaptor = SpatialAdaptor(head.channels, bias=head.bias)
-    load_teacher(ResNet(depth=18, out_indices=(3, )), adaptor, str(tmp_path / 'teacher.pth'))
+    load_teacher(ResNet(depth=18, out_indices=(3, )), adaptor, read_checkpoint(path), path)
     feats = torch.randn(2, 8, 3, 3)
     pooled = feats.mean(dim=(2, 3))
     if method in ('pixpro', 'densecl'):  # the dense branch, as a vector head on the pool

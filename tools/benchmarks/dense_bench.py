@@ -9,7 +9,7 @@ with the same small-scale changes: ResNet-18, 3200 synthetic 64 px images, 100 i
 1. pre-train DenseCL, PixPro, PixContrast, mmpretrain's MoCo v2 and BYOL, and the supervised
    reference on the images' dense labels (each run logs the online ``DenseProbeHook``);
 2. distil two PCD students (ResNet-18, MobileNetV3-Large) from the self-supervised method
-   whose dense probe is best (mean over the seeds);
+   whose dense probe is best on the first seed;
 3. evaluate every backbone, and random init with and without BN statistics re-estimated on
    the probe's train images, with the frozen dense linear probe (mIoU) and a short FCN
    R18-D8 fine-tune (mIoU; ResNet-18 backbones only);
@@ -372,12 +372,11 @@ class Bench:
         head = write_pcd_teacher(source, path)
         return [f'teacher_checkpoint={path}', *adaptor_options(head)]
 
-    def choose_teacher(self) -> None:
-        """The self-supervised method with the best mean probe mIoU."""
+    def choose_teacher(self, seed: int) -> None:
+        """The self-supervised method with the best probe mIoU on ``seed``."""
         candidates = [m.name for m in PRETRAINED if m.group in ('pixel', 'image')]
-        means = {name: sum(r['probe_miou'] for r in self.results[name].values()) /
-                 len(self.results[name]) for name in candidates}
-        self.teacher = max(means, key=means.get)
+        scores = {name: self.results[name][str(seed)]['probe_miou'] for name in candidates}
+        self.teacher = max(scores, key=scores.get)
 
     # ---- evaluation
     def probe(self, model: Model, seed: int, data) -> None:
@@ -474,11 +473,14 @@ class Bench:
         token_iters = self.budget.token_iters or scale.small_token_iters
         tasks = [Task('MasKD teacher + tokens', self.det_teacher, iters=3 * det_iters +
                       token_iters)]
+        # Seed by seed (tasks start in list order when ready), so that an interrupted run
+        # leaves whole seeds; the PCD teacher is chosen on the first seed's probes, so every
+        # seed's students distil from the same method and need not wait for later seeds.
+        first = seeds[0]
         for seed in seeds:
             for model in PRETRAINED:
                 tasks.append(Task(f'train {model.name} s{seed}',
                                   lambda m=model, s=seed: self.pretrain(m, s), iters=iters))
-        for seed in seeds:
             for model in BASELINES:
                 tasks.append(Task(f'probe {model.name} s{seed}',
                                   lambda m=model, s=seed: self.probe(m, s, data)))
@@ -486,9 +488,9 @@ class Bench:
                 tasks.append(Task(f'probe {model.name} s{seed}',
                                   lambda m=model, s=seed: self.probe(m, s, data),
                                   deps=[f'train {model.name} s{seed}']))
-        tasks.append(Task('choose the PCD teacher', self.choose_teacher, deps=[
-            f'probe {m.name} s{s}' for m in PRETRAINED for s in seeds]))
-        for seed in seeds:
+            if seed == first:
+                tasks.append(Task('choose the PCD teacher', lambda: self.choose_teacher(first),
+                                  deps=[f'probe {m.name} s{first}' for m in PRETRAINED]))
             for model in STUDENTS:
                 tasks.append(Task(
                     f'train {model.name} s{seed}',
@@ -498,12 +500,10 @@ class Bench:
                 tasks.append(Task(f'probe {model.name} s{seed}',
                                   lambda m=model, s=seed: self.probe(m, s, data),
                                   deps=[f'train {model.name} s{seed}']))
-        for seed in seeds:
             for with_maskd in (False, True):
                 tasks.append(Task(f'MasKD student{" + MasKD" * with_maskd} s{seed}',
                                   lambda s=seed, w=with_maskd: self.det_student(s, w),
                                   deps=['MasKD teacher + tokens'], iters=det_iters))
-        for seed in seeds:
             for model in (BASELINES[0], ) + PRETRAINED + STUDENTS:
                 if model.finetune:
                     deps = [] if model.group == 'baseline' else [f'train {model.name} s{seed}']
