@@ -102,6 +102,18 @@ def test_verdict_needs_more_than_the_seed_spread():
     assert 'does **not** beat it' in lines[0]
 
 
+def test_a_single_seed_gets_no_spread_of_its_own():
+    groups = {report.BASELINE: 'baseline', 'A': 'pixel'}
+    results = {report.BASELINE: {'0': {'probe_miou': 50.}}, 'A': {'0': {'probe_miou': 53.}}}
+    assert 'no verdict' in report.verdicts(results, groups)[0]  # no spread at all
+    results[report.BASELINE]['1'] = {'probe_miou': 54.}  # baseline spread 2.83
+    line = report.verdicts(results, groups)[0]
+    assert 'this model ran one seed' in line and 'does **not** beat it' in line
+    assert report._cell(report.summarise(results['A'], 'probe_miou'), 1, 3) == '53.0 (1 seed)'
+    assert report._cell(report.summarise(results[report.BASELINE], 'probe_miou'), 1, 3) == \
+        '52.0 ± 2.8 (2 seeds)'
+
+
 def _heads():
     """Pre-training state dicts of each head layout the PCD teacher conversion reads."""
     from mmpretrain.models.necks import MoCoV2Neck, NonLinearNeck

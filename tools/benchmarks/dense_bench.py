@@ -476,14 +476,17 @@ class Bench:
         # Seed by seed (tasks start in list order when ready), so that an interrupted run
         # leaves whole seeds; the PCD teacher is chosen on the first seed's probes, so every
         # seed's students distil from the same method and need not wait for later seeds.
+        # The baselines' probes (no training, seconds each) first: their seed spread is
+        # known even when a run is cut short.
         first = seeds[0]
+        for seed in seeds:
+            for model in BASELINES:
+                tasks.append(Task(f'probe {model.name} s{seed}',
+                                  lambda m=model, s=seed: self.probe(m, s, data)))
         for seed in seeds:
             for model in PRETRAINED:
                 tasks.append(Task(f'train {model.name} s{seed}',
                                   lambda m=model, s=seed: self.pretrain(m, s), iters=iters))
-            for model in BASELINES:
-                tasks.append(Task(f'probe {model.name} s{seed}',
-                                  lambda m=model, s=seed: self.probe(m, s, data)))
             for model in PRETRAINED:
                 tasks.append(Task(f'probe {model.name} s{seed}',
                                   lambda m=model, s=seed: self.probe(m, s, data),

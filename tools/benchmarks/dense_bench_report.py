@@ -1,7 +1,9 @@
 """Tables and figure of the small dense benchmark (``dense_bench.py``): mean ± std over seeds.
 
 "Beats the BN-adapted random baseline" means: the difference of the means is larger than the
-larger of the two seed standard deviations (sample std, ``n - 1``).
+larger of the two seed standard deviations (sample std, ``n - 1``). A model with a single seed
+has no spread of its own: it is compared with the baseline's (the only spread measured), and
+the line says so.
 """
 import json
 import os.path as osp
@@ -27,8 +29,15 @@ def summarise(per_seed: Dict[str, dict], key: str) -> Optional[Tuple[float, floa
     return (*mean_std(values), len(values)) if values else None
 
 
-def _cell(stat: Optional[Tuple[float, float, int]], digits: int = 1) -> str:
-    return '—' if stat is None else f'{stat[0]:.{digits}f} ± {stat[1]:.{digits}f}'
+def _cell(stat: Optional[Tuple[float, float, int]], digits: int = 1, seeds: int = 0) -> str:
+    """``mean ± std``; ``mean (1 seed)`` without a spread; ``(n seeds)`` when fewer than
+    ``seeds`` ran."""
+    if stat is None:
+        return '—'
+    if stat[2] == 1:
+        return f'{stat[0]:.{digits}f} (1 seed)'
+    cell = f'{stat[0]:.{digits}f} ± {stat[1]:.{digits}f}'
+    return cell + (f' ({stat[2]} seeds)' if stat[2] < seeds else '')
 
 
 def verdicts(results: Dict[str, Dict[str, dict]], groups: Dict[str, str]) -> List[str]:
@@ -41,10 +50,17 @@ def verdicts(results: Dict[str, Dict[str, dict]], groups: Dict[str, str]) -> Lis
         stat = summarise(per_seed, 'probe_miou')
         if groups.get(name) == 'baseline' or stat is None:
             continue
-        margin, spread = stat[0] - base[0], max(stat[1], base[1])
+        margin = stat[0] - base[0]
+        spreads = [s[1] for s in (stat, base) if s[2] > 1]
+        if not spreads:
+            lines.append(f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init, one seed '
+                         'each: no seed spread measured, no verdict.')
+            continue
+        spread = max(spreads)
         verdict = 'beats it' if margin > spread else 'does **not** beat it'
+        whose = '' if stat[2] > 1 else ', the baseline\'s; this model ran one seed'
         lines.append(f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init (seed '
-                     f'spread {spread:.1f}): {verdict}.')
+                     f'spread {spread:.1f}{whose}): {verdict}.')
     return lines
 
 
@@ -55,12 +71,14 @@ def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, D
     for name in order:
         if name not in results:
             continue
-        cells = [_cell(summarise(results[name], key), 0 if key == 'train_cpu' else 1)
+        cells = [_cell(summarise(results[name], key), 0 if key == 'train_cpu' else 1, seeds)
                  for key, _ in COLUMNS]
         rows.append(f'| {name} | {groups[name]} | ' + ' | '.join(cells) + ' |')
     load = meta['load']
     maskd_rows = [f'| {name} | {_cell((*mean_std(v.values()), len(v)))} | {len(v)} |'
                   for name, v in maskd.items()]
+    ran = {name: sorted(per_seed, key=int) for name, per_seed in results.items()}
+    partial = [f'{name}: seeds {" ".join(s)}' for name, s in ran.items() if len(s) < seeds]
     return '\n'.join([
         f'# Small dense benchmark{" (quick)" if meta["quick"] else ""}',
         '',
@@ -73,6 +91,8 @@ def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, D
         '',
         f'## Dense features (mIoU %, mean ± std over {seeds} seed{"s" * (seeds > 1)})',
         '',
+        *([f'Not every seed ran (an interrupted run; `--resume` completes it): '
+           f'{"; ".join(partial)}.', ''] if partial else []),
         '| model | group | ' + ' | '.join(label for _, label in COLUMNS) + ' |',
         '|---|---|' + '---|' * len(COLUMNS),
         *rows,
