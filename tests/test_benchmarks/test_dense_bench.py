@@ -191,3 +191,20 @@ def test_quick_benchmark_fills_every_table(python, repo_root, tmp_path):
     assert set(curves) == {m.name for m in bench.PRETRAINED + bench.STUDENTS}
     assert all(c['0']['loss'] and c['0']['probe'] for c in curves.values())
     assert (tmp_path / 'results.png').stat().st_size > 20_000
+
+
+def test_report_of_an_interrupted_run_names_what_did_not_run(tmp_path):
+    """--report writes the tables of what state.json holds and lists the tasks left."""
+    state = dict(done=['probe random init s0'], teacher=None, checkpoints=[], trainings=[],
+                 results={bench.RANDOM: {'0': {'probe_miou': 40.}}}, curves={}, maskd={},
+                 seconds=60., cpu_seconds=50., load=[1.5, 2.5])
+    (tmp_path / 'state.json').write_text(json.dumps(state))
+    bench.main(['--report', '--seeds', '0', '--work-dir', str(tmp_path)])
+    table = (tmp_path / 'results.md').read_text()
+    assert '| random init | baseline | 40.0 (1 seed) | — | — |' in table
+    assert 'load average during the run: mean 2.0, max 2.5' in table
+    left = re.search(r'\*\*Interrupted run\*\*: (\d+) tasks did not run \((.+?)\)', table)
+    assert left and 'train PixPro s0' in left.group(2) and 'probe random init s0' not in \
+        left.group(2)
+    meta = json.loads((tmp_path / 'results.json').read_text())['meta']
+    assert int(left.group(1)) == len(meta['not_run']) and meta['cpu_seconds'] == 50.

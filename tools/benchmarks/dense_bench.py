@@ -136,6 +136,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--resume', action='store_true',
                         help='skip the tasks an interrupted run of this work dir finished '
                         '(recorded in <work-dir>/state.json)')
+    parser.add_argument('--report', action='store_true',
+                        help='only write the results of <work-dir>/state.json (an interrupted '
+                        'run: what finished so far), run nothing')
     return parser.parse_args(argv)
 
 
@@ -291,6 +294,8 @@ class Bench:
     started: float = field(default_factory=time.time)
     seconds_before: float = 0.  # wall time of the earlier sessions of a resumed run
     cpu_before: float = 0.  # and their CPU seconds
+    load_before: List[float] = field(default_factory=list)  # and their load samples
+    load: Optional['LoadSampler'] = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     probe_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -301,7 +306,8 @@ class Bench:
                          maskd=self.maskd, teacher=self.teacher,
                          checkpoints=[[n, s, p] for (n, s), p in self.checkpoints.items()],
                          trainings=self.trainer.commands, seconds=self.seconds(),
-                         cpu_seconds=self.cpu_before + _cpu_so_far())
+                         cpu_seconds=self.cpu_before + _cpu_so_far(),
+                         load=self.load_before + (self.load.samples if self.load else []))
             path = self.work_dir('state.json')
             with open(path + '.tmp', 'w') as f:
                 json.dump(state, f)
@@ -320,6 +326,7 @@ class Bench:
         self.trainer.commands[:] = state['trainings']
         self.seconds_before = state['seconds']
         self.cpu_before = state.get('cpu_seconds', 0.)
+        self.load_before = state.get('load', [])
         return state['done']
 
     def seconds(self) -> float:
@@ -580,24 +587,33 @@ def main(argv=None) -> None:
     from mmpcd.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     os.makedirs(args.work_dir, exist_ok=True)
-    load = LoadSampler()
     progress = Progress(0, 0)
     bench = Bench(args, budget, Trainer(progress))
     tasks = bench.tasks()
-    done = set(bench.load_state() if args.resume else [])
-    progress.iters.total = sum(t.iters for t in tasks if t.name not in done)
-    progress.tasks.total = len(tasks) - len(done)
-
-    def on_done(name: str) -> None:
-        done.add(name)
-        bench.save_state(done)
-    try:
-        run_tasks(tasks, args.jobs, progress, done, on_done)
-    finally:
+    done = set(bench.load_state() if args.resume or args.report else [])
+    if args.report:
         progress.close()
-    meta = dict(machine(), seconds=bench.seconds(), load=load.stop(), jobs=args.jobs,
-                cpu_seconds=bench.cpu_before + _cpu_so_far(),
-                quick=args.quick, seeds=args.seeds, budget=asdict(budget),
+        meta_now = dict(seconds=bench.seconds_before, cpu_seconds=bench.cpu_before,
+                        load=bench.load_before)
+        not_run = [t.name for t in tasks if t.name not in done]
+    else:
+        bench.started = time.time()
+        bench.load = LoadSampler()
+        progress.iters.total = sum(t.iters for t in tasks if t.name not in done)
+        progress.tasks.total = len(tasks) - len(done)
+
+        def on_done(name: str) -> None:
+            done.add(name)
+            bench.save_state(done)
+        try:
+            run_tasks(tasks, args.jobs, progress, done, on_done)
+        finally:
+            progress.close()
+        meta_now = dict(seconds=bench.seconds(), cpu_seconds=bench.cpu_before + _cpu_so_far(),
+                        load=bench.load_before + bench.load.stop())
+        not_run = []
+    meta = dict(machine(), **meta_now, jobs=args.jobs, quick=args.quick, seeds=args.seeds,
+                budget=asdict(budget), not_run=not_run,
                 command=' '.join(['python', 'tools/benchmarks/dense_bench.py'] +
                                  (argv if argv is not None else sys.argv[1:])),
                 pcd_teacher=bench.teacher, trainings=bench.trainer.commands)

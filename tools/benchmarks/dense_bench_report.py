@@ -75,6 +75,9 @@ def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, D
                  for key, _ in COLUMNS]
         rows.append(f'| {name} | {groups[name]} | ' + ' | '.join(cells) + ' |')
     load = meta['load']
+    load_text = (f'mean {statistics.mean(load):.1f}, max {max(load):.1f}' if load else
+                 'not recorded')
+    not_run = meta.get('not_run', [])
     maskd_rows = [f'| {name} | {_cell((*mean_std(v.values()), len(v)))} | {len(v)} |'
                   for name, v in maskd.items()]
     ran = {name: sorted(per_seed, key=int) for name, per_seed in results.items()}
@@ -85,10 +88,11 @@ def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, D
         f'`{meta["command"]}` — {meta["seconds"] / 60:.1f} min with {meta["jobs"]} parallel '
         f'jobs, {meta["cpu_seconds"] / 60:.0f} CPU-minutes in all, on {meta["cores"]} cores '
         f'({meta["cpu"]}), torch {meta["torch"]}, commit '
-        f'{meta["commit"]}; 1-minute load average during the run: mean '
-        f'{statistics.mean(load):.1f}, max {max(load):.1f}. Seeds: '
+        f'{meta["commit"]}; 1-minute load average during the run: {load_text}. Seeds: '
         f'{" ".join(map(str, meta["seeds"]))}. PCD teacher: {meta["pcd_teacher"]}.',
         '',
+        *([f'**Interrupted run**: {len(not_run)} tasks did not run ({"; ".join(not_run)}); '
+           '`--resume` with the same arguments runs them.', ''] if not_run else []),
         f'## Dense features (mIoU %, mean ± std over {seeds} seed{"s" * (seeds > 1)})',
         '',
         *([f'Not every seed ran (an interrupted run; `--resume` completes it): '
