@@ -145,6 +145,8 @@ def figure(path: str, results: Dict[str, Dict[str, dict]], maskd: Dict[str, Dict
              color='tab:red', capsize=3)
     axis.set_xticks(range(len(stats)), [n for n, _ in stats], fontsize=8)
     axis.set_ylabel('MasKD: box mAP (%)')
+    # One online-probe scale for every panel, so that small changes look small.
+    probes = [v for name in trained for c in curves[name].values() for _, v in c['probe']]
     for index, name in enumerate(trained):
         axis = fig.add_subplot(grid[1 + index // 4, index % 4])
         loss = _seed_mean([c['loss'] for c in curves[name].values()])
@@ -156,6 +158,7 @@ def figure(path: str, results: Dict[str, Dict[str, dict]], maskd: Dict[str, Dict
         if probe:
             twin = axis.twinx()
             twin.plot(*zip(*probe), 'o--', color='black', markersize=4)
+            twin.set_ylim(min(probes) - 2, max(probes) + 2)
             twin.set_ylabel('online probe mIoU (%)', fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=60)
