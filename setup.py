@@ -1,4 +1,5 @@
 """Packaging for mmpcd. ``make setup`` installs it editable; ``pip install .`` also works."""
+
 import glob
 import os
 import os.path as osp
@@ -72,28 +73,46 @@ def get_extensions() -> list:
         import torch
         from torch.utils.cpp_extension import CUDA_HOME, CppExtension, CUDAExtension
     except ImportError:
-        print('mmpcd: torch is not importable at build time (use --no-build-isolation); '
-              'building without mmpcd._ext, the ops fall back to their PyTorch reference.')
+        print(
+            'mmpcd: torch is not importable at build time (use --no-build-isolation); '
+            'building without mmpcd._ext, the ops fall back to their PyTorch reference.'
+        )
         return []
     csrc = osp.join('mmpcd', 'ops', 'csrc')
-    sources = glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) + \
-        glob.glob(osp.join(csrc, 'pytorch', 'cpu', '*.cpp'))
+    sources = glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) + glob.glob(
+        osp.join(csrc, 'pytorch', 'cpu', '*.cpp')
+    )
     include_dirs = [osp.abspath(osp.join(csrc, 'common'))]
     openmp = [] if sys.platform == 'darwin' else ['-fopenmp']
     extra_compile_args = {'cxx': ['-O3', *openmp]}
     with_cuda = os.getenv('FORCE_CUDA', '0') == '1' or (
-        torch.cuda.is_available() and CUDA_HOME is not None)
+        torch.cuda.is_available() and CUDA_HOME is not None
+    )
     if not with_cuda:
-        return [CppExtension('mmpcd._ext', sources, include_dirs=include_dirs,
-                             extra_compile_args=extra_compile_args, extra_link_args=openmp)]
+        return [
+            CppExtension(
+                'mmpcd._ext',
+                sources,
+                include_dirs=include_dirs,
+                extra_compile_args=extra_compile_args,
+                extra_link_args=openmp,
+            )
+        ]
     sources += glob.glob(osp.join(csrc, 'pytorch', 'cuda', '*.cu'))
     include_dirs.append(osp.abspath(osp.join(csrc, 'common', 'cuda')))
     # --fmad=false: no fused multiply-adds, so the CUDA kernels compute the same cell distances
     # (and positive masks) as the CPU kernels, bit for bit.
     extra_compile_args['nvcc'] = ['-O3', '--fmad=false', *os.getenv('MMPCD_CUDA_ARGS', '').split()]
-    return [CUDAExtension('mmpcd._ext', sources, include_dirs=include_dirs,
-                          define_macros=[('MMPCD_WITH_CUDA', None)],
-                          extra_compile_args=extra_compile_args, extra_link_args=openmp)]
+    return [
+        CUDAExtension(
+            'mmpcd._ext',
+            sources,
+            include_dirs=include_dirs,
+            define_macros=[('MMPCD_WITH_CUDA', None)],
+            extra_compile_args=extra_compile_args,
+            extra_link_args=openmp,
+        )
+    ]
 
 
 def get_cmdclass() -> dict:
@@ -131,4 +150,5 @@ if __name__ == '__main__':
         ],
         ext_modules=get_extensions(),
         cmdclass=get_cmdclass(),
-        zip_safe=False)
+        zip_safe=False,
+    )

@@ -10,6 +10,7 @@
   prefix in its name (``..._<date>-<hex>.pth``);
 - every collection's ``README`` exists.
 """
+
 import glob
 import os.path as osp
 import re
@@ -28,13 +29,19 @@ def check(root: str = ROOT) -> List[str]:
     problems = []
     with open(osp.join(root, 'model-index.yml')) as file:
         imports = yaml.safe_load(file).get('Import', [])
-    on_disk = sorted(osp.relpath(path, root) for pattern in (
-        'configs/**/metafile.yml', 'projects/**/metafile.yml')
-        for path in glob.glob(osp.join(root, pattern), recursive=True))
-    problems += [f'{path} is not imported by model-index.yml' for path in on_disk
-                 if path not in imports]
-    problems += [f'model-index.yml imports {path}, which does not exist' for path in imports
-                 if not osp.isfile(osp.join(root, path))]
+    on_disk = sorted(
+        osp.relpath(path, root)
+        for pattern in ('configs/**/metafile.yml', 'projects/**/metafile.yml')
+        for path in glob.glob(osp.join(root, pattern), recursive=True)
+    )
+    problems += [
+        f'{path} is not imported by model-index.yml' for path in on_disk if path not in imports
+    ]
+    problems += [
+        f'model-index.yml imports {path}, which does not exist'
+        for path in imports
+        if not osp.isfile(osp.join(root, path))
+    ]
     names = {}
     for metafile in imports:
         if not osp.isfile(osp.join(root, metafile)):
@@ -44,8 +51,9 @@ def check(root: str = ROOT) -> List[str]:
         for collection in meta.get('Collections') or []:
             readme = collection.get('README')
             if readme and not osp.isfile(osp.join(root, readme)):
-                problems.append(f'{metafile}: collection {collection["Name"]} README {readme} '
-                                'does not exist')
+                problems.append(
+                    f'{metafile}: collection {collection["Name"]} README {readme} does not exist'
+                )
         for model in meta.get('Models') or []:
             name = model.get('Name')
             where = f'{metafile}: {name}'

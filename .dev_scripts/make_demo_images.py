@@ -12,6 +12,7 @@ Usage (maintainer tool, not needed at test time)::
     python3 -m pip install --target /tmp/demo_src scikit-image matplotlib
     PYTHONPATH=/tmp/demo_src python3 .dev_scripts/make_demo_images.py
 """
+
 import argparse
 import importlib.util
 from dataclasses import dataclass
@@ -33,42 +34,88 @@ class Source:
 
 SKIMAGE_NOTE = 'docstring of the matching `skimage.data` loader'
 SOURCES = (
-    Source('astronaut', 'skimage', 'data/astronaut.png',
-           'NASA (Eileen Collins portrait, NASA Great Images database)',
-           'Public domain ("no known copyright restrictions, released into '
-           f'the public domain", {SKIMAGE_NOTE})'),
-    Source('chelsea', 'skimage', 'data/chelsea.png',
-           'Stefan van der Walt (photographer)', f'CC0 ({SKIMAGE_NOTE})'),
-    Source('coffee', 'skimage', 'data/coffee.png',
-           'Rachel Michetti (photographer), courtesy of Pikolo Espresso Bar',
-           f'CC0 ({SKIMAGE_NOTE})'),
-    Source('rocket', 'skimage', 'data/rocket.jpg',
-           'SpaceX (launch of DSCOVR on Falcon 9)',
-           f'Public domain, released by SpaceX ({SKIMAGE_NOTE})'),
-    Source('hubble', 'skimage', 'data/hubble_deep_field.jpg',
-           'NASA (Hubble eXtreme Deep Field, HubbleSite)',
-           f'Public domain, NASA media guidelines ({SKIMAGE_NOTE})'),
-    Source('camera', 'skimage', 'data/camera.png',
-           'Lav Varshney (photographer)', f'CC0 ({SKIMAGE_NOTE})'),
-    Source('clock', 'skimage', 'data/clock_motion.png',
-           'Stefan van der Walt (photographer)',
-           f'Public domain, released by the photographer ({SKIMAGE_NOTE})'),
-    Source('retina', 'skimage', 'data/retina.jpg',
-           'Mikael Häggström (fundus photograph, Wikimedia Commons)',
-           f'CC0 1.0 Universal ({SKIMAGE_NOTE})'),
-    Source('brick', 'skimage', 'data/brick.png',
-           'CC0Textures "Bricks25" (perspective-transformed, rotated and '
-           'cropped by scikit-image)',
-           f'CC0 ({SKIMAGE_NOTE})'),
-    Source('grass', 'skimage', 'data/grass.png',
-           'linolafett on DeviantArt ("Grass 01", made grey-scale by '
-           'scikit-image)', f'CC0 ({SKIMAGE_NOTE})'),
-    Source('gravel', 'skimage', 'data/gravel.png',
-           'CC0Textures "Gravel04"', f'CC0 ({SKIMAGE_NOTE})'),
-    Source('hopper', 'matplotlib', 'mpl-data/sample_data/grace_hopper.jpg',
-           'Official U.S. Navy photograph of Grace Hopper (the file\'s JPEG '
-           'comment points to Wikimedia Commons "File:Grace_Hopper.jpg")',
-           'Public domain (work of the U.S. federal government)'),
+    Source(
+        'astronaut',
+        'skimage',
+        'data/astronaut.png',
+        'NASA (Eileen Collins portrait, NASA Great Images database)',
+        'Public domain ("no known copyright restrictions, released into '
+        f'the public domain", {SKIMAGE_NOTE})',
+    ),
+    Source(
+        'chelsea',
+        'skimage',
+        'data/chelsea.png',
+        'Stefan van der Walt (photographer)',
+        f'CC0 ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'coffee',
+        'skimage',
+        'data/coffee.png',
+        'Rachel Michetti (photographer), courtesy of Pikolo Espresso Bar',
+        f'CC0 ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'rocket',
+        'skimage',
+        'data/rocket.jpg',
+        'SpaceX (launch of DSCOVR on Falcon 9)',
+        f'Public domain, released by SpaceX ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'hubble',
+        'skimage',
+        'data/hubble_deep_field.jpg',
+        'NASA (Hubble eXtreme Deep Field, HubbleSite)',
+        f'Public domain, NASA media guidelines ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'camera',
+        'skimage',
+        'data/camera.png',
+        'Lav Varshney (photographer)',
+        f'CC0 ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'clock',
+        'skimage',
+        'data/clock_motion.png',
+        'Stefan van der Walt (photographer)',
+        f'Public domain, released by the photographer ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'retina',
+        'skimage',
+        'data/retina.jpg',
+        'Mikael Häggström (fundus photograph, Wikimedia Commons)',
+        f'CC0 1.0 Universal ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'brick',
+        'skimage',
+        'data/brick.png',
+        'CC0Textures "Bricks25" (perspective-transformed, rotated and cropped by scikit-image)',
+        f'CC0 ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'grass',
+        'skimage',
+        'data/grass.png',
+        'linolafett on DeviantArt ("Grass 01", made grey-scale by scikit-image)',
+        f'CC0 ({SKIMAGE_NOTE})',
+    ),
+    Source(
+        'gravel', 'skimage', 'data/gravel.png', 'CC0Textures "Gravel04"', f'CC0 ({SKIMAGE_NOTE})'
+    ),
+    Source(
+        'hopper',
+        'matplotlib',
+        'mpl-data/sample_data/grace_hopper.jpg',
+        'Official U.S. Navy photograph of Grace Hopper (the file\'s JPEG '
+        'comment points to Wikimedia Commons "File:Grace_Hopper.jpg")',
+        'Public domain (work of the U.S. federal government)',
+    ),
 )
 
 # Square crops as (centre_y, centre_x, side): fractions of the image height,
@@ -87,13 +134,13 @@ def package_dir(package: str) -> Path:
     """Directory of an installed package, found without importing it."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(f'package {package!r} is not importable; see the '
-                         'usage line at the top of this script')
+        raise SystemExit(
+            f'package {package!r} is not importable; see the usage line at the top of this script'
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def crop_box(width: int, height: int, cy: float, cx: float,
-             side: float) -> tuple:
+def crop_box(width: int, height: int, cy: float, cx: float, side: float) -> tuple:
     """Pixel box (left, top, right, bottom) of a square crop, kept inside
     the image."""
     size = round(side * min(width, height))
@@ -112,8 +159,9 @@ def resize_short_side(img: Image.Image, short_side: int) -> Image.Image:
 def views(img: Image.Image) -> list:
     """All (suffix, box) views of one source: the full frame, then crops."""
     full = ('full', (0, 0, img.width, img.height))
-    return [full] + [(name, crop_box(img.width, img.height, cy, cx, side))
-                     for name, cy, cx, side in CROPS]
+    return [full] + [
+        (name, crop_box(img.width, img.height, cy, cx, side)) for name, cy, cx, side in CROPS
+    ]
 
 
 def write_images(out_dir: Path, short_side: int, quality: int) -> list:
@@ -141,28 +189,36 @@ def write_images(out_dir: Path, short_side: int, quality: int) -> list:
 def notice_text(rows: list, short_side: int, quality: int) -> str:
     """Markdown NOTICE listing sources, licenses and per-file provenance."""
     lines = [
-        '# Demo images: provenance and licenses', '',
+        '# Demo images: provenance and licenses',
+        '',
         'Every image under `images/` is a crop of a public-domain or CC0 '
         'photograph shipped inside the `scikit-image` or `matplotlib` wheel, '
         'generated by `.dev_scripts/make_demo_images.py`. Each crop box is '
         f'resized (Lanczos) so its short side is {short_side} px and saved as '
         f'an RGB JPEG with quality {quality}; grey-scale sources are '
-        'replicated to three channels. No other edits were made.', '',
-        '## Sources', '',
+        'replicated to three channels. No other edits were made.',
+        '',
+        '## Sources',
+        '',
         '| key | package | original path | credit | license |',
         '| --- | --- | --- | --- | --- |',
     ]
-    lines += [f'| {s.key} | {s.package} | `{s.package}/{s.path}` | '
-              f'{s.credit} | {s.license} |' for s in SOURCES]
     lines += [
-        '', 'The `skimage.data` notes are the docstrings of the loaders in '
-        '`skimage/data/_fetchers.py` (scikit-image 0.26).', '',
-        '## Files', '',
-        '| file | source key | crop box in the original (left, top, right, '
-        'bottom) | output size (w x h) |', '| --- | --- | --- | --- |',
+        f'| {s.key} | {s.package} | `{s.package}/{s.path}` | {s.credit} | {s.license} |'
+        for s in SOURCES
     ]
-    lines += [f'| {name} | {key} | {box} | {w} x {h} |'
-              for name, key, box, (w, h) in rows]
+    lines += [
+        '',
+        'The `skimage.data` notes are the docstrings of the loaders in '
+        '`skimage/data/_fetchers.py` (scikit-image 0.26).',
+        '',
+        '## Files',
+        '',
+        '| file | source key | crop box in the original (left, top, right, '
+        'bottom) | output size (w x h) |',
+        '| --- | --- | --- | --- |',
+    ]
+    lines += [f'| {name} | {key} | {box} | {w} x {h} |' for name, key, box, (w, h) in rows]
     return '\n'.join(lines) + '\n'
 
 

@@ -14,6 +14,7 @@
 skips step 1 with your PixPro checkpoint of the demo's ResNet-18; ``--quick`` is the reduced
 run the tests use.
 """
+
 import argparse
 import json
 import os
@@ -43,6 +44,7 @@ TEACHER, STUDENT = 'PixPro teacher', 'PCD student'
 @dataclass
 class Budget:
     """How long each step runs; ``--quick`` shrinks all of it."""
+
     teacher_epochs: int
     student_epochs: int
     max_images: Optional[int]  # pre-training images used (None: all)
@@ -52,28 +54,50 @@ class Budget:
     coco_val: int
 
 
-FULL = Budget(teacher_epochs=20, student_epochs=20, max_images=None,
-              probe=dict(num_train=96, num_val=48, iters=300), transfer_iters=24,
-              coco_train=32, coco_val=8)
-QUICK = Budget(teacher_epochs=1, student_epochs=1, max_images=16,
-               probe=dict(num_train=24, num_val=8, iters=40), transfer_iters=2,
-               coco_train=8, coco_val=4)
+FULL = Budget(
+    teacher_epochs=20,
+    student_epochs=20,
+    max_images=None,
+    probe=dict(num_train=96, num_val=48, iters=300),
+    transfer_iters=24,
+    coco_train=32,
+    coco_val=8,
+)
+QUICK = Budget(
+    teacher_epochs=1,
+    student_epochs=1,
+    max_images=16,
+    probe=dict(num_train=24, num_val=8, iters=40),
+    transfer_iters=2,
+    coco_train=8,
+    coco_val=4,
+)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'demo'))
-    parser.add_argument('--images', help='pre-train and distil on this image folder '
-                        '(searched recursively) instead of data/demo/images')
-    parser.add_argument('--teacher-checkpoint', help='a PixPro checkpoint of the demo teacher '
-                        f'({TEACHER_CONFIG}); skips the teacher pre-training')
-    parser.add_argument('--quick', action='store_true',
-                        help='a reduced run (about 2 minutes), as the tests use')
+    parser.add_argument(
+        '--images',
+        help='pre-train and distil on this image folder '
+        '(searched recursively) instead of data/demo/images',
+    )
+    parser.add_argument(
+        '--teacher-checkpoint',
+        help='a PixPro checkpoint of the demo teacher '
+        f'({TEACHER_CONFIG}); skips the teacher pre-training',
+    )
+    parser.add_argument(
+        '--quick', action='store_true', help='a reduced run (about 2 minutes), as the tests use'
+    )
     parser.add_argument('--seed', type=int, default=0, help='dense-probe seed')
     parser.add_argument(
-        '--threads', type=int, default=1,
+        '--threads',
+        type=int,
+        default=1,
         help='torch/OpenMP threads of every step (default 1: tiny models gain little from '
-        'more, and two threads on a core another job uses run many times slower)')
+        'more, and two threads on a core another job uses run many times slower)',
+    )
     return parser.parse_args()
 
 
@@ -82,13 +106,22 @@ def train(label: str, config: str, work_dir: str, options: List[str], total: int
     """Run tools/train.py with a progress bar of ``total`` iterations; return the run's log
     folder. The full output goes to ``<work_dir>/train.out``."""
     os.makedirs(work_dir, exist_ok=True)
-    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir,
-           '--cfg-options', 'default_hooks.logger.interval=1', *options]
+    cmd = [
+        sys.executable,
+        osp.join(REPO, 'tools', 'train.py'),
+        config,
+        '--work-dir',
+        work_dir,
+        '--cfg-options',
+        'default_hooks.logger.interval=1',
+        *options,
+    ]
     out_path = osp.join(work_dir, 'train.out')
     done = 0
     with open(out_path, 'w') as out, tqdm(total=total, desc=label, unit='it') as bar:
-        process = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         for line in process.stdout:
             out.write(line)
             step = _progress(line)
@@ -99,8 +132,10 @@ def train(label: str, config: str, work_dir: str, options: List[str], total: int
     if process.returncode != 0:
         with open(out_path) as f:
             tail = ''.join(f.readlines()[-30:])
-        raise SystemExit(f'[demo] {label} failed (exit code {process.returncode}); the end of '
-                         f'{out_path}:\n{tail}')
+        raise SystemExit(
+            f'[demo] {label} failed (exit code {process.returncode}); the end of '
+            f'{out_path}:\n{tail}'
+        )
     runs = [d for d in os.listdir(work_dir) if re.fullmatch(r'\d{8}_\d{6}', d)]
     return osp.join(work_dir, max(runs))
 
@@ -129,8 +164,10 @@ def losses(log_dir: str) -> List[float]:
 def data_options(images: Optional[str], max_images: Optional[int]) -> List[str]:
     options = []
     if images:
-        options += [f'train_dataloader.dataset.data_root={osp.abspath(images)}',
-                    'train_dataloader.dataset.data_prefix=']
+        options += [
+            f'train_dataloader.dataset.data_root={osp.abspath(images)}',
+            'train_dataloader.dataset.data_prefix=',
+        ]
     if max_images:
         options.append(f'train_dataloader.dataset.indices={max_images}')
     return options
@@ -139,8 +176,11 @@ def data_options(images: Optional[str], max_images: Optional[int]) -> List[str]:
 def epoch_options(epochs: int, cosine_index: int) -> List[str]:
     """Train ``epochs`` epochs with the demo config's cosine schedule (entry ``cosine_index``
     of its ``param_scheduler``) stretched to them."""
-    return [f'train_cfg.max_epochs={epochs}', f'param_scheduler.{cosine_index}.T_max={epochs}',
-            f'param_scheduler.{cosine_index}.end={epochs}']
+    return [
+        f'train_cfg.max_epochs={epochs}',
+        f'param_scheduler.{cosine_index}.T_max={epochs}',
+        f'param_scheduler.{cosine_index}.end={epochs}',
+    ]
 
 
 def dataset_size(config: str, options: List[str]) -> Tuple[int, int]:
@@ -149,6 +189,7 @@ def dataset_size(config: str, options: List[str]) -> Tuple[int, int]:
 
     from mmpcd.registry import DATASETS
     from mmpcd.utils import register_all_modules
+
     cfg = Config.fromfile(osp.join(REPO, config))
     parsed = {}
     for option in options:
@@ -169,8 +210,10 @@ def check_images(args: argparse.Namespace, budget: Budget) -> Dict[str, int]:
     if args.images and not osp.isdir(args.images):
         raise SystemExit(f'[demo] --images {args.images} is not a folder.')
     steps = {}
-    for name, config, epochs, index in (('teacher', TEACHER_CONFIG, budget.teacher_epochs, 1),
-                                        ('student', STUDENT_CONFIG, budget.student_epochs, 0)):
+    for name, config, epochs, index in (
+        ('teacher', TEACHER_CONFIG, budget.teacher_epochs, 1),
+        ('student', STUDENT_CONFIG, budget.student_epochs, 0),
+    ):
         if name == 'teacher' and args.teacher_checkpoint:
             continue
         options = data_options(args.images, budget.max_images) + epoch_options(epochs, index)
@@ -180,21 +223,23 @@ def check_images(args: argparse.Namespace, budget: Budget) -> Dict[str, int]:
                 f'[demo] {args.images or "data/demo/images"} has {images} image(s), fewer than '
                 f'the {name} batch of {batch} ({config}, which drops incomplete batches), so '
                 f'it would train 0 iterations: give --images a folder with at least {batch} '
-                'images (searched recursively; .jpg, .png, ...).')
+                'images (searched recursively; .jpg, .png, ...).'
+            )
         steps[name] = epochs * (images // batch)
     return steps
 
 
-def pretrain_teacher(args: argparse.Namespace, budget: Budget, work_dir: str,
-                     total: int) -> Dict:
+def pretrain_teacher(args: argparse.Namespace, budget: Budget, work_dir: str, total: int) -> Dict:
     options = data_options(args.images, budget.max_images) + epoch_options(budget.teacher_epochs, 1)
     log_dir = train('1/4 PixPro teacher', TEACHER_CONFIG, work_dir, options, total)
     return dict(checkpoint=last_checkpoint(work_dir), losses=losses(log_dir))
 
 
-def distil_student(args: argparse.Namespace, budget: Budget, teacher: str, work_dir: str,
-                   total: int) -> Dict:
+def distil_student(
+    args: argparse.Namespace, budget: Budget, teacher: str, work_dir: str, total: int
+) -> Dict:
     from mmpcd.converters.pcd_teacher import adaptor_options, write_pcd_teacher
+
     os.makedirs(work_dir, exist_ok=True)
     converted = osp.join(work_dir, 'teacher_mocov3-layout.pth')
     try:
@@ -202,11 +247,15 @@ def distil_student(args: argparse.Namespace, budget: Budget, teacher: str, work_
     except ValueError as error:
         raise SystemExit(f'[demo] {error}') from None
     if head.method != 'pixpro':
-        raise SystemExit(f'[demo] {teacher} is not a PixPro checkpoint (no projector.mlp2.* '
-                         'keys): pass the checkpoint of a PixPro run of this demo.')
-    options = ([f'teacher_checkpoint={converted}', *adaptor_options(head)] +
-               data_options(args.images, budget.max_images) +
-               epoch_options(budget.student_epochs, 0))
+        raise SystemExit(
+            f'[demo] {teacher} is not a PixPro checkpoint (no projector.mlp2.* '
+            'keys): pass the checkpoint of a PixPro run of this demo.'
+        )
+    options = (
+        [f'teacher_checkpoint={converted}', *adaptor_options(head)]
+        + data_options(args.images, budget.max_images)
+        + epoch_options(budget.student_epochs, 0)
+    )
     log_dir = train('2/4 PCD student', STUDENT_CONFIG, work_dir, options, total)
     return dict(checkpoint=last_checkpoint(work_dir), losses=losses(log_dir))
 
@@ -215,16 +264,25 @@ def probe_all(budget: Budget, seed: int, teacher: str, student: str) -> Dict[str
     """Dense-probe mIoU (%) of random init (as is and with BN statistics re-estimated on the
     probe's train images), the teacher and the student."""
     from mmpcd.evaluation import DenseProbeSettings, run_dense_probe, synthetic_probe_data
+
     settings = DenseProbeSettings(**budget.probe, seed=seed, data_seed=seed)
     data = synthetic_probe_data(settings)
-    models = [(RANDOM, TEACHER_CONFIG, None, False), (RANDOM_BN, TEACHER_CONFIG, None, True),
-              (TEACHER, TEACHER_CONFIG, teacher, False), (STUDENT, STUDENT_CONFIG, student, False)]
+    models = [
+        (RANDOM, TEACHER_CONFIG, None, False),
+        (RANDOM_BN, TEACHER_CONFIG, None, True),
+        (TEACHER, TEACHER_CONFIG, teacher, False),
+        (STUDENT, STUDENT_CONFIG, student, False),
+    ]
     scores = {}
     with tqdm(total=len(models) * settings.iters, desc='3/4 dense probes', unit='it') as bar:
         for name, config, checkpoint, adapt_bn in models:
-            result = run_dense_probe(osp.join(REPO, config), checkpoint,
-                                     replace(settings, adapt_bn=adapt_bn),
-                                     progress=lambda i, n: bar.update(1), data=data)
+            result = run_dense_probe(
+                osp.join(REPO, config),
+                checkpoint,
+                replace(settings, adapt_bn=adapt_bn),
+                progress=lambda i, n: bar.update(1),
+                data=data,
+            )
             scores[name] = 100 * result.miou
     return scores
 
@@ -237,19 +295,25 @@ def verdict(scores: Dict[str, float]) -> str:
         if name in scores:
             beats = 'beats' if scores[name] > base else 'does NOT beat'
             parts.append(f'the {name} {beats} it ({scores[name] - base:+.1f})')
-    return (f'Against random init with BN statistics re-estimated ({base:.1f} mIoU): '
-            + '; '.join(parts) + '.')
+    return (
+        f'Against random init with BN statistics re-estimated ({base:.1f} mIoU): '
+        + '; '.join(parts)
+        + '.'
+    )
 
 
 def transfer(budget: Budget, student: str, work_dir: str) -> Dict[str, str]:
     """A few Mask R-CNN iterations from the student; COCO AP lines by metric."""
     from mmpcd.datasets.synthetic_dense import export_coco
+
     train_set = export_coco(osp.join(work_dir, 'data', 'train'), budget.coco_train, seed=0)
     val_set = export_coco(osp.join(work_dir, 'data', 'val'), budget.coco_val, seed=1)
     iters = budget.transfer_iters
     options = [
-        f'model.backbone.init_cfg.checkpoint={student}', f'train_cfg.max_iters={iters}',
-        f'train_cfg.val_interval={iters}', f'default_hooks.checkpoint.interval={iters}',
+        f'model.backbone.init_cfg.checkpoint={student}',
+        f'train_cfg.max_iters={iters}',
+        f'train_cfg.val_interval={iters}',
+        f'default_hooks.checkpoint.interval={iters}',
         f'train_dataloader.dataset.ann_file={train_set["ann_file"]}',
         f'train_dataloader.dataset.data_prefix.img={train_set["img_dir"]}/',
         f'val_dataloader.dataset.ann_file={val_set["ann_file"]}',
@@ -267,12 +331,17 @@ def transfer(budget: Budget, student: str, work_dir: str) -> Dict[str, str]:
 # ------------------------------------------------------------------------------ report
 def plot(path: str, scores: Dict[str, float], curves: Dict[str, List[float]]) -> None:
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     # One loss panel per run: PixPro's loss is negative, PCD's an InfoNCE near log(queue).
     fig, axes = plt.subplots(1, 1 + len(curves), figsize=(4.5 * (1 + len(curves)), 4))
-    axes[0].bar(list(scores), list(scores.values()),
-                color=['grey', 'darkgrey', 'tab:blue', 'tab:orange'][-len(scores):])
+    axes[0].bar(
+        list(scores),
+        list(scores.values()),
+        color=['grey', 'darkgrey', 'tab:blue', 'tab:orange'][-len(scores) :],
+    )
     axes[0].tick_params(axis='x', labelrotation=15, labelsize=8)
     axes[0].set_ylabel('dense probe mIoU (%)')
     axes[0].set_title('Frozen backbone, linear 1x1 head')
@@ -286,8 +355,13 @@ def plot(path: str, scores: Dict[str, float], curves: Dict[str, List[float]]) ->
     plt.close(fig)
 
 
-def summary(args: argparse.Namespace, scores: Dict[str, float], ap: Dict[str, str],
-            paths: Dict[str, str], seconds: float) -> str:
+def summary(
+    args: argparse.Namespace,
+    scores: Dict[str, float],
+    ap: Dict[str, str],
+    paths: Dict[str, str],
+    seconds: float,
+) -> str:
     rows = '\n'.join(f'| {name} | {miou:.1f} |' for name, miou in scores.items())
     names = ('mAP', 'AP50', 'AP75', 'AP_s', 'AP_m', 'AP_l')
     return f"""# mmpcd demo {'(quick) ' if args.quick else ''}summary
@@ -323,6 +397,7 @@ def main() -> None:
     budget = QUICK if args.quick else FULL
     os.environ['OMP_NUM_THREADS'] = str(args.threads)  # inherited by the training steps
     import torch
+
     torch.set_num_threads(args.threads)
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
@@ -343,8 +418,9 @@ def main() -> None:
     seconds = time.time() - started
 
     plot(osp.join(work_dir, 'summary.png'), scores, curves)
-    text = summary(args, scores, ap, dict(teacher=teacher, student=student,
-                                          transfer=transfer_dir), seconds)
+    text = summary(
+        args, scores, ap, dict(teacher=teacher, student=student, transfer=transfer_dir), seconds
+    )
     with open(osp.join(work_dir, 'summary.md'), 'w') as f:
         f.write(text)
     print('\n[mmpcd demo] dense probe mIoU (%):')

@@ -1,4 +1,5 @@
 """mmpcd's version."""
+
 __version__ = '0.1.0'
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: the repository root and the python running the tests."""
+
 import importlib.util
 import os.path as osp
 import sys
@@ -42,6 +43,7 @@ def mmpcd_scope():
     a run: mmpretrain's base classes build their sub-modules (mmpcd's necks, heads, data
     preprocessors) through mmpretrain's registry, which finds mmpcd's children only there."""
     from mmengine.registry import DefaultScope
+
     with DefaultScope.overwrite_default_scope('mmpcd'):
         yield
 
@@ -61,6 +63,7 @@ def no_network(monkeypatch):
     """Every connection attempt (DNS included) fails as on an offline node, and is recorded:
     ``no_network`` is the list of the addresses tried."""
     import socket
+
     attempts = []
 
     def refuse(*args, **kwargs):
@@ -80,5 +83,6 @@ def fresh_shell_env(repo_root: str, **extra: str) -> dict:
     if not osp.isfile(osp.join(repo_root, '.venv', 'bin', 'python')):
         pytest.skip('no .venv in the repository (make setup creates it)')
     import os
+
     keep = {k: os.environ[k] for k in ('HOME', 'LANG', 'TMPDIR') if k in os.environ}
     return dict(keep, PATH='/usr/local/bin:/usr/bin:/bin', **extra)

@@ -4,6 +4,7 @@ The shell blocks (```bash, ```shell, ```sh) of a Markdown file are scanned for
 ``python <script> ...`` and ``tools/*.sh ...`` / ``projects/*.sh ...`` lines; continuation
 backslashes are joined, comments (``# ...``) and leading ``VAR=value`` assignments dropped.
 """
+
 import re
 import shlex
 from typing import List, NamedTuple, Sequence
@@ -29,8 +30,11 @@ def documented_commands(docs: Sequence[str]) -> List[DocCommand]:
                 if not line or line.startswith('#'):
                     continue
                 words = [w for w in shlex.split(line) if not re.fullmatch(r'[A-Z_]+=\S*', w)]
-                if len(words) >= 2 and words[0] in ('python', 'python3') and \
-                        not words[1].startswith('-'):  # not `python -m/-c ...`
+                if (
+                    len(words) >= 2
+                    and words[0] in ('python', 'python3')
+                    and not words[1].startswith('-')
+                ):  # not `python -m/-c ...`
                     found.append(DocCommand(doc, words[1], words[2:]))
                 elif words and re.match(r'^(tools|projects)/.*\.sh$', words[0]):
                     found.append(DocCommand(doc, words[0], words[1:]))

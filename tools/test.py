@@ -3,6 +3,7 @@
 Pre-training configs have no test loop; evaluate their backbones with the transfer/benchmark
 configs instead.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -17,14 +18,21 @@ try:
     from mmengine.config import Config
     from mmengine.dist import is_main_process
 
-    from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
-                                      build_runner, check_checkpoint_exists)
+    from mmpcd.engine.runners import (
+        add_runner_args,
+        add_trust_arg,
+        apply_runner_args,
+        build_runner,
+        check_checkpoint_exists,
+    )
     from mmpcd.utils import register_all_modules
 except ModuleNotFoundError as error:  # a python without mmpcd's environment
     venv = osp.join(REPO_ROOT, '.venv')
-    sys.exit(f'error: {error} in {sys.executable}. Run mmpcd\'s tools with the python of its '
-             f'environment: `source {venv}/bin/activate` (created by `make setup`) or '
-             f'`{venv}/bin/python {" ".join(sys.argv)}`.')
+    sys.exit(
+        f'error: {error} in {sys.executable}. Run mmpcd\'s tools with the python of its '
+        f'environment: `source {venv}/bin/activate` (created by `make setup`) or '
+        f'`{venv}/bin/python {" ".join(sys.argv)}`.'
+    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,7 +54,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         raise SystemExit(
             f'{args.config} defines no {", ".join(missing)}, so it cannot be tested. '
             'Pre-training configs are evaluated through their transfer configs '
-            '(mmdet/mmseg/linear benchmarks), which have a test loop.')
+            '(mmdet/mmseg/linear benchmarks), which have a test loop.'
+        )
     check_checkpoint_exists(args.checkpoint, 'checkpoint')
     cfg.load_from = args.checkpoint
     if args.amp:
@@ -54,8 +63,11 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit(f'--out must be a .pkl or .pickle file, got {args.out}.')
-        cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
-            cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+        cfg.test_evaluator = (
+            list(cfg.test_evaluator)
+            if isinstance(cfg.test_evaluator, (list, tuple))
+            else [cfg.test_evaluator]
+        )
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
     return cfg
 
@@ -75,8 +87,9 @@ def main() -> None:
     runner = build_runner(cfg)
     metrics = runner.test()
     if is_main_process():  # every rank holds the (collected) metrics; say them once
-        print('[mmpcd] metrics: ' + ', '.join(f'{k}: {format_metric(v)}'
-                                              for k, v in metrics.items()))
+        print(
+            '[mmpcd] metrics: ' + ', '.join(f'{k}: {format_metric(v)}' for k, v in metrics.items())
+        )
 
 
 if __name__ == '__main__':

@@ -3,6 +3,7 @@
 Distributed: ``tools/dist_train.sh CONFIG GPUS`` (torchrun) or ``tools/slurm_train.sh``.
 Without CUDA, distributed runs use the gloo backend (see ``mmpcd.engine.MMPCDRunner``).
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -16,15 +17,22 @@ if REPO_ROOT not in sys.path:
 try:
     from mmengine.config import Config
 
-    from mmpcd.engine.runners import (add_runner_args, add_trust_arg, apply_runner_args,
-                                      build_runner, check_checkpoint_exists)
+    from mmpcd.engine.runners import (
+        add_runner_args,
+        add_trust_arg,
+        apply_runner_args,
+        build_runner,
+        check_checkpoint_exists,
+    )
     from mmpcd.engine.runners.smoke_test import ITERS, smoke_test_config
     from mmpcd.utils import register_all_modules
 except ModuleNotFoundError as error:  # a python without mmpcd's environment
     venv = osp.join(REPO_ROOT, '.venv')
-    sys.exit(f'error: {error} in {sys.executable}. Run mmpcd\'s tools with the python of its '
-             f'environment: `source {venv}/bin/activate` (created by `make setup`) or '
-             f'`{venv}/bin/python {" ".join(sys.argv)}`.')
+    sys.exit(
+        f'error: {error} in {sys.executable}. Run mmpcd\'s tools with the python of its '
+        f'environment: `source {venv}/bin/activate` (created by `make setup`) or '
+        f'`{venv}/bin/python {" ".join(sys.argv)}`.'
+    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,18 +44,21 @@ def parse_args() -> argparse.Namespace:
         type=str,
         const='auto',
         help='resume from the given checkpoint; without a path, resume from the '
-        'latest checkpoint in the work dir')
+        'latest checkpoint in the work dir',
+    )
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
-        help='scale the learning rate by the actual total batch size')
+        help='scale the learning rate by the actual total batch size',
+    )
     parser.add_argument(
         '--smoke-test',
         action='store_true',
         help=f'a {ITERS}-iteration fp32 CPU run of the model as configured, on embedded or '
         'synthetic data, with random teachers and no downloads (see '
-        'mmpcd/engine/runners/smoke_test.py)')
+        'mmpcd/engine/runners/smoke_test.py)',
+    )
     add_trust_arg(parser, 'the --resume / load_from checkpoint')
     add_runner_args(parser)
     return parser.parse_args()

@@ -36,9 +36,9 @@ visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 log_processor = dict(
     window_size=10,
     custom_cfg=[
-        dict(data_src='loss', log_name='loss_run_mean', method_name='mean',
-             window_size='global')
-    ])
+        dict(data_src='loss', log_name='loss_run_mean', method_name='mean', window_size='global')
+    ],
+)
 log_level = 'INFO'
 
 load_from = None

@@ -16,10 +16,11 @@ model = dict(
         type='ResNet',
         depth=18,
         norm_cfg=dict(type='SyncBN'),  # reverted to BN on one process and on CPU-only machines
-        zero_init_residual=False),
+        zero_init_residual=False,
+    ),
     neck=dict(
-        type='DenseProjection', in_channels=512, hid_channels=512, out_channels=128,
-        num_grid=None),
+        type='DenseProjection', in_channels=512, hid_channels=512, out_channels=128, num_grid=None
+    ),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
 )
 find_unused_parameters = True
@@ -28,7 +29,5 @@ find_unused_parameters = True
 optim_wrapper = dict(optimizer=dict(lr=0.03))
 train_cfg = dict(max_epochs=2)
 
-default_hooks = dict(
-    logger=dict(interval=2),
-    checkpoint=dict(interval=1, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=2), checkpoint=dict(interval=1, max_keep_ckpts=2))
 randomness = dict(seed=0)

@@ -28,15 +28,17 @@ model = dict(
         zero_init_residual=False,
         init_cfg=[
             dict(type='Kaiming', layer=['Conv2d'], mode='fan_in'),
-            dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-        ]),
+            dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm']),
+        ],
+    ),
     neck=dict(
         type='DenseProjection',
         in_channels=2048,
         hid_channels=2048,
         out_channels=128,
         num_grid=None,
-        init_cfg=dict(type='Kaiming', layer='Linear', mode='fan_in')),
+        init_cfg=dict(type='Kaiming', layer='Linear', mode='fan_in'),
+    ),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
 )
 # As in the upstream configs; costs one graph traversal per iteration under DDP.

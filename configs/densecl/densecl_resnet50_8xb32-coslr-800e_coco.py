@@ -9,7 +9,9 @@ train_dataloader = dict(
         data_root='data/coco/',
         data_prefix='train2017',
         with_label=False,
-        pipeline={{_base_.train_pipeline}}))
+        pipeline={{_base_.train_pipeline}},
+    )
+)
 
 optim_wrapper = dict(optimizer=dict(lr=0.3))
 train_cfg = dict(max_epochs=800)

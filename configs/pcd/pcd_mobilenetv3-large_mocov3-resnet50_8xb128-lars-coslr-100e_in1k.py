@@ -8,6 +8,8 @@ model = dict(
         _delete_=True,
         type='MobileNetV3',
         arch='large',
-        out_indices=(16, ),
-        norm_cfg=dict(type='BN', eps=1e-5, momentum=0.1)),
-    neck=dict(in_channels=960, mhsa=dict(in_channels=960)))
+        out_indices=(16,),
+        norm_cfg=dict(type='BN', eps=1e-5, momentum=0.1),
+    ),
+    neck=dict(in_channels=960, mhsa=dict(in_channels=960)),
+)

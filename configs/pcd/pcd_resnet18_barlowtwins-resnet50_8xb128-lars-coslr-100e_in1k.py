@@ -13,7 +13,9 @@ model = dict(
         out_channels=8192,
         num_layers=3,
         projector_bias=(False, False, False),
-        predictor_bias=(False, False, False)),
+        predictor_bias=(False, False, False),
+    ),
     teacher=dict(
-        adaptor=dict(channels=(2048, 8192, 8192, 8192), bias=False),
-        layout='barlow_twins'))
+        adaptor=dict(channels=(2048, 8192, 8192, 8192), bias=False), layout='barlow_twins'
+    ),
+)

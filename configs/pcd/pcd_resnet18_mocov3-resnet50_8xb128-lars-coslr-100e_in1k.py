@@ -19,7 +19,7 @@ model = dict(
     feat_dim=256,
     pairing='same_view',  # student(v) <-> teacher(v); see README for the released code's pairing
     teacher_bn='eval',  # pretrained running statistics: the SpatialAdaptor invariance holds
-    backbone=dict(type='ResNet', depth=18, out_indices=(3, ), zero_init_residual=False),
+    backbone=dict(type='ResNet', depth=18, out_indices=(3,), zero_init_residual=False),
     neck=dict(
         type='PCDStudentNeck',
         in_channels=512,
@@ -34,17 +34,20 @@ model = dict(
             num_heads=8,
             num_layers=1,
             pos_encoding='sincos',
-            ffn_ratio=4.,
-            feat_size=7)),
+            ffn_ratio=4.0,
+            feat_size=7,
+        ),
+    ),
     head=dict(type='PCDHead', temperature=0.2),
     teacher=dict(
         type='PCDTeacher',
-        backbone=dict(type='ResNet', depth=50, out_indices=(3, )),
+        backbone=dict(type='ResNet', depth=50, out_indices=(3,)),
         # MoCo v3's projector fc.0/1/3 (Linear 2048-4096 no bias, BN, ReLU, Linear 4096-256
         # no bias); its final affine-free BN fc.4 is dropped.
         adaptor=dict(type='SpatialAdaptor', channels=(2048, 4096, 256), bias=False),
         checkpoint=teacher_checkpoint,
-        layout='mocov3'),
+        layout='mocov3',
+    ),
 )
 
 # 8 GPUs x 128 images = a global batch of 1024, the batch the official lr formula is written

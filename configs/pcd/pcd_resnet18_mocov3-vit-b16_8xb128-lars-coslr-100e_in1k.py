@@ -16,7 +16,10 @@ model = dict(
             img_size=224,
             patch_size=16,
             out_type='featmap',
-            final_norm=True),
+            final_norm=True,
+        ),
         adaptor=dict(channels=(768, 4096, 4096, 256), bias=False),
         layout='mocov3_vit',
-        out_size=7))
+        out_size=7,
+    )
+)

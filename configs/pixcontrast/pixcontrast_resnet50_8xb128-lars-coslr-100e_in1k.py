@@ -9,9 +9,6 @@ model = dict(
     type='PixContrast',
     ppm=None,  # no PPM: the online projection itself is contrasted
     head=dict(
-        _delete_=True,
-        type='PixContrastHead',
-        temperature=0.3,
-        pos_ratio=0.7,
-        neg_ratio=None),  # e.g. 1.0 ignores the cells in [0.7, 1.0) (--pixpro-neg-ratio)
+        _delete_=True, type='PixContrastHead', temperature=0.3, pos_ratio=0.7, neg_ratio=None
+    ),  # e.g. 1.0 ignores the cells in [0.7, 1.0) (--pixpro-neg-ratio)
 )

@@ -6,7 +6,7 @@ _base_ = './pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py'
 
 # Both are MLP2d(C, 4096, 256) as the pixel projector, on the pooled C5 / the projection.
 model = dict(
-    ins_loss_weight=1.,
+    ins_loss_weight=1.0,
     ins_loss='byol',
     ins_projector=_base_.model.projector,
     ins_predictor=dict(_base_.model.projector, in_channels=256),

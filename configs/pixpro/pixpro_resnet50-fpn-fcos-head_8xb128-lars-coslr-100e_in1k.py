@@ -21,7 +21,8 @@ model = dict(
             start_level=1,
             add_extra_convs='on_output',
             num_outs=5,
-            relu_before_extra_convs=True),
+            relu_before_extra_convs=True,
+        ),
         head=dict(
             _scope_='mmdet',  # its losses are mmdet's
             type='FCOSHead',
@@ -29,8 +30,10 @@ model = dict(
             in_channels=256,
             stacked_convs=4,
             feat_channels=256,
-            strides=[8, 16, 32, 64, 128]),
-        levels=(0, 1, 2, 3)),
+            strides=[8, 16, 32, 64, 128],
+        ),
+        levels=(0, 1, 2, 3),
+    ),
     projector=dict(in_channels=256),
 )
 find_unused_parameters = True

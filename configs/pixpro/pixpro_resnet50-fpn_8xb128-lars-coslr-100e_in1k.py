@@ -9,11 +9,7 @@ _base_ = './pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py'
 
 model = dict(
     backbone=dict(out_indices=(0, 1, 2, 3)),
-    neck=dict(
-        type='mmdet.FPN',
-        in_channels=[256, 512, 1024, 2048],
-        out_channels=256,
-        num_outs=5),
+    neck=dict(type='mmdet.FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=5),
     loss_levels=(1, 2, 3, 4),
     projector=dict(in_channels=256),
 )

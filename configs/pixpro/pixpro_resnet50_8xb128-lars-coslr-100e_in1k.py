@@ -15,9 +15,10 @@ model = dict(
     backbone=dict(
         type='ResNet',
         depth=50,
-        out_indices=(3, ),  # C5, 7 x 7 at 224 px
+        out_indices=(3,),  # C5, 7 x 7 at 224 px
         norm_cfg=dict(type='SyncBN'),
-        zero_init_residual=True),  # the official ResNet zero-inits each block's last BN
+        zero_init_residual=True,
+    ),  # the official ResNet zero-inits each block's last BN
     # Proj_Head = MLP2d(2048, 4096, 256): 1x1 conv - BN - ReLU - 1x1 conv, per pixel.
     projector=dict(
         type='DenseProjection',
@@ -26,8 +27,9 @@ model = dict(
         out_channels=256,
         num_layers=2,
         with_global=False,
-        norm_cfg=dict(type='SyncBN')),
-    ppm=dict(type='PPM', channels=256, num_layers=1, gamma=2., clamp_min=0.),
+        norm_cfg=dict(type='SyncBN'),
+    ),
+    ppm=dict(type='PPM', channels=256, num_layers=1, gamma=2.0, clamp_min=0.0),
     head=dict(type='PixProHead', pos_ratio=0.7),
     # mmengine's EMA convention: target = (1 - m) * target + m * online, annealed to m = 0;
     # 0.01 is the official --pixpro-momentum 0.99.

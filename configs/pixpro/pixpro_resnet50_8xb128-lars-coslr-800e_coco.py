@@ -12,7 +12,9 @@ train_dataloader = dict(
         data_root='data/coco/',
         data_prefix='train2017',
         with_label=False,
-        pipeline={{_base_.train_pipeline}}))
+        pipeline={{_base_.train_pipeline}},
+    )
+)
 
 # The warm-up keeps its length in iterations: 50 COCO epochs; the cosine runs to the end.
 param_scheduler = [
@@ -22,13 +24,11 @@ param_scheduler = [
         by_epoch=True,
         begin=0,
         end=50,
-        convert_to_iter_based=True),
+        convert_to_iter_based=True,
+    ),
     dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=50,
-        convert_to_iter_based=True)
+        type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=50, convert_to_iter_based=True
+    ),
 ]
 train_cfg = dict(max_epochs=800)
 default_hooks = dict(checkpoint=dict(interval=50))

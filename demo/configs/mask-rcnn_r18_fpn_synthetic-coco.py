@@ -14,12 +14,13 @@ img_scale = (128, 128)
 # Fewer proposals and sampled RoIs than COCO's 2000 / 512: 128-px images hold 1-4 objects,
 # and the 4conv1fc head's cost grows with the RoIs.
 model = dict(
-    roi_head=dict(bbox_head=dict(num_classes=len(classes)),
-                  mask_head=dict(num_classes=len(classes))),
-    train_cfg=dict(rpn_proposal=dict(nms_pre=256, max_per_img=64),
-                   rcnn=dict(sampler=dict(num=64))),
+    roi_head=dict(
+        bbox_head=dict(num_classes=len(classes)), mask_head=dict(num_classes=len(classes))
+    ),
+    train_cfg=dict(rpn_proposal=dict(nms_pre=256, max_per_img=64), rcnn=dict(sampler=dict(num=64))),
     # score_thr 0: a few iterations score below mmdet's 0.05, and the AP line needs detections.
-    test_cfg=dict(rpn=dict(nms_pre=256, max_per_img=64), rcnn=dict(max_per_img=20, score_thr=0.)))
+    test_cfg=dict(rpn=dict(nms_pre=256, max_per_img=64), rcnn=dict(max_per_img=20, score_thr=0.0)),
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -32,33 +33,50 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'),
+    ),
 ]
 train_dataloader = dict(
     batch_size=2,
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(data_root='', ann_file=None, data_prefix=dict(img=None), metainfo=metainfo,
-                 filter_cfg=dict(filter_empty_gt=True, min_size=0), pipeline=train_pipeline))
+    dataset=dict(
+        data_root='',
+        ann_file=None,
+        data_prefix=dict(img=None),
+        metainfo=metainfo,
+        filter_cfg=dict(filter_empty_gt=True, min_size=0),
+        pipeline=train_pipeline,
+    ),
+)
 val_dataloader = dict(
     batch_size=2,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(data_root='', ann_file=None, data_prefix=dict(img=None), metainfo=metainfo,
-                 pipeline=test_pipeline))
+    dataset=dict(
+        data_root='',
+        ann_file=None,
+        data_prefix=dict(img=None),
+        metainfo=metainfo,
+        pipeline=test_pipeline,
+    ),
+)
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=None, metric=['bbox', 'segm'], format_only=False)
 test_evaluator = val_evaluator
 
 max_iters = 8
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters)
+train_cfg = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters
+)
 optim_wrapper = dict(optimizer=dict(lr=0.01))
 param_scheduler = [dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=4)]
 default_hooks = dict(
     logger=dict(interval=2),
     checkpoint=dict(by_epoch=False, interval=max_iters),
-    visualization=dict(draw=False))
+    visualization=dict(draw=False),
+)
 log_processor = dict(by_epoch=False)

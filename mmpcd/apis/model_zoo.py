@@ -6,6 +6,7 @@ verified cache of :mod:`mmpcd.hub` (``~/.cache/mmpcd/checkpoints``, or
 ``$MMPCD_CACHE_DIR/checkpoints``) and converting upstream layouts with the converter its
 metafile names (the converted file is cached beside it, with its own recorded sha256).
 """
+
 import os
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Tuple
@@ -14,8 +15,7 @@ import torch
 
 from mmpcd.hub import CheckpointError, is_intact, resolve, write_sidecar
 from mmpcd.hub.cache import cache_lock, default_cache_dir
-from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
-                                    read_checkpoint)
+from mmpcd.utils.checkpoint import CorruptCheckpointError, UntrustedCheckpointError, read_checkpoint
 
 StateDict = Dict[str, torch.Tensor]
 TRUST_SWITCH = 'trust=True to get_checkpoint (--trust to tools/misc/download_checkpoint.py)'
@@ -37,8 +37,11 @@ def safe_load(path: str, trust: bool = False) -> object:
 def _converters() -> Dict[str, Callable[[object], Tuple[StateDict, List[str]]]]:
     """Converter name (as metafiles name the CLI, by file stem) -> conversion function."""
     from mmpcd.converters import densecl, pixpro
-    return {'densecl_to_mmpcd': densecl.convert_checkpoint,
-            'pixpro_to_mmpcd': pixpro.convert_checkpoint}
+
+    return {
+        'densecl_to_mmpcd': densecl.convert_checkpoint,
+        'pixpro_to_mmpcd': pixpro.convert_checkpoint,
+    }
 
 
 def convert_file(path: str, converter: str, dst: str, trust: bool = False) -> str:
@@ -50,20 +53,27 @@ def convert_file(path: str, converter: str, dst: str, trust: bool = False) -> st
         raise CheckpointError(f'unknown converter {converter!r}; known: {sorted(converters)}')
     state_dict, notes = converters[name](safe_load(path, trust))
     tmp = f'{dst}.{os.getpid()}.tmp'
-    torch.save(dict(state_dict=state_dict, meta=dict(converted_from=osp.basename(path),
-                                                     converter=name, notes=notes)), tmp)
+    torch.save(
+        dict(
+            state_dict=state_dict,
+            meta=dict(converted_from=osp.basename(path), converter=name, notes=notes),
+        ),
+        tmp,
+    )
     os.replace(tmp, dst)
     write_sidecar(dst)
     return dst
 
 
-def get_checkpoint(name_or_url: str,
-                   cache_dir: Optional[str] = None,
-                   convert: bool = True,
-                   trust: bool = False,
-                   show_progress: bool = True,
-                   converter: Optional[str] = None,
-                   model_index: Optional[str] = None) -> str:
+def get_checkpoint(
+    name_or_url: str,
+    cache_dir: Optional[str] = None,
+    convert: bool = True,
+    trust: bool = False,
+    show_progress: bool = True,
+    converter: Optional[str] = None,
+    model_index: Optional[str] = None,
+) -> str:
     """Local path of a verified, weights-only-loadable checkpoint.
 
     Args:

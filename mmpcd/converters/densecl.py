@@ -37,6 +37,7 @@ keys and shapes must match it exactly (for a backbone-only output, its ``backbon
 The output is ``{'state_dict': ..., 'meta': {'converted_from': FORMAT, 'backbone_only': BOOL,
 'source': SRC}}``, readable with ``weights_only=True``.
 """
+
 import argparse
 import os.path as osp
 import re
@@ -61,16 +62,22 @@ OPENSELFSUP_PREFIXES = {
 # OpenSelfSup/mmselfsup 0.x also register encoder_q's parts as ``backbone`` and ``neck``.
 OPENSELFSUP_ALIASES = {'backbone.': 'encoder_q.0.', 'neck.': 'encoder_q.1.'}
 # The parts of a DenseCL state dict, by key prefix, to tell which one a model lacks ...
-PARTS = {'backbone.': 'backbone', 'neck.': 'neck', 'encoder_k.': 'momentum encoder',
-         'queue': 'queues'}
+PARTS = {
+    'backbone.': 'backbone',
+    'neck.': 'neck',
+    'encoder_k.': 'momentum encoder',
+    'queue': 'queues',
+}
 # ... and what a difference in the keys of a part both have suggests (the last: all others).
 HINTS = {
-    ('backbone.', 'encoder_k.module.0.'):
-    'the backbone differs (e.g. ResNet depth: 18/34 have BasicBlocks, 50/101/152 Bottlenecks '
+    (
+        'backbone.',
+        'encoder_k.module.0.',
+    ): 'the backbone differs (e.g. ResNet depth: 18/34 have BasicBlocks, 50/101/152 Bottlenecks '
     'with conv3, and the blocks per stage differ)',
     ('neck.', 'encoder_k.module.1.'): 'the neck widths differ (DenseCLNeck in/hid/out_channels)',
-    ('queue', ): 'queue_len or feat_dim differ',
-    ('', ): 'keys outside the backbone, neck and queues of DenseCL differ',
+    ('queue',): 'queue_len or feat_dim differ',
+    ('',): 'keys outside the backbone, neck and queues of DenseCL differ',
 }
 TORCHVISION_BACKBONE = re.compile(r'(conv1|bn1|layer[1-4]\.\d+)\.')
 TORCHVISION_CLASSIFIER = 'fc.'
@@ -79,6 +86,7 @@ StateDict = Dict[str, torch.Tensor]
 
 class Converted(NamedTuple):
     """The result of :func:`convert`."""
+
     state_dict: StateDict
     backbone_only: bool
     notes: List[str]  # what the conversion created or dropped, for the user
@@ -93,36 +101,42 @@ def detect_format(state_dict: StateDict) -> str:
     keys = list(state_dict)
     if any(key.startswith('encoder_q.') for key in keys):
         return 'openselfsup'
-    if any(key.startswith('backbone.') for key in keys) and \
-            any(key.startswith('encoder_k.module.') for key in keys):
+    if any(key.startswith('backbone.') for key in keys) and any(
+        key.startswith('encoder_k.module.') for key in keys
+    ):
         return 'mmpretrain'
     if 'conv1.weight' in state_dict and all(
-            TORCHVISION_BACKBONE.match(key) or key.startswith(TORCHVISION_CLASSIFIER)
-            for key in keys):
+        TORCHVISION_BACKBONE.match(key) or key.startswith(TORCHVISION_CLASSIFIER) for key in keys
+    ):
         return 'torchvision'
     raise ConversionError(
         'unrecognised checkpoint: expected a DenseCL checkpoint from OpenSelfSup / mmselfsup '
         '0.x (encoder_q.*, encoder_k.*, queues), mmpretrain / mmselfsup 1.x (backbone.*, '
         'neck.*, encoder_k.module.*, queues) or torchvision ResNet weights (conv1.*, bn1.*, '
-        f'layer1-4.*, fc.*); the first keys are: {listing(keys)}')
+        f'layer1-4.*, fc.*); the first keys are: {listing(keys)}'
+    )
 
 
 def _rename(key: str, prefixes: Mapping[str, str]) -> Optional[str]:
     """``key`` with its first matching prefix replaced, or None if none matches."""
     for old, new in prefixes.items():
         if key.startswith(old):
-            return new + key[len(old):]
+            return new + key[len(old) :]
     return None
 
 
 def _check_full_layout(state_dict: StateDict, fmt: str) -> None:
     """Refuse a converted full checkpoint that lacks a part of DenseCL (e.g. a MoCo one)."""
     missing = [name for name in QUEUE_BUFFERS if name not in state_dict]
-    missing += [prefix + '*' for prefix in FULL_PREFIXES
-                if not any(key.startswith(prefix) for key in state_dict)]
+    missing += [
+        prefix + '*'
+        for prefix in FULL_PREFIXES
+        if not any(key.startswith(prefix) for key in state_dict)
+    ]
     if missing:
-        raise ConversionError(f'not a DenseCL checkpoint ({fmt} layout): it lacks '
-                              f'{listing(missing)}')
+        raise ConversionError(
+            f'not a DenseCL checkpoint ({fmt} layout): it lacks {listing(missing)}'
+        )
 
 
 def _add_ema_steps(state_dict: StateDict, notes: List[str]) -> None:
@@ -132,9 +146,11 @@ def _add_ema_steps(state_dict: StateDict, notes: List[str]) -> None:
     if EMA_STEPS in state_dict:
         return
     state_dict[EMA_STEPS] = torch.tensor(1, dtype=torch.long)
-    notes.append(f'{EMA_STEPS} is not in the source: created as tensor(1, dtype=torch.int64) so '
-                 "that resuming keeps the converted momentum encoder (mmengine's EMA copies the "
-                 'online weights into encoder_k at its first update when steps == 0)')
+    notes.append(
+        f'{EMA_STEPS} is not in the source: created as tensor(1, dtype=torch.int64) so '
+        "that resuming keeps the converted momentum encoder (mmengine's EMA copies the "
+        'online weights into encoder_k at its first update when steps == 0)'
+    )
 
 
 def _is_alias(state_dict: StateDict, key: str) -> bool:
@@ -160,8 +176,10 @@ def _convert_openselfsup(state_dict: StateDict) -> Converted:
         raise ConversionError(f'keys outside the openselfsup DenseCL layout: {listing(unknown)}')
     inconsistent = [key for key in aliases if not _is_alias(state_dict, key)]
     if inconsistent:
-        raise ConversionError('these keys should alias encoder_q.0/1.* but their counterpart is '
-                              f'missing or differs: {listing(inconsistent)}')
+        raise ConversionError(
+            'these keys should alias encoder_q.0/1.* but their counterpart is '
+            f'missing or differs: {listing(inconsistent)}'
+        )
     if aliases:
         notes.append(f'dropped {len(aliases)} backbone.*/neck.* keys that alias encoder_q.*')
     _check_full_layout(out, 'openselfsup')
@@ -171,8 +189,11 @@ def _convert_openselfsup(state_dict: StateDict) -> Converted:
 
 def _convert_mmpretrain(state_dict: StateDict) -> Converted:
     """mmpretrain/mmselfsup 1.x names are mmpcd's: check them, add ``steps`` if absent."""
-    unknown = [key for key in state_dict if key not in QUEUE_BUFFERS and key != EMA_STEPS
-               and not key.startswith(FULL_PREFIXES)]
+    unknown = [
+        key
+        for key in state_dict
+        if key not in QUEUE_BUFFERS and key != EMA_STEPS and not key.startswith(FULL_PREFIXES)
+    ]
     if unknown:
         raise ConversionError(f'keys outside the mmpretrain DenseCL layout: {listing(unknown)}')
     out = dict(state_dict)
@@ -184,14 +205,21 @@ def _convert_mmpretrain(state_dict: StateDict) -> Converted:
 
 def _convert_torchvision(state_dict: StateDict) -> Converted:
     """torchvision ResNet -> ``backbone.*`` (same names in mmpretrain's ResNet), no ``fc``."""
-    unknown = [key for key in state_dict if not TORCHVISION_BACKBONE.match(key)
-               and not key.startswith(TORCHVISION_CLASSIFIER)]
+    unknown = [
+        key
+        for key in state_dict
+        if not TORCHVISION_BACKBONE.match(key) and not key.startswith(TORCHVISION_CLASSIFIER)
+    ]
     if unknown or 'conv1.weight' not in state_dict:
-        raise ConversionError('not torchvision ResNet weights: '
-                              + (f'unexpected keys {listing(unknown)}' if unknown
-                                 else 'conv1.weight is missing'))
-    out = {'backbone.' + key: value for key, value in state_dict.items()
-           if TORCHVISION_BACKBONE.match(key)}
+        raise ConversionError(
+            'not torchvision ResNet weights: '
+            + (f'unexpected keys {listing(unknown)}' if unknown else 'conv1.weight is missing')
+        )
+    out = {
+        'backbone.' + key: value
+        for key, value in state_dict.items()
+        if TORCHVISION_BACKBONE.match(key)
+    }
     dropped = len(state_dict) - len(out)
     notes = [f'dropped {dropped} fc.* classifier tensors'] if dropped else []
     return Converted(out, True, notes)
@@ -203,8 +231,11 @@ def convert(state_dict: StateDict, fmt: str) -> Converted:
     Raises:
         ConversionError: if the keys do not fit ``fmt``.
     """
-    converters = {'openselfsup': _convert_openselfsup, 'mmpretrain': _convert_mmpretrain,
-                  'torchvision': _convert_torchvision}
+    converters = {
+        'openselfsup': _convert_openselfsup,
+        'mmpretrain': _convert_mmpretrain,
+        'torchvision': _convert_torchvision,
+    }
     if fmt not in converters:
         raise ConversionError(f'unknown source format {fmt!r}; choose one of {FORMATS}')
     return converters[fmt](state_dict)
@@ -235,28 +266,36 @@ def _part(key: str) -> Optional[str]:
     return next((name for prefix, name in PARTS.items() if key.startswith(prefix)), None)
 
 
-def _likely_cause(checkpoint_keys: Iterable[str], model_keys: Iterable[str],
-                  offending: Iterable[str]) -> str:
+def _likely_cause(
+    checkpoint_keys: Iterable[str], model_keys: Iterable[str], offending: Iterable[str]
+) -> str:
     """A guess at why the keys of a checkpoint and of a model differ."""
     in_checkpoint = {_part(key) for key in checkpoint_keys} - {None}
     in_model = {_part(key) for key in model_keys} - {None}
     causes = []
     if in_checkpoint - in_model:
-        causes.append(f"the config's model has no {', '.join(sorted(in_checkpoint - in_model))}"
-                      ': is it a DenseCL?')
+        causes.append(
+            f"the config's model has no {', '.join(sorted(in_checkpoint - in_model))}"
+            ': is it a DenseCL?'
+        )
     if in_model - in_checkpoint:
-        causes.append(f"the checkpoint has no {', '.join(sorted(in_model - in_checkpoint))}: "
-                      'is it a DenseCL checkpoint?')
+        causes.append(
+            f"the checkpoint has no {', '.join(sorted(in_model - in_checkpoint))}: "
+            'is it a DenseCL checkpoint?'
+        )
     # Keys of a part only one side has are explained above.
     compared = [key for key in offending if _part(key) in (in_checkpoint & in_model) | {None}]
-    hints = {next(hint for prefixes, hint in HINTS.items() if key.startswith(prefixes))
-             for key in compared}
+    hints = {
+        next(hint for prefixes, hint in HINTS.items() if key.startswith(prefixes))
+        for key in compared
+    }
     causes += [hint for hint in HINTS.values() if hint in hints]
     return '; '.join(causes)
 
 
-def check_against(state_dict: StateDict, expected: Mapping[str, torch.Size],
-                  backbone_only: bool) -> None:
+def check_against(
+    state_dict: StateDict, expected: Mapping[str, torch.Size], backbone_only: bool
+) -> None:
     """Require the keys and shapes of ``state_dict`` to be those of the model, ``expected``
     (only its ``backbone.*`` part for a backbone-only checkpoint).
 
@@ -267,8 +306,9 @@ def check_against(state_dict: StateDict, expected: Mapping[str, torch.Size],
         expected = {key: shape for key, shape in expected.items() if key.startswith('backbone.')}
     missing = sorted(set(expected) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(expected))
-    mismatched = sorted(key for key in set(state_dict) & set(expected)
-                        if state_dict[key].shape != expected[key])
+    mismatched = sorted(
+        key for key in set(state_dict) & set(expected) if state_dict[key].shape != expected[key]
+    )
     if not (missing or unexpected or mismatched):
         return
     problems = []
@@ -277,12 +317,17 @@ def check_against(state_dict: StateDict, expected: Mapping[str, torch.Size],
     if unexpected:
         problems.append(f'not in the model: {listing(unexpected)}')
     if mismatched:
-        shapes = [f'{key} (checkpoint {tuple(state_dict[key].shape)}, model '
-                  f'{tuple(expected[key])})' for key in mismatched]
+        shapes = [
+            f'{key} (checkpoint {tuple(state_dict[key].shape)}, model {tuple(expected[key])})'
+            for key in mismatched
+        ]
         problems.append(f'shape mismatch: {listing(shapes)}')
     cause = _likely_cause(state_dict, expected, missing + unexpected + mismatched)
-    raise ConversionError('the converted checkpoint does not fit the config\'s model:\n  '
-                          + '\n  '.join(problems) + f'\nlikely cause: {cause}')
+    raise ConversionError(
+        'the converted checkpoint does not fit the config\'s model:\n  '
+        + '\n  '.join(problems)
+        + f'\nlikely cause: {cause}'
+    )
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -291,11 +336,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('src', help='the DenseCL checkpoint to convert')
     parser.add_argument('dst', help='where to save the converted checkpoint')
     parser.add_argument('--config', help='check the result against the model of this config')
-    parser.add_argument('--src-format', choices=('auto', ) + FORMATS, default='auto',
-                        help='the source format; auto (default) detects it from the keys')
-    parser.add_argument('--trust', action='store_true',
-                        help='allow full unpickling (runs pickled code) for a trusted file that '
-                        'the weights-only reader refuses')
+    parser.add_argument(
+        '--src-format',
+        choices=('auto',) + FORMATS,
+        default='auto',
+        help='the source format; auto (default) detects it from the keys',
+    )
+    parser.add_argument(
+        '--trust',
+        action='store_true',
+        help='allow full unpickling (runs pickled code) for a trusted file that '
+        'the weights-only reader refuses',
+    )
     return parser.parse_args(argv)
 
 
@@ -308,20 +360,30 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         fmt = detect_format(state_dict) if args.src_format == 'auto' else args.src_format
         converted = convert(state_dict, fmt)
         if args.config:
-            check_against(converted.state_dict, expected_shapes(args.config),
-                          converted.backbone_only)
+            check_against(
+                converted.state_dict, expected_shapes(args.config), converted.backbone_only
+            )
     except ConversionError as error:
         sys.exit(f'error: {error}')
     for note in converted.notes:
         print(f'note: {note}')
-    meta = dict(converted_from=fmt, backbone_only=converted.backbone_only,
-                source=osp.abspath(args.src))
+    meta = dict(
+        converted_from=fmt, backbone_only=converted.backbone_only, source=osp.abspath(args.src)
+    )
     torch.save(dict(state_dict=converted.state_dict, meta=meta), args.dst)
-    kind = ("backbone-only (load with init_cfg=dict(type='Pretrained', prefix='backbone.'); "
-            'not for resuming pre-training)') if converted.backbone_only else 'full DenseCL'
+    kind = (
+        (
+            "backbone-only (load with init_cfg=dict(type='Pretrained', prefix='backbone.'); "
+            'not for resuming pre-training)'
+        )
+        if converted.backbone_only
+        else 'full DenseCL'
+    )
     checked = f', matches {args.config}' if args.config else ''
-    print(f'converted {args.src} -> {args.dst}: format {fmt}, '
-          f'{len(converted.state_dict)} tensors, {kind}{checked}')
+    print(
+        f'converted {args.src} -> {args.dst}: format {fmt}, '
+        f'{len(converted.state_dict)} tensors, {kind}{checked}'
+    )
 
 
 if __name__ == '__main__':

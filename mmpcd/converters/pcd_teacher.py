@@ -15,6 +15,7 @@ which in eval mode passes every value through unchanged.
 | mmpretrain MoCo v2 | ``neck.mlp.{0,2}`` | Linear, ReLU, Linear (none) |
 | DenseCL | ``neck.mlp2.{0,2}`` (its dense head) | 1x1 conv, ReLU, 1x1 conv (none) |
 """
+
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
@@ -40,6 +41,7 @@ HEADS: Dict[str, Tuple[str, str, Optional[str], str]] = {
 class TeacherHead:
     """The SpatialAdaptor shape of a converted head: ``channels = (C_in, C_hid, C_out)`` and
     one ``bias`` flag per conv."""
+
     method: str
     channels: Tuple[int, int, int]
     bias: Tuple[bool, bool]
@@ -52,7 +54,8 @@ def _find_head(state: StateDict) -> str:
     raise ValueError(
         'no projection head PCD can use in this checkpoint: expected one of '
         + ', '.join(f'{p}{f}.weight ({m})' for m, (p, f, _, _) in HEADS.items())
-        + '; pass a PixPro, PixContrast, DenseCL, MoCo v2 or BYOL pre-training checkpoint.')
+        + '; pass a PixPro, PixContrast, DenseCL, MoCo v2 or BYOL pre-training checkpoint.'
+    )
 
 
 def _as_linear(weight: torch.Tensor) -> torch.Tensor:
@@ -69,8 +72,9 @@ def to_pcd_teacher(state: StateDict) -> Tuple[StateDict, TeacherHead]:
         raise ValueError(f'no {BACKBONE}* keys: not a pre-training checkpoint.')
     method = _find_head(state)
     prefix, first, norm, last = HEADS[method]
-    teacher = {MOCOV3_BACKBONE + k[len(BACKBONE):]: v for k, v in state.items()
-               if k.startswith(BACKBONE)}
+    teacher = {
+        MOCOV3_BACKBONE + k[len(BACKBONE) :]: v for k, v in state.items() if k.startswith(BACKBONE)
+    }
     biases = []
     for src, dst in ((first, '0'), (last, '3')):
         teacher[f'{MOCOV3_HEAD}{dst}.weight'] = _as_linear(state[f'{prefix}{src}.weight'])
@@ -85,12 +89,14 @@ def to_pcd_teacher(state: StateDict) -> Tuple[StateDict, TeacherHead]:
             if key in state:
                 teacher[f'{MOCOV3_HEAD}1.{param}'] = state[key]
     else:
-        teacher.update({
-            f'{MOCOV3_HEAD}1.weight': torch.ones(hidden),
-            f'{MOCOV3_HEAD}1.bias': torch.zeros(hidden),
-            f'{MOCOV3_HEAD}1.running_mean': torch.zeros(hidden),
-            f'{MOCOV3_HEAD}1.running_var': torch.full((hidden, ), 1 - _BN_EPS),
-        })
+        teacher.update(
+            {
+                f'{MOCOV3_HEAD}1.weight': torch.ones(hidden),
+                f'{MOCOV3_HEAD}1.bias': torch.zeros(hidden),
+                f'{MOCOV3_HEAD}1.running_mean': torch.zeros(hidden),
+                f'{MOCOV3_HEAD}1.running_var': torch.full((hidden,), 1 - _BN_EPS),
+            }
+        )
     weight0, weight3 = teacher[f'{MOCOV3_HEAD}0.weight'], teacher[f'{MOCOV3_HEAD}3.weight']
     head = TeacherHead(method, (weight0.shape[1], hidden, weight3.shape[0]), tuple(biases))
     return teacher, head
@@ -117,10 +123,13 @@ def write_pcd_teacher(source: str, dst: str, trust: bool = False) -> TeacherHead
         ValueError: if ``source`` has no ``state_dict`` or no known projection head.
     """
     from mmpcd.utils.checkpoint import read_checkpoint
+
     state = read_checkpoint(source, trust=trust).get('state_dict')
     if not state:
-        raise ValueError(f'{source} has no state_dict: pass an mmpcd/mmpretrain pre-training '
-                         'checkpoint (epoch_*.pth / iter_*.pth of a training run).')
+        raise ValueError(
+            f'{source} has no state_dict: pass an mmpcd/mmpretrain pre-training '
+            'checkpoint (epoch_*.pth / iter_*.pth of a training run).'
+        )
     teacher, head = to_pcd_teacher(state)
     torch.save({'state_dict': teacher}, dst)
     return head

@@ -19,6 +19,7 @@ Loading: through :func:`mmpcd.utils.checkpoint.read_checkpoint`, weights-only; t
 files pickle the ``argparse`` namespace of the run (``opt``), which only full unpickling reads
 and which can run arbitrary code: pass ``--trust`` for a file whose origin you trust.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -26,13 +27,26 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from .common import (ConversionError, StateDict, extract_state_dict, listing, load_source,
-                     strip_ddp_prefix)
+from .common import (
+    ConversionError,
+    StateDict,
+    extract_state_dict,
+    listing,
+    load_source,
+    strip_ddp_prefix,
+)
 
 ENCODER = 'encoder.'
 # The other parts of an official PixPro model, dropped by the conversion.
-OTHER_PARTS = ('encoder_k.', 'projector.', 'projector_k.', 'value_transform.',
-               'projector_instance.', 'projector_instance_k.', 'predictor.')
+OTHER_PARTS = (
+    'encoder_k.',
+    'projector.',
+    'projector_k.',
+    'value_transform.',
+    'projector_instance.',
+    'projector_instance_k.',
+    'predictor.',
+)
 
 
 def convert(state_dict: StateDict) -> Tuple[StateDict, List[str]]:
@@ -44,16 +58,24 @@ def convert(state_dict: StateDict) -> Tuple[StateDict, List[str]]:
     Raises:
         ConversionError: if there is no online encoder or a key belongs to no known part.
     """
-    unknown = [key for key in state_dict
-               if not key.startswith(ENCODER) and not key.startswith(OTHER_PARTS)]
+    unknown = [
+        key for key in state_dict if not key.startswith(ENCODER) and not key.startswith(OTHER_PARTS)
+    ]
     if unknown or not any(key.startswith(ENCODER) for key in state_dict):
         raise ConversionError(
             'not an official PixPro checkpoint: expected module.encoder.* (online ResNet) '
             f'besides {", ".join(p + "*" for p in OTHER_PARTS)}; '
-            + (f'unknown keys: {listing(unknown)}' if unknown else
-               f'no encoder.* key among: {listing(list(state_dict))}'))
-    backbone = {'backbone.' + key[len(ENCODER):]: value for key, value in state_dict.items()
-                if key.startswith(ENCODER)}
+            + (
+                f'unknown keys: {listing(unknown)}'
+                if unknown
+                else f'no encoder.* key among: {listing(list(state_dict))}'
+            )
+        )
+    backbone = {
+        'backbone.' + key[len(ENCODER) :]: value
+        for key, value in state_dict.items()
+        if key.startswith(ENCODER)
+    }
     dropped: Dict[str, int] = {}
     for key in state_dict:
         part = next((p for p in OTHER_PARTS if key.startswith(p)), None)
@@ -70,20 +92,31 @@ def check_resnet(state_dict: StateDict, depth: int) -> None:
         ConversionError: listing missing, unexpected and mis-shaped keys.
     """
     from mmpretrain.models import ResNet
-    expected = {'backbone.' + key: value.shape
-                for key, value in ResNet(depth=depth).state_dict().items()}
+
+    expected = {
+        'backbone.' + key: value.shape for key, value in ResNet(depth=depth).state_dict().items()
+    }
     missing = sorted(set(expected) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(expected))
-    mismatched = sorted(f'{key} (checkpoint {tuple(state_dict[key].shape)}, ResNet-{depth} '
-                        f'{tuple(expected[key])})'
-                        for key in set(state_dict) & set(expected)
-                        if state_dict[key].shape != expected[key])
-    problems = [f'{what}: {listing(keys)}' for what, keys in (
-        ('missing in the checkpoint', missing), ('not in ResNet', unexpected),
-        ('shape mismatch', mismatched)) if keys]
+    mismatched = sorted(
+        f'{key} (checkpoint {tuple(state_dict[key].shape)}, ResNet-{depth} {tuple(expected[key])})'
+        for key in set(state_dict) & set(expected)
+        if state_dict[key].shape != expected[key]
+    )
+    problems = [
+        f'{what}: {listing(keys)}'
+        for what, keys in (
+            ('missing in the checkpoint', missing),
+            ('not in ResNet', unexpected),
+            ('shape mismatch', mismatched),
+        )
+        if keys
+    ]
     if problems:
-        raise ConversionError(f'the encoder is not a ResNet-{depth} (pass --depth for another '
-                              'depth):\n  ' + '\n  '.join(problems))
+        raise ConversionError(
+            f'the encoder is not a ResNet-{depth} (pass --depth for another '
+            'depth):\n  ' + '\n  '.join(problems)
+        )
 
 
 def convert_checkpoint(checkpoint: Any, depth: int = 50) -> Tuple[StateDict, List[str]]:
@@ -102,12 +135,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Convert an official PixPro checkpoint.')
     parser.add_argument('src', help='official checkpoint (e.g. pixpro_base_r50_100ep_md5.pth)')
     parser.add_argument('dst', help='where to save the converted checkpoint')
-    parser.add_argument('--depth', type=int, default=50, choices=(18, 34, 50, 101, 152),
-                        help='ResNet depth of the encoder (default 50)')
-    parser.add_argument('--trust', action='store_true',
-                        help='allow full unpickling (runs pickled code) for a trusted file that '
-                        'the weights-only reader refuses (the official files pickle their '
-                        'argparse options)')
+    parser.add_argument(
+        '--depth',
+        type=int,
+        default=50,
+        choices=(18, 34, 50, 101, 152),
+        help='ResNet depth of the encoder (default 50)',
+    )
+    parser.add_argument(
+        '--trust',
+        action='store_true',
+        help='allow full unpickling (runs pickled code) for a trusted file that '
+        'the weights-only reader refuses (the official files pickle their '
+        'argparse options)',
+    )
     return parser.parse_args(argv)
 
 
@@ -120,12 +161,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         sys.exit(f'error: {error}')
     for note in notes:
         print(f'note: {note}')
-    meta = dict(converted_from='pixpro-official', backbone_only=True,
-                source=osp.abspath(args.src))
+    meta = dict(converted_from='pixpro-official', backbone_only=True, source=osp.abspath(args.src))
     torch.save(dict(state_dict=backbone, meta=meta), args.dst)
-    print(f'converted {args.src} -> {args.dst}: ResNet-{args.depth} backbone, '
-          f"{len(backbone)} tensors; load with init_cfg=dict(type='Pretrained', "
-          f"checkpoint='{args.dst}', prefix='backbone.')")
+    print(
+        f'converted {args.src} -> {args.dst}: ResNet-{args.depth} backbone, '
+        f"{len(backbone)} tensors; load with init_cfg=dict(type='Pretrained', "
+        f"checkpoint='{args.dst}', prefix='backbone.')"
+    )
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ both) and every shape is the same, so the weights transfer once the stem is rena
 ``bbox_head.{cls,reg}_convs.*``; the head's predictors (never trained) are left out, so the
 detector keeps its own initialisation for them.
 """
+
 import re
 from typing import Dict
 
@@ -46,10 +47,15 @@ def fpn_head_towers_to_mmdet(state_dict: Dict[str, torch.Tensor]) -> Dict[str, t
             pre-training checkpoint).
     """
     out = {k: v for k, v in state_dict.items() if k.startswith('backbone.')}
-    fpn = {'neck.' + k[len('neck.fpn.'):]: v for k, v in state_dict.items()
-           if k.startswith('neck.fpn.')}
-    towers = {k[len('neck.'):]: v for k, v in state_dict.items() if k.startswith(_TOWERS)}
+    fpn = {
+        'neck.' + k[len('neck.fpn.') :]: v
+        for k, v in state_dict.items()
+        if k.startswith('neck.fpn.')
+    }
+    towers = {k[len('neck.') :]: v for k, v in state_dict.items() if k.startswith(_TOWERS)}
     if not fpn or not towers:
-        raise ValueError('no neck.fpn.* and neck.bbox_head.{cls,reg}_convs.* keys: not a '
-                         'PixPro FPN + head pre-training checkpoint (FPNWithHeadTowers neck).')
+        raise ValueError(
+            'no neck.fpn.* and neck.bbox_head.{cls,reg}_convs.* keys: not a '
+            'PixPro FPN + head pre-training checkpoint (FPNWithHeadTowers neck).'
+        )
     return {**out, **fpn, **towers}

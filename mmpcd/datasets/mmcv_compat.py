@@ -6,6 +6,7 @@ uint8`` instead of wrapping around, so every MoCo v2 / BYOL pipeline (``ColorJit
 ``hue=0.1``) crashes on about every other image. :func:`apply_compat_patches` swaps in a
 version that wraps explicitly and is otherwise identical.
 """
+
 from typing import Optional
 
 import cv2
@@ -30,10 +31,12 @@ def adjust_hue(img: np.ndarray, hue_factor: float, backend: Optional[str] = None
         The hue-adjusted image, (H, W, 3) with the dtype of ``img``.
     """
     from mmcv.image import io as mmcv_io
+
     backend = backend or mmcv_io.imread_backend
     if backend not in ('cv2', 'pillow'):
-        raise ValueError(f"backend: {backend} is not supported. Supported backends are "
-                         "'cv2', 'pillow'")
+        raise ValueError(
+            f"backend: {backend} is not supported. Supported backends are 'cv2', 'pillow'"
+        )
     if not -0.5 <= hue_factor <= 0.5:
         raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
     if not (isinstance(img, np.ndarray) and img.ndim in (2, 3)):
@@ -67,5 +70,6 @@ def apply_compat_patches() -> None:
     import mmcv
     import mmcv.image
     import mmcv.image.photometric as photometric
+
     for module in (mmcv, mmcv.image, photometric):
         module.adjust_hue = adjust_hue

@@ -30,6 +30,7 @@ for instance label ``k``, so its values index ``SEG_CLASSES`` (background
 first, what ``mmseg`` metrics expect), while instance labels index
 ``THING_CLASSES`` (foreground only, what ``mmdet`` expects).
 """
+
 import colorsys
 import json
 import os.path as osp
@@ -43,10 +44,9 @@ from mmengine.utils import mkdir_or_exist
 from mmpcd.registry import DATASETS
 
 THING_CLASSES = ('circle', 'square', 'triangle', 'ring', 'cross')
-SEG_CLASSES = ('background', ) + THING_CLASSES
+SEG_CLASSES = ('background',) + THING_CLASSES
 # RGB, one per SEG_CLASSES entry (mmseg/mmdet visualisers expect RGB).
-PALETTE = [(0, 0, 0), (220, 40, 40), (40, 180, 60), (50, 80, 220),
-           (230, 200, 40), (200, 50, 200)]
+PALETTE = [(0, 0, 0), (220, 40, 40), (40, 180, 60), (50, 80, 220), (230, 200, 40), (200, 50, 200)]
 
 # Per-class hue range in degrees (start may exceed end to wrap through 0).
 _HUE_RANGES = ((345, 375), (95, 145), (205, 245), (40, 65), (280, 320))
@@ -65,9 +65,8 @@ def _pixel_grid(img_shape: Tuple[int, int]) -> Grid:
     """Float row / column coordinates of pixel centres, each (H, W)."""
     h, w = img_shape
     yy, xx = np.meshgrid(
-        np.arange(h, dtype=np.float64) + 0.5,
-        np.arange(w, dtype=np.float64) + 0.5,
-        indexing='ij')
+        np.arange(h, dtype=np.float64) + 0.5, np.arange(w, dtype=np.float64) + 0.5, indexing='ij'
+    )
     return yy, xx
 
 
@@ -97,7 +96,7 @@ def _triangle_mask(u: np.ndarray, v: np.ndarray, r: float) -> np.ndarray:
 
 def _ring_mask(u: np.ndarray, v: np.ndarray, r: float) -> np.ndarray:
     d2 = u**2 + v**2
-    return (d2 <= r**2) & (d2 >= (0.55 * r)**2)
+    return (d2 <= r**2) & (d2 >= (0.55 * r) ** 2)
 
 
 def _cross_mask(u: np.ndarray, v: np.ndarray, r: float) -> np.ndarray:
@@ -106,29 +105,31 @@ def _cross_mask(u: np.ndarray, v: np.ndarray, r: float) -> np.ndarray:
     return ((au <= arm) & (av <= r)) | ((av <= arm) & (au <= r))
 
 
-_SHAPES: Tuple[Callable, ...] = (_circle_mask, _square_mask, _triangle_mask,
-                                 _ring_mask, _cross_mask)
+_SHAPES: Tuple[Callable, ...] = (
+    _circle_mask,
+    _square_mask,
+    _triangle_mask,
+    _ring_mask,
+    _cross_mask,
+)
 
 
 # ----------------------------------------------------------------- textures
-def _stripes(rng: np.random.Generator, yy: np.ndarray,
-             xx: np.ndarray) -> np.ndarray:
+def _stripes(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
     period = rng.uniform(3.5, 6.0)
     u, _ = _rotate(yy, xx, rng.uniform(0, np.pi))
-    return (np.sin(2 * np.pi * u / period + rng.uniform(0, 2 * np.pi)) >
-            0).astype(np.float64)
+    return (np.sin(2 * np.pi * u / period + rng.uniform(0, 2 * np.pi)) > 0).astype(np.float64)
 
 
-def _checkerboard(rng: np.random.Generator, yy: np.ndarray,
-                  xx: np.ndarray) -> np.ndarray:
+def _checkerboard(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
     period = rng.uniform(3.0, 5.0)
     u, v = _rotate(yy, xx, rng.uniform(0, np.pi / 2))
-    return ((np.floor(u / period) + np.floor(v / period)) % 2).astype(
-        np.float64)
+    return ((np.floor(u / period) + np.floor(v / period)) % 2).astype(np.float64)
 
 
-def _lattice_offsets(rng: np.random.Generator, yy: np.ndarray,
-                     xx: np.ndarray, period: float) -> Grid:
+def _lattice_offsets(
+    rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray, period: float
+) -> Grid:
     """Offsets (du, dv) in pixels to the nearest point of a rotated square
     lattice with the given period, each (H, W)."""
     u, v = _rotate(yy, xx, rng.uniform(0, np.pi / 2))
@@ -137,16 +138,14 @@ def _lattice_offsets(rng: np.random.Generator, yy: np.ndarray,
     return du * period, dv * period
 
 
-def _dots(rng: np.random.Generator, yy: np.ndarray,
-          xx: np.ndarray) -> np.ndarray:
+def _dots(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
     period = rng.uniform(4.0, 6.0)
     radius = period * rng.uniform(0.22, 0.32)
     du, dv = _lattice_offsets(rng, yy, xx, period)
     return (du**2 + dv**2 <= radius**2).astype(np.float64)
 
 
-def _grid_lines(rng: np.random.Generator, yy: np.ndarray,
-                xx: np.ndarray) -> np.ndarray:
+def _grid_lines(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
     period = rng.uniform(4.0, 6.0)
     du, dv = _lattice_offsets(rng, yy, xx, period)
     # A pixel is on a line when it is near its lattice cell's border.
@@ -154,8 +153,9 @@ def _grid_lines(rng: np.random.Generator, yy: np.ndarray,
     return (to_border <= 0.6).astype(np.float64)
 
 
-def _value_noise(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray,
-                 cell: float) -> np.ndarray:
+def _value_noise(
+    rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray, cell: float
+) -> np.ndarray:
     """Smooth noise in [0, 1]: random values on a ``cell``-pixel lattice,
     interpolated with a smoothstep; (H, W)."""
     gy, gx = yy / cell, xx / cell
@@ -168,15 +168,13 @@ def _value_noise(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray,
     return top * (1 - fy) + bottom * fy
 
 
-def _blotches(rng: np.random.Generator, yy: np.ndarray,
-              xx: np.ndarray) -> np.ndarray:
+def _blotches(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
     # Fine noise stretched to full contrast: grainy, non-periodic.
     noise = _value_noise(rng, yy, xx, rng.uniform(1.5, 2.5))
     return np.clip((noise - 0.5) * 2.5 + 0.5, 0, 1)
 
 
-_TEXTURES: Tuple[Callable, ...] = (_stripes, _checkerboard, _dots,
-                                   _grid_lines, _blotches)
+_TEXTURES: Tuple[Callable, ...] = (_stripes, _checkerboard, _dots, _grid_lines, _blotches)
 
 
 # ------------------------------------------------------------------ colours
@@ -186,8 +184,7 @@ def _hsv_to_rgb(hue_deg: float, sat: float, val: float) -> np.ndarray:
     return np.array(rgb) * 255
 
 
-def _class_colours(rng: np.random.Generator,
-                   label: int) -> Tuple[np.ndarray, np.ndarray]:
+def _class_colours(rng: np.random.Generator, label: int) -> Tuple[np.ndarray, np.ndarray]:
     """Light and dark RGB colours of one object: same hue, the dark one
     40-60 % less bright."""
     hue = rng.uniform(*_HUE_RANGES[label])
@@ -197,18 +194,17 @@ def _class_colours(rng: np.random.Generator,
     return light, dark
 
 
-def _background_colours(
-        rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+def _background_colours(rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
     """Light and dark RGB colours of the background: desaturated, low
     contrast."""
     hue, sat = rng.uniform(0, 360), rng.uniform(0.0, 0.15)
     val = rng.uniform(0.45, 0.8)
-    return (_hsv_to_rgb(hue, sat, val),
-            _hsv_to_rgb(hue, sat, val * rng.uniform(0.5, 0.8)))
+    return (_hsv_to_rgb(hue, sat, val), _hsv_to_rgb(hue, sat, val * rng.uniform(0.5, 0.8)))
 
 
-def _colourise(rng: np.random.Generator, pattern: np.ndarray,
-               light: np.ndarray, dark: np.ndarray) -> np.ndarray:
+def _colourise(
+    rng: np.random.Generator, pattern: np.ndarray, light: np.ndarray, dark: np.ndarray
+) -> np.ndarray:
     """Blend two colours by a (H, W) pattern in [0, 1], add pixel noise and
     return an (H, W, 3) uint8 RGB layer."""
     layer = dark + pattern[..., None] * (light - dark)
@@ -216,16 +212,16 @@ def _colourise(rng: np.random.Generator, pattern: np.ndarray,
     return np.clip(np.rint(layer), 0, 255).astype(np.uint8)
 
 
-def _background_layer(rng: np.random.Generator, yy: np.ndarray,
-                      xx: np.ndarray) -> np.ndarray:
+def _background_layer(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
     """(H, W, 3) uint8 RGB background: coarse smooth noise."""
     cell = rng.uniform(0.2, 0.35) * min(yy.shape)
     pattern = _value_noise(rng, yy, xx, cell)
     return _colourise(rng, pattern, *_background_colours(rng))
 
 
-def _object_layer(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray,
-                  label: int) -> np.ndarray:
+def _object_layer(
+    rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray, label: int
+) -> np.ndarray:
     """(H, W, 3) uint8 RGB layer filled with the class texture everywhere;
     the object mask selects where it shows."""
     pattern = _TEXTURES[label](rng, yy, xx)
@@ -233,9 +229,9 @@ def _object_layer(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray,
 
 
 # -------------------------------------------------------------------- scene
-def _sample_object_masks(rng: np.random.Generator, yy: np.ndarray,
-                         xx: np.ndarray,
-                         labels: np.ndarray) -> List[np.ndarray]:
+def _sample_object_masks(
+    rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray, labels: np.ndarray
+) -> List[np.ndarray]:
     """Full (unoccluded) (H, W) bool mask of each object, in paint order."""
     h, w = yy.shape
     masks = []
@@ -258,8 +254,9 @@ def _visible_masks(masks: List[np.ndarray]) -> np.ndarray:
     return visible
 
 
-def _drop_small(masks: List[np.ndarray], labels: np.ndarray,
-                min_area: float) -> Tuple[List[np.ndarray], np.ndarray]:
+def _drop_small(
+    masks: List[np.ndarray], labels: np.ndarray, min_area: float
+) -> Tuple[List[np.ndarray], np.ndarray]:
     """Remove objects whose visible area is below ``min_area``.
 
     Removing an object only uncovers the objects below it, so the survivors'
@@ -282,8 +279,7 @@ def _tight_boxes(masks: np.ndarray) -> np.ndarray:
     return boxes
 
 
-def _semantic_map(masks: np.ndarray, labels: np.ndarray,
-                  img_shape: Tuple[int, int]) -> np.ndarray:
+def _semantic_map(masks: np.ndarray, labels: np.ndarray, img_shape: Tuple[int, int]) -> np.ndarray:
     """(H, W) uint8 map: 0 background, label + 1 inside each disjoint mask."""
     seg = np.zeros(img_shape, dtype=np.uint8)
     for mask, label in zip(masks, labels):
@@ -291,12 +287,14 @@ def _semantic_map(masks: np.ndarray, labels: np.ndarray,
     return seg
 
 
-def generate_dense_sample(index: int,
-                          seed: int = 0,
-                          img_shape: Tuple[int, int] = (64, 64),
-                          num_objects: Tuple[int, int] = (1, 4),
-                          min_visible_frac: float = 0.01,
-                          return_background: bool = False) -> dict:
+def generate_dense_sample(
+    index: int,
+    seed: int = 0,
+    img_shape: Tuple[int, int] = (64, 64),
+    num_objects: Tuple[int, int] = (1, 4),
+    min_visible_frac: float = 0.01,
+    return_background: bool = False,
+) -> dict:
     """Generate one image with semantic and instance labels.
 
     Args:
@@ -325,8 +323,7 @@ def generate_dense_sample(index: int,
     labels = rng.integers(len(THING_CLASSES), size=count)
     shapes = _sample_object_masks(rng, yy, xx, labels)
     shapes, labels = _drop_small(shapes, labels, min_visible_frac * h * w)
-    masks = (_visible_masks(shapes) if shapes else np.zeros(
-        (0, h, w), dtype=bool))
+    masks = _visible_masks(shapes) if shapes else np.zeros((0, h, w), dtype=bool)
 
     background = _background_layer(rng, yy, xx)
     img = background.copy()
@@ -338,7 +335,8 @@ def generate_dense_sample(index: int,
         gt_seg_map=_semantic_map(masks, labels, img_shape),
         masks=masks,
         labels=labels.astype(np.int64),
-        bboxes=_tight_boxes(masks))
+        bboxes=_tight_boxes(masks),
+    )
     if return_background:
         sample['background'] = background[..., ::-1].copy()
     return sample
@@ -362,12 +360,8 @@ def mask_to_rle(mask: np.ndarray) -> dict:
 def _instances(sample: dict) -> List[dict]:
     """mmdet-style instance annotations (before ``LoadAnnotations``)."""
     return [
-        dict(
-            bbox=box.tolist(),
-            bbox_label=int(label),
-            mask=mask_to_rle(mask),
-            ignore_flag=0) for mask, label, box in zip(
-                sample['masks'], sample['labels'], sample['bboxes'])
+        dict(bbox=box.tolist(), bbox_label=int(label), mask=mask_to_rle(mask), ignore_flag=0)
+        for mask, label, box in zip(sample['masks'], sample['labels'], sample['bboxes'])
     ]
 
 
@@ -409,26 +403,26 @@ class SyntheticDenseDataset(BaseDataset):
             ``indices``, ``serialize_data``, ``lazy_init``, ...).
     """
 
-    METAINFO = dict(
-        classes=SEG_CLASSES, thing_classes=THING_CLASSES, palette=PALETTE)
+    METAINFO = dict(classes=SEG_CLASSES, thing_classes=THING_CLASSES, palette=PALETTE)
 
-    def __init__(self,
-                 num_images: int = 64,
-                 img_shape: Sequence[int] = (64, 64),
-                 seed: int = 0,
-                 num_objects: Sequence[int] = (1, 4),
-                 min_visible_frac: float = 0.01,
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        num_images: int = 64,
+        img_shape: Sequence[int] = (64, 64),
+        seed: int = 0,
+        num_objects: Sequence[int] = (1, 4),
+        min_visible_frac: float = 0.01,
+        pipeline: Sequence = (),
+        test_mode: bool = False,
+        **kwargs,
+    ) -> None:
         # Set before super().__init__, which calls load_data_list().
         self.num_images = num_images
         self.img_shape = tuple(img_shape)
         self.seed = seed
         self.num_objects = tuple(num_objects)
         self.min_visible_frac = min_visible_frac
-        super().__init__(
-            pipeline=list(pipeline), test_mode=test_mode, **kwargs)
+        super().__init__(pipeline=list(pipeline), test_mode=test_mode, **kwargs)
 
     def load_data_list(self) -> List[dict]:
         """One light entry per sample; the generator index is ``img_id``
@@ -445,7 +439,8 @@ class SyntheticDenseDataset(BaseDataset):
             seed=self.seed,
             img_shape=self.img_shape,
             num_objects=self.num_objects,
-            min_visible_frac=self.min_visible_frac)
+            min_visible_frac=self.min_visible_frac,
+        )
         info.update(
             img=sample['img'],
             img_shape=self.img_shape,
@@ -453,7 +448,8 @@ class SyntheticDenseDataset(BaseDataset):
             gt_seg_map=sample['gt_seg_map'],
             seg_fields=['gt_seg_map'],
             reduce_zero_label=False,
-            instances=_instances(sample))
+            instances=_instances(sample),
+        )
         return info
 
 
@@ -463,11 +459,13 @@ def _write_png(path: str, array: np.ndarray) -> None:
         raise OSError(f'could not write {path}')
 
 
-def export_coco(out_dir: str,
-                num_images: int = 64,
-                img_shape: Tuple[int, int] = (64, 64),
-                seed: int = 0,
-                **sample_kwargs) -> Dict[str, object]:
+def export_coco(
+    out_dir: str,
+    num_images: int = 64,
+    img_shape: Tuple[int, int] = (64, 64),
+    seed: int = 0,
+    **sample_kwargs,
+) -> Dict[str, object]:
     """Write samples as PNG images plus a COCO instance-segmentation json.
 
     Layout: ``out_dir/images/{index:06d}.png`` and
@@ -494,14 +492,10 @@ def export_coco(out_dir: str,
         sample = generate_dense_sample(index, seed, img_shape, **sample_kwargs)
         file_name = f'{index:06d}.png'
         _write_png(osp.join(img_dir, file_name), sample['img'])
-        images.append(
-            dict(
-                id=index,
-                file_name=file_name,
-                height=img_shape[0],
-                width=img_shape[1]))
+        images.append(dict(id=index, file_name=file_name, height=img_shape[0], width=img_shape[1]))
         for mask, label, (x1, y1, x2, y2) in zip(
-                sample['masks'], sample['labels'], sample['bboxes'].tolist()):
+            sample['masks'], sample['labels'], sample['bboxes'].tolist()
+        ):
             annotations.append(
                 dict(
                     id=len(annotations) + 1,
@@ -510,25 +504,23 @@ def export_coco(out_dir: str,
                     segmentation=mask_to_rle(mask),
                     area=int(mask.sum()),
                     bbox=[x1, y1, x2 - x1, y2 - y1],
-                    iscrowd=0))
-    categories = [
-        dict(id=i + 1, name=name) for i, name in enumerate(THING_CLASSES)
-    ]
+                    iscrowd=0,
+                )
+            )
+    categories = [dict(id=i + 1, name=name) for i, name in enumerate(THING_CLASSES)]
     ann_file = osp.join(out_dir, 'instances.json')
     with open(ann_file, 'w') as f:
-        json.dump(
-            dict(
-                images=images,
-                annotations=annotations,
-                categories=categories), f)
+        json.dump(dict(images=images, annotations=annotations, categories=categories), f)
     return dict(ann_file=ann_file, img_dir=img_dir, classes=THING_CLASSES)
 
 
-def export_semseg(out_dir: str,
-                  num_images: int = 64,
-                  img_shape: Tuple[int, int] = (64, 64),
-                  seed: int = 0,
-                  **sample_kwargs) -> Dict[str, object]:
+def export_semseg(
+    out_dir: str,
+    num_images: int = 64,
+    img_shape: Tuple[int, int] = (64, 64),
+    seed: int = 0,
+    **sample_kwargs,
+) -> Dict[str, object]:
     """Write samples as an mmseg-style semantic-segmentation folder.
 
     Layout: ``out_dir/img_dir/{index:06d}.png`` (BGR images) and

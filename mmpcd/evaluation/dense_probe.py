@@ -13,6 +13,7 @@ Everything is seeded, so a run is reproducible.
 train-mode forward without gradient): the baseline that tells learnt features from BN
 statistics that merely fit the data.
 """
+
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class DenseProbeSettings:
         adapt_bn: Re-estimate the backbone's BN running statistics on the train images
             before extracting features.
     """
+
     num_train: int = 96
     num_val: int = 48
     img_size: int = 64
@@ -70,6 +72,7 @@ class DenseProbeSettings:
 class ProbeData:
     """Labelled images of the probe: ``(N, 3, H, W)`` float RGB in [0, 255] and ``(N, H, W)``
     int64 labels indexing ``classes`` (``IGNORE_INDEX`` for unlabelled pixels)."""
+
     train_images: torch.Tensor
     train_labels: torch.Tensor
     val_images: torch.Tensor
@@ -82,6 +85,7 @@ class DenseProbeResult:
     """``miou`` in [0, 1]; ``class_iou`` per class name; ``pixel_acc``; the head's
     training ``losses`` (one per iteration) and the backbone's ``load_report`` (None when
     random)."""
+
     miou: float
     pixel_acc: float
     class_iou: Dict[str, float]
@@ -89,16 +93,19 @@ class DenseProbeResult:
     load_report: Optional[LoadReport] = None
 
 
-def build_probe_backbone(config: str,
-                         checkpoint: Optional[str] = None,
-                         stages: Sequence[int] = (1, 2, 3),
-                         init_seed: int = 0,
-                         trust: bool = False) -> Tuple[nn.Module, Optional[LoadReport]]:
+def build_probe_backbone(
+    config: str,
+    checkpoint: Optional[str] = None,
+    stages: Sequence[int] = (1, 2, 3),
+    init_seed: int = 0,
+    trust: bool = False,
+) -> Tuple[nn.Module, Optional[LoadReport]]:
     """The backbone of ``config``'s ``model.backbone``, returning ``stages``, initialised from
     ``checkpoint``'s ``backbone.*`` (read weights-only unless ``trust``) or, when
     ``checkpoint`` is None, by its own ``init_cfg`` with torch seeded by ``init_seed``; frozen
     and in eval mode."""
     from mmpcd.utils import register_all_modules
+
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config).model.backbone
     cfg.out_indices = tuple(stages)
@@ -111,8 +118,14 @@ def build_probe_backbone(config: str,
             backbone.init_weights()
     report = None
     if checkpoint is not None:
-        report = load_pretrained(backbone, checkpoint, 'backbone.', target='probe backbone',
-                                 trust=trust, switch='trust=True (dense_probe.py --trust)')
+        report = load_pretrained(
+            backbone,
+            checkpoint,
+            'backbone.',
+            target='probe backbone',
+            trust=trust,
+            switch='trust=True (dense_probe.py --trust)',
+        )
     backbone.eval()
     backbone.requires_grad_(False)
     return backbone, report
@@ -138,8 +151,10 @@ def make_split(num_images: int, img_size: int, seed: int) -> Tuple[torch.Tensor,
         sample = generate_dense_sample(index, seed=seed, img_shape=(img_size, img_size))
         images.append(sample['img'][..., ::-1].transpose(2, 0, 1))  # BGR HWC -> RGB CHW
         labels.append(sample['gt_seg_map'])
-    return (torch.from_numpy(np.stack(images).astype(np.float32)),
-            torch.from_numpy(np.stack(labels).astype(np.int64)))
+    return (
+        torch.from_numpy(np.stack(images).astype(np.float32)),
+        torch.from_numpy(np.stack(labels).astype(np.int64)),
+    )
 
 
 def synthetic_probe_data(settings: DenseProbeSettings) -> ProbeData:
@@ -159,7 +174,8 @@ def _dataset_split(cfg: dict, what: str) -> Tuple[torch.Tensor, torch.Tensor, Tu
             raise KeyError(
                 f'dense probe {what} dataset: sample {index} has no img/gt_seg_map after the '
                 f'pipeline (keys {sorted(sample)}); end the pipeline after loading and '
-                'resizing the image and its annotation, before any Pack* transform.')
+                'resizing the image and its annotation, before any Pack* transform.'
+            )
         images.append(np.ascontiguousarray(sample['img'][..., ::-1].transpose(2, 0, 1)))
         labels.append(np.asarray(sample['gt_seg_map'], dtype=np.int64))
     shapes = {tuple(label.shape) for label in labels}
@@ -167,12 +183,16 @@ def _dataset_split(cfg: dict, what: str) -> Tuple[torch.Tensor, torch.Tensor, Tu
         raise ValueError(
             f'dense probe {what} dataset: images of different sizes {sorted(shapes)[:4]}; add '
             "a fixed-size resize or crop to its pipeline (e.g. dict(type='mmseg.Resize', "
-            'scale=(64, 64), keep_ratio=False)).')
+            'scale=(64, 64), keep_ratio=False)).'
+        )
     classes = tuple(dataset.metainfo.get('classes', ()))
     if not classes:
         raise ValueError(f'dense probe {what} dataset has no metainfo["classes"].')
-    return (torch.from_numpy(np.stack(images).astype(np.float32)),
-            torch.from_numpy(np.stack(labels)), classes)
+    return (
+        torch.from_numpy(np.stack(images).astype(np.float32)),
+        torch.from_numpy(np.stack(labels)),
+        classes,
+    )
 
 
 def dataset_probe_data(train: dict, val: dict) -> ProbeData:
@@ -181,8 +201,10 @@ def dataset_probe_data(train: dict, val: dict) -> ProbeData:
     train_x, train_y, classes = _dataset_split(train, 'train')
     val_x, val_y, val_classes = _dataset_split(val, 'val')
     if val_classes != classes:
-        raise ValueError(f'dense probe train and val datasets have different classes: '
-                         f'{classes} vs {val_classes}.')
+        raise ValueError(
+            f'dense probe train and val datasets have different classes: '
+            f'{classes} vs {val_classes}.'
+        )
     return ProbeData(train_x, train_y, val_x, val_y, classes)
 
 
@@ -193,8 +215,7 @@ def _normalise(images: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def adapt_bn_statistics(backbone: nn.Module, images: torch.Tensor,
-                        batch_size: int = 32) -> None:
+def adapt_bn_statistics(backbone: nn.Module, images: torch.Tensor, batch_size: int = 32) -> None:
     """Replace every BatchNorm's running mean and variance by their average over ``images``
     (``(N, 3, H, W)`` RGB in [0, 255]): a train-mode forward without gradient; the module is
     left in eval mode and the BN momenta as they were."""
@@ -206,7 +227,7 @@ def adapt_bn_statistics(backbone: nn.Module, images: torch.Tensor,
     backbone.train()
     try:
         for start in range(0, len(images), batch_size):
-            backbone(_normalise(images[start:start + batch_size]))
+            backbone(_normalise(images[start : start + batch_size]))
     finally:
         for norm, momentum in zip(norms, momenta):
             norm.momentum = momentum
@@ -214,18 +235,22 @@ def adapt_bn_statistics(backbone: nn.Module, images: torch.Tensor,
 
 
 @torch.no_grad()
-def extract_features(backbone: nn.Module, images: torch.Tensor,
-                     batch_size: int = 32) -> torch.Tensor:
+def extract_features(
+    backbone: nn.Module, images: torch.Tensor, batch_size: int = 32
+) -> torch.Tensor:
     """Frozen-backbone features ``(N, C, h, w)`` of ``images`` (``(N, 3, H, W)`` RGB in
     [0, 255]): every returned stage bilinearly resized to the finest one's ``(h, w)`` and
     concatenated along channels."""
     chunks = []
     for start in range(0, len(images), batch_size):
-        outs = backbone(_normalise(images[start:start + batch_size]))
+        outs = backbone(_normalise(images[start : start + batch_size]))
         size = outs[0].shape[-2:]
-        chunks.append(torch.cat([
-            F.interpolate(o, size=size, mode='bilinear', align_corners=False) for o in outs
-        ], dim=1))
+        chunks.append(
+            torch.cat(
+                [F.interpolate(o, size=size, mode='bilinear', align_corners=False) for o in outs],
+                dim=1,
+            )
+        )
     return torch.cat(chunks)
 
 
@@ -240,25 +265,28 @@ def _logits(head: nn.Conv2d, feats: torch.Tensor, size: Tuple[int, int]) -> torc
     return F.interpolate(head(feats), size=size, mode='bilinear', align_corners=False)
 
 
-def train_linear_head(feats: torch.Tensor,
-                      labels: torch.Tensor,
-                      settings: DenseProbeSettings,
-                      progress: Optional[Progress] = None,
-                      num_classes: int = len(SEG_CLASSES)) -> Tuple[nn.Conv2d, List[float]]:
+def train_linear_head(
+    feats: torch.Tensor,
+    labels: torch.Tensor,
+    settings: DenseProbeSettings,
+    progress: Optional[Progress] = None,
+    num_classes: int = len(SEG_CLASSES),
+) -> Tuple[nn.Conv2d, List[float]]:
     """Fit a 1x1 conv ``C -> num_classes`` to ``feats (N, C, h, w)`` and ``labels
     (N, H, W)``; returns it and its per-iteration losses."""
     generator = torch.Generator().manual_seed(settings.seed)
     torch.manual_seed(settings.seed)
     head = nn.Conv2d(feats.shape[1], num_classes, kernel_size=1).to(feats.device)
     optimizer = torch.optim.Adam(
-        head.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+        head.parameters(), lr=settings.lr, weight_decay=settings.weight_decay
+    )
     losses = []
     for it in range(settings.iters):
-        idx = torch.randint(len(feats), (settings.batch_size, ), generator=generator)
+        idx = torch.randint(len(feats), (settings.batch_size,), generator=generator)
         idx = idx.to(feats.device)
         loss = F.cross_entropy(
-            _logits(head, feats[idx], labels.shape[-2:]), labels[idx],
-            ignore_index=IGNORE_INDEX)
+            _logits(head, feats[idx], labels.shape[-2:]), labels[idx], ignore_index=IGNORE_INDEX
+        )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -269,9 +297,9 @@ def train_linear_head(feats: torch.Tensor,
 
 
 @torch.no_grad()
-def segmentation_scores(pred: torch.Tensor,
-                        labels: torch.Tensor,
-                        classes: Sequence[str] = SEG_CLASSES) -> Tuple[float, float, Dict]:
+def segmentation_scores(
+    pred: torch.Tensor, labels: torch.Tensor, classes: Sequence[str] = SEG_CLASSES
+) -> Tuple[float, float, Dict]:
     """mIoU, pixel accuracy and per-class IoU of ``pred`` vs ``labels`` (both ``(N, H, W)``).
 
     As mmseg's ``IoUMetric``: one confusion matrix over the split; pixels labelled outside
@@ -280,8 +308,11 @@ def segmentation_scores(pred: torch.Tensor,
     """
     num = len(classes)
     valid = (labels >= 0) & (labels < num)
-    confusion = torch.bincount(labels[valid] * num + pred[valid],
-                               minlength=num * num).view(num, num).double()
+    confusion = (
+        torch.bincount(labels[valid] * num + pred[valid], minlength=num * num)
+        .view(num, num)
+        .double()
+    )
     tp = confusion.diag()
     union = confusion.sum(0) + confusion.sum(1) - tp
     iou = tp / union  # nan where the class occurs nowhere
@@ -289,10 +320,12 @@ def segmentation_scores(pred: torch.Tensor,
     return float(iou.nanmean()), float(tp.sum() / confusion.sum()), class_iou
 
 
-def probe_backbone(backbone: nn.Module,
-                   data: ProbeData,
-                   settings: DenseProbeSettings,
-                   progress: Optional[Progress] = None) -> DenseProbeResult:
+def probe_backbone(
+    backbone: nn.Module,
+    data: ProbeData,
+    settings: DenseProbeSettings,
+    progress: Optional[Progress] = None,
+) -> DenseProbeResult:
     """Probe a frozen ``backbone`` (eval mode, returning the stages to concatenate) on
     ``data``. With ``settings.adapt_bn`` its BN statistics are re-estimated first (in place)."""
     device = next(backbone.parameters()).device
@@ -300,28 +333,33 @@ def probe_backbone(backbone: nn.Module,
     if settings.adapt_bn:
         adapt_bn_statistics(backbone, train_x)
     train_f, val_f = standardise(
-        extract_features(backbone, train_x), extract_features(backbone, val_x))
+        extract_features(backbone, train_x), extract_features(backbone, val_x)
+    )
     train_y, val_y = data.train_labels.to(device), data.val_labels.to(device)
-    head, losses = train_linear_head(train_f, train_y, settings, progress,
-                                     num_classes=len(data.classes))
+    head, losses = train_linear_head(
+        train_f, train_y, settings, progress, num_classes=len(data.classes)
+    )
     with torch.no_grad():
         pred = _logits(head, val_f, val_y.shape[-2:]).argmax(dim=1)
     miou, acc, class_iou = segmentation_scores(pred, val_y, data.classes)
     return DenseProbeResult(miou, acc, class_iou, losses)
 
 
-def run_dense_probe(config: str,
-                    checkpoint: Optional[str] = None,
-                    settings: Optional[DenseProbeSettings] = None,
-                    progress: Optional[Progress] = None,
-                    trust: bool = False,
-                    data: Optional[ProbeData] = None) -> DenseProbeResult:
+def run_dense_probe(
+    config: str,
+    checkpoint: Optional[str] = None,
+    settings: Optional[DenseProbeSettings] = None,
+    progress: Optional[Progress] = None,
+    trust: bool = False,
+    data: Optional[ProbeData] = None,
+) -> DenseProbeResult:
     """Probe the backbone of ``config`` with weights from ``checkpoint`` (random if None;
     read weights-only unless ``trust``) on ``data`` (default: the synthetic splits of
     ``settings``)."""
     settings = settings or DenseProbeSettings()
-    backbone, report = build_probe_backbone(config, checkpoint, settings.stages, settings.seed,
-                                            trust)
+    backbone, report = build_probe_backbone(
+        config, checkpoint, settings.stages, settings.seed, trust
+    )
     result = probe_backbone(backbone, data or synthetic_probe_data(settings), settings, progress)
     result.load_report = report
     return result

@@ -13,6 +13,7 @@
 - recorded with its sha256 in ``<file>.sha256``: a cached file that no longer matches it
   (tampered with, damaged) is downloaded again.
 """
+
 import contextlib
 import glob
 import hashlib
@@ -29,8 +30,8 @@ from typing import Iterator, Optional
 
 from mmengine.logging import print_log
 
-from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
-                                    read_checkpoint)
+from mmpcd.utils.checkpoint import CorruptCheckpointError, UntrustedCheckpointError, read_checkpoint
+
 from .errors import CheckpointError
 
 CHUNK = 1 << 20
@@ -39,7 +40,7 @@ TIMEOUT = 30
 # OpenMMLab names published files ``<name>_<date>-<first 8+ hex digits of the sha256>.pth``;
 # the rule holds on its own host only (other releases reuse e.g. their teacher's name).
 SHA256_SUFFIX = re.compile(r'-([0-9a-f]{8,64})\.(pth|pt|ckpt)$')
-NAME_HASH_HOSTS = ('download.openmmlab.com', )
+NAME_HASH_HOSTS = ('download.openmmlab.com',)
 # Hosts whose share links are web pages, not files.
 NOT_DIRECT = ('drive.google.com', 'docs.google.com')
 SIDECAR = '.sha256'
@@ -61,7 +62,8 @@ def check_direct(url: str) -> None:
         raise CheckpointError(
             f'{url} is a Google Drive share page, not a file: download it in a browser, then '
             'pass the local path (get_checkpoint(PATH) or tools/misc/download_checkpoint.py '
-            'PATH) to verify and convert it.')
+            'PATH) to verify and convert it.'
+        )
 
 
 def sha256_of(path: str) -> str:
@@ -114,13 +116,16 @@ def remove_cached(path: str) -> None:
 def cache_lock(path: str) -> Iterator[None]:
     """Hold ``path + '.lock'`` (an OS file lock: released if the holder dies)."""
     from filelock import FileLock, Timeout
+
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     lock = FileLock(path + '.lock')
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        print_log(f'[mmpcd] waiting for another process to finish {osp.basename(path)} ...',
-                  logger='current')
+        print_log(
+            f'[mmpcd] waiting for another process to finish {osp.basename(path)} ...',
+            logger='current',
+        )
         lock.acquire()
     try:
         yield
@@ -142,8 +147,8 @@ def _claim_part(dst: str) -> str:
 
 def _progress(total: Optional[int], done: int, name: str):
     """A rich progress bar (mmengine depends on rich) over bytes."""
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                               TransferSpeedColumn)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     progress = Progress(TextColumn(name), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     task = progress.add_task('download', total=total, completed=done)
     return progress, task
@@ -166,11 +171,17 @@ def _refuse_web_page(url: str, response, first: bytes) -> None:
         raise CheckpointError(
             f'{url} is not a checkpoint (got {got} from {response.geturl()}): the address is '
             'a web page (a login, share or error page), not the file. Find the direct '
-            'download link, or download it in a browser and pass the local path.')
+            'download link, or download it in a browser and pass the local path.'
+        )
 
 
-def download(url: str, part: str, show_progress: bool = True,
-             timeout: float = TIMEOUT, destination: Optional[str] = None) -> Optional[int]:
+def download(
+    url: str,
+    part: str,
+    show_progress: bool = True,
+    timeout: float = TIMEOUT,
+    destination: Optional[str] = None,
+) -> Optional[int]:
     """Download ``url`` into ``part``, appending to what it holds when the server honours
     ``Range``; returns the size the complete file must have (None if the server did not
     say). Nothing is verified here. ``destination`` (the cached file's path) is named in the
@@ -193,7 +204,8 @@ def download(url: str, part: str, show_progress: bool = True,
             f'cannot reach {url} ({getattr(error, "reason", error)}): the machine looks '
             'offline and the checkpoint is not cached. Download it elsewhere and pass its '
             f'local path, or copy it to {destination or "the cache (default_cache_dir())"} '
-            '(checked on first use, $MMPCD_CACHE_DIR moves the cache).') from error
+            '(checked on first use, $MMPCD_CACHE_DIR moves the cache).'
+        ) from error
     with response:
         resumed = bool(done) and getattr(response, 'status', 200) == 206
         total = _total_size(response, done, resumed)
@@ -202,8 +214,10 @@ def download(url: str, part: str, show_progress: bool = True,
             first = response.read1(CHUNK)  # what has arrived: a stall keeps it
             _refuse_web_page(url, response, first)
             progress, task = _progress(total, done, osp.basename(url.split('?')[0]))
-            with open(part, 'ab' if resumed else 'wb') as file, \
-                    progress if show_progress else contextlib.nullcontext():
+            with (
+                open(part, 'ab' if resumed else 'wb') as file,
+                progress if show_progress else contextlib.nullcontext(),
+            ):
                 chunk = first
                 while chunk:
                     file.write(chunk)
@@ -212,7 +226,8 @@ def download(url: str, part: str, show_progress: bool = True,
         except (socket.timeout, TimeoutError, http.client.HTTPException, ConnectionError) as e:
             raise CheckpointError(
                 f'downloading {url} broke off at {_size(part)} of {total or "?"} bytes '
-                f'({type(e).__name__}: {e}); run again to resume.') from e
+                f'({type(e).__name__}: {e}); run again to resume.'
+            ) from e
     return total
 
 
@@ -220,8 +235,7 @@ def _size(path: str) -> int:
     return osp.getsize(path) if osp.exists(path) else 0
 
 
-def verify(part: str, url: str, total: Optional[int], expected: Optional[str],
-           trust: bool) -> str:
+def verify(part: str, url: str, total: Optional[int], expected: Optional[str], trust: bool) -> str:
     """Check a finished download; returns its sha256.
 
     Raises:
@@ -230,25 +244,28 @@ def verify(part: str, url: str, total: Optional[int], expected: Optional[str],
     """
     size = _size(part)
     if total is not None and size < total:
-        raise CheckpointError(f'downloading {url} stopped at {size} of {total} bytes; run '
-                              'again to resume.')
+        raise CheckpointError(
+            f'downloading {url} stopped at {size} of {total} bytes; run again to resume.'
+        )
     try:
         if total is not None and size > total:
-            raise CheckpointError(f'{url}: the download has {size} bytes but the server '
-                                  f'announced {total}; it was deleted, run again.')
+            raise CheckpointError(
+                f'{url}: the download has {size} bytes but the server '
+                f'announced {total}; it was deleted, run again.'
+            )
         actual = sha256_of(part)
         if expected and not actual.startswith(expected):
             raise CheckpointError(
-                f'{osp.basename(url)}: sha256 {actual[:len(expected)]} does not match the '
+                f'{osp.basename(url)}: sha256 {actual[: len(expected)]} does not match the '
                 f'expected {expected}; the download was corrupt or tampered with and has been '
-                'deleted. Run again to download it again.')
+                'deleted. Run again to download it again.'
+            )
         try:
             read_checkpoint(part, trust=trust)
         except UntrustedCheckpointError:
             pass  # a whole torch file whose objects need trust: the reader of it decides
         except CorruptCheckpointError as error:
-            raise CheckpointError(f'{url} is not a checkpoint: {error} It was deleted.') \
-                from None
+            raise CheckpointError(f'{url} is not a checkpoint: {error} It was deleted.') from None
     except CheckpointError:
         os.remove(part)
         raise
@@ -273,12 +290,14 @@ def _adopt(path: str, expected: Optional[str], trust: bool) -> bool:
     return True
 
 
-def fetch(url: str,
-          cache_dir: Optional[str] = None,
-          sha256: Optional[str] = None,
-          show_progress: bool = True,
-          trust: bool = False,
-          timeout: float = TIMEOUT) -> str:
+def fetch(
+    url: str,
+    cache_dir: Optional[str] = None,
+    sha256: Optional[str] = None,
+    show_progress: bool = True,
+    trust: bool = False,
+    timeout: float = TIMEOUT,
+) -> str:
     """Local path of ``url``'s file in the verified cache, downloading it once.
 
     Args:
@@ -299,8 +318,12 @@ def fetch(url: str,
         if osp.isfile(dst):
             if is_intact(dst, expected) or _adopt(dst, expected, trust):
                 return dst
-            print_log(f'[mmpcd] {dst} does not match its recorded sha256 (or has none): '
-                      'downloading it again.', logger='current', level=30)
+            print_log(
+                f'[mmpcd] {dst} does not match its recorded sha256 (or has none): '
+                'downloading it again.',
+                logger='current',
+                level=30,
+            )
             remove_cached(dst)
         part = _claim_part(dst)
         total = download(url, part, show_progress, timeout, destination=dst)

@@ -1,4 +1,5 @@
 """The model index (``model-index.yml`` and the metafiles it includes): names -> weights."""
+
 import os.path as osp
 from typing import List, NamedTuple, Optional
 
@@ -10,6 +11,7 @@ MODEL_INDEX = osp.join(PACKAGE_ROOT, '.mim', 'model-index.yml')
 
 class ZooEntry(NamedTuple):
     """What the model index says about one model."""
+
     name: str
     weights: Optional[str]
     config: Optional[str]
@@ -21,13 +23,21 @@ class ZooEntry(NamedTuple):
 def zoo_entries(model_index: Optional[str] = None) -> List[ZooEntry]:
     """Every model of ``model-index.yml`` (mmpcd's by default)."""
     from modelindex.load_model_index import load
+
     index = load(model_index or MODEL_INDEX)
     entries = []
     for model in index.models:
         metadata = (model.metadata.data if model.metadata is not None else {}) or {}
-        entries.append(ZooEntry(model.name, model.weights, model.config,
-                                metadata.get('Converter'), metadata.get('Teacher Layout'),
-                                metadata.get('SHA256')))
+        entries.append(
+            ZooEntry(
+                model.name,
+                model.weights,
+                model.config,
+                metadata.get('Converter'),
+                metadata.get('Teacher Layout'),
+                metadata.get('SHA256'),
+            )
+        )
     return entries
 
 
@@ -44,5 +54,7 @@ def find_entry(name: str, model_index: Optional[str] = None) -> ZooEntry:
         if name in (entry.name, config) or stem == osp.splitext(osp.basename(config))[0]:
             return entry
     close = [entry.name for entry in entries if stem.split('_')[0] in entry.name][:8]
-    raise CheckpointNotFoundError(f'{name!r} is neither a file, a URL nor a model of the zoo '
-                          f'(model-index.yml). Similar names: {close or "none"}.')
+    raise CheckpointNotFoundError(
+        f'{name!r} is neither a file, a URL nor a model of the zoo '
+        f'(model-index.yml). Similar names: {close or "none"}.'
+    )

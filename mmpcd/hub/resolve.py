@@ -1,8 +1,10 @@
 """What a user may name as a checkpoint -> a file to read: a path, a URL or a zoo model."""
+
 import os.path as osp
 from typing import NamedTuple, Optional
 
 from mmpcd.utils.checkpoint import is_remote
+
 from .cache import check_direct, fetch, is_url
 from .errors import CheckpointError
 from .index import ZooEntry, find_entry
@@ -11,15 +13,18 @@ from .index import ZooEntry, find_entry
 class Resolved(NamedTuple):
     """``path``: a local file (or an mmengine prefix such as ``open-mmlab://``, read through
     mmengine); ``entry``: the zoo entry it came from, if any."""
+
     path: str
     entry: Optional[ZooEntry] = None
 
 
-def resolve(name: str,
-            cache_dir: Optional[str] = None,
-            show_progress: bool = True,
-            model_index: Optional[str] = None,
-            trust: bool = False) -> Resolved:
+def resolve(
+    name: str,
+    cache_dir: Optional[str] = None,
+    show_progress: bool = True,
+    model_index: Optional[str] = None,
+    trust: bool = False,
+) -> Resolved:
     """The local file behind ``name``, downloading URLs and zoo models into the verified
     cache (:func:`mmpcd.hub.fetch`). No conversion.
 
@@ -44,9 +49,9 @@ def resolve(name: str,
         return Resolved(name)
     entry = find_entry(name, model_index)
     if not entry.weights:
-        raise CheckpointError(f'{entry.name} has no public weights (see its metafile); train it '
-                              f'with {entry.config}.')
+        raise CheckpointError(
+            f'{entry.name} has no public weights (see its metafile); train it with {entry.config}.'
+        )
     check_direct(entry.weights)
-    path = fetch(entry.weights, cache_dir, entry.sha256, show_progress=show_progress,
-                 trust=trust)
+    path = fetch(entry.weights, cache_dir, entry.sha256, show_progress=show_progress, trust=trust)
     return Resolved(path, entry)

@@ -1,5 +1,6 @@
 """Models: algorithms, necks, heads, losses and teachers registered in
 ``mmpcd.registry.MODELS``."""
+
 from .algorithms import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

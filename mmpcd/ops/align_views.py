@@ -1,4 +1,5 @@
 """Resample two views' feature maps on the intersection of their crops (flip-aware)."""
+
 from typing import Sequence, Tuple
 
 import torch
@@ -7,8 +8,9 @@ from . import dispatch
 from .coord import _size, check_coord
 
 
-def crop_intersection(coord_a: torch.Tensor,
-                      coord_b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+def crop_intersection(
+    coord_a: torch.Tensor, coord_b: torch.Tensor
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Intersection of two views' crops in normalised original-image coordinates.
 
     Args:
@@ -45,8 +47,13 @@ def rois_in_cells(coord: torch.Tensor, box: torch.Tensor, size: Sequence[int]) -
     return torch.cat([index, torch.minimum(first, second), torch.maximum(first, second)], dim=1)
 
 
-def _roi_align(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int], impl: str,
-               sampling_ratio: int) -> torch.Tensor:
+def _roi_align(
+    feat: torch.Tensor,
+    rois: torch.Tensor,
+    out_size: Tuple[int, int],
+    impl: str,
+    sampling_ratio: int,
+) -> torch.Tensor:
     """torchvision's RoIAlign (``aligned=True``, average pooling, fixed sampling ratio).
 
     ``mmpcd._ext`` has no RoIAlign kernel: torchvision's compiled CPU and CUDA kernels (with
@@ -56,18 +63,22 @@ def _roi_align(feat: torch.Tensor, rois: torch.Tensor, out_size: Tuple[int, int]
     if impl not in dispatch.IMPLS:
         raise ValueError(f'impl must be one of {dispatch.IMPLS}, got {impl!r}.')
     if impl in ('cpu', 'cuda') and feat.device.type != impl:
-        raise ValueError(f"align_views: impl='{impl}' needs {impl} tensors, got tensors on "
-                         f'{feat.device.type}.')
+        raise ValueError(
+            f"align_views: impl='{impl}' needs {impl} tensors, got tensors on {feat.device.type}."
+        )
     from torchvision.ops import roi_align
+
     return roi_align(feat, rois, out_size, 1.0, sampling_ratio, True)
 
 
-def align_views(feat: torch.Tensor,
-                coord_self: torch.Tensor,
-                coord_other: torch.Tensor,
-                out_size: Sequence[int] = (7, 7),
-                sampling_ratio: int = 2,
-                impl: str = 'auto') -> Tuple[torch.Tensor, torch.Tensor]:
+def align_views(
+    feat: torch.Tensor,
+    coord_self: torch.Tensor,
+    coord_other: torch.Tensor,
+    out_size: Sequence[int] = (7, 7),
+    sampling_ratio: int = 2,
+    impl: str = 'auto',
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Features of one view resampled on the intersection of its crop with another view's.
 
     Calling it for view 1 (``coord_self=c1, coord_other=c2``) and for view 2
@@ -93,19 +104,27 @@ def align_views(feat: torch.Tensor,
     check_coord(coord_self, 'coord_self')
     check_coord(coord_other, 'coord_other')
     if feat.dim() != 4 or feat.size(0) != coord_self.size(0):
-        raise ValueError(f'feat must be (N, C, H, W) with N = {coord_self.size(0)} boxes, got '
-                         f'{tuple(feat.shape)}.')
+        raise ValueError(
+            f'feat must be (N, C, H, W) with N = {coord_self.size(0)} boxes, got '
+            f'{tuple(feat.shape)}.'
+        )
     out_size = _size(out_size)
-    call = dispatch.plan('align_views', 'pytorch', (feat, ), half_kernels=False)
+    call = dispatch.plan('align_views', 'pytorch', (feat,), half_kernels=False)
     with call.context(feat.device.type):
-        aligned, valid = _align(feat.to(call.compute_dtype), coord_self, coord_other, out_size,
-                                sampling_ratio, impl)
+        aligned, valid = _align(
+            feat.to(call.compute_dtype), coord_self, coord_other, out_size, sampling_ratio, impl
+        )
     return aligned.to(call.out_dtype), valid
 
 
-def _align(feat: torch.Tensor, coord_self: torch.Tensor, coord_other: torch.Tensor,
-           out_size: Tuple[int, int], sampling_ratio: int,
-           impl: str) -> Tuple[torch.Tensor, torch.Tensor]:
+def _align(
+    feat: torch.Tensor,
+    coord_self: torch.Tensor,
+    coord_other: torch.Tensor,
+    out_size: Tuple[int, int],
+    sampling_ratio: int,
+    impl: str,
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """:func:`align_views` at ``feat``'s dtype (float32/float64)."""
     coord_self = coord_self.to(feat.dtype)
     box, valid = crop_intersection(coord_self, coord_other.to(feat.dtype))

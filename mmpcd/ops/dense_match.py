@@ -1,4 +1,5 @@
 """DenseCL's feature correspondence: for each query pixel, the most similar key pixel."""
+
 import torch
 import torch.nn.functional as F
 
@@ -16,10 +17,9 @@ def dense_argmax_match_pytorch(feat_q: torch.Tensor, feat_k: torch.Tensor) -> to
 
 
 @torch.no_grad()
-def dense_argmax_match(feat_q: torch.Tensor,
-                       feat_k: torch.Tensor,
-                       impl: str = 'auto',
-                       precision: str = 'fp32') -> torch.Tensor:
+def dense_argmax_match(
+    feat_q: torch.Tensor, feat_k: torch.Tensor, impl: str = 'auto', precision: str = 'fp32'
+) -> torch.Tensor:
     """Index of the key pixel with the highest cosine similarity to each query pixel.
 
     Dtypes: float64/float32/float16/bfloat16 inputs; under autocast the similarity is computed
@@ -36,11 +36,19 @@ def dense_argmax_match(feat_q: torch.Tensor,
         (N, Hq*Wq) int64 indices into the flattened key map (no gradient).
     """
     if feat_q.dim() != 4 or feat_k.dim() != 4 or feat_q.shape[:2] != feat_k.shape[:2]:
-        raise ValueError('feat_q (N, C, Hq, Wq) and feat_k (N, C, Hk, Wk) must share N and C, '
-                         f'got {tuple(feat_q.shape)} and {tuple(feat_k.shape)}.')
+        raise ValueError(
+            'feat_q (N, C, Hq, Wq) and feat_k (N, C, Hk, Wk) must share N and C, '
+            f'got {tuple(feat_q.shape)} and {tuple(feat_k.shape)}.'
+        )
     len_q, len_k = feat_q.shape[2] * feat_q.shape[3], feat_k.shape[2] * feat_k.shape[3]
-    call = dispatch.plan('dense_argmax_match', impl, (feat_q, feat_k), precision,
-                         pixels=max(len_q, len_k), pairs=feat_q.shape[0] * len_q * len_k)
+    call = dispatch.plan(
+        'dense_argmax_match',
+        impl,
+        (feat_q, feat_k),
+        precision,
+        pixels=max(len_q, len_k),
+        pairs=feat_q.shape[0] * len_q * len_k,
+    )
     q, k = feat_q.to(call.compute_dtype), feat_k.to(call.compute_dtype)
     with call.context(feat_q.device.type):
         if call.impl == 'pytorch':

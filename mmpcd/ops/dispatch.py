@@ -17,6 +17,7 @@ with autocast disabled inside (like autocast's own float32 ops) and returns floa
 returns the inputs' dtype and accumulates in float32 at least. ``precision`` (the GEMM ops)
 opts into tensor cores for float32 work. This module imports torch only.
 """
+
 import contextlib
 from dataclasses import dataclass
 from typing import Dict, Iterator, Optional, Sequence, Tuple
@@ -34,7 +35,8 @@ HALF_DTYPES = (torch.float16, torch.bfloat16)
 # CUDA kernels that passed the op tests (tests/test_ops) on a real GPU in float32/float64 (H100,
 # torch 2.11 + CUDA 13.0, 2026-11-22).
 CUDA_VALIDATED_OPS = frozenset(
-    {'coord_distance', 'pixel_propagation', 'dense_argmax_match', 'masked_pair_cosine'})
+    {'coord_distance', 'pixel_propagation', 'dense_argmax_match', 'masked_pair_cosine'}
+)
 # CUDA kernels whose low-precision paths (float16/bfloat16 inputs, precision='tf32'/'bf16')
 # passed the op tests on a GPU. None yet: they are compiled and tested on the CPU only, so
 # impl='auto' runs the reference (PyTorch's own half/TF32 GEMMs) for them on CUDA.
@@ -54,25 +56,25 @@ HALF_INPUTS = {'cpu': 'upcast', 'cuda': 'upcast'}
 CROSSOVERS: Dict[Tuple[str, str, str], Tuple[Tuple[Optional[int], str], ...]] = {
     # CUDA: the kernel loses the forward everywhere (x0.70-0.90) and forward + backward from
     # 28^2 (x0.97/x0.96); it wins forward + backward at 7^2/14^2 (x1.41/x1.30).
-    ('cuda', 'pixel_propagation', 'forward'): ((None, 'pytorch'), ),
+    ('cuda', 'pixel_propagation', 'forward'): ((None, 'pytorch'),),
     ('cuda', 'pixel_propagation', 'train'): ((14 * 14, 'cuda'), (None, 'pytorch')),
     # x1.07/x1.12/x1.02 at 7^2-28^2, x0.97 at 56^2.
     ('cuda', 'dense_argmax_match', 'forward'): ((28 * 28, 'cuda'), (None, 'pytorch')),
     # x3.5-x6.7 forward, x2.0-x4.9 forward + backward; coord_distance x2.2-x18.
-    ('cuda', 'masked_pair_cosine', 'forward'): ((None, 'cuda'), ),
-    ('cuda', 'masked_pair_cosine', 'train'): ((None, 'cuda'), ),
-    ('cuda', 'coord_distance', 'forward'): ((None, 'cuda'), ),
+    ('cuda', 'masked_pair_cosine', 'forward'): ((None, 'cuda'),),
+    ('cuda', 'masked_pair_cosine', 'train'): ((None, 'cuda'),),
+    ('cuda', 'coord_distance', 'forward'): ((None, 'cuda'),),
     # CPU rows: see CPU_CROSSOVERS below (merged into this table).
 }
 
 # AMD EPYC, 2 cores, torch 2.14.1 (docs/en/benchmarks.md, CPU table).
 CPU_CROSSOVERS: Dict[Tuple[str, str, str], Tuple[Tuple[Optional[int], str], ...]] = {
-    ('cpu', 'pixel_propagation', 'forward'): ((None, 'cpu'), ),
-    ('cpu', 'pixel_propagation', 'train'): ((None, 'cpu'), ),
-    ('cpu', 'dense_argmax_match', 'forward'): ((None, 'cpu'), ),
-    ('cpu', 'masked_pair_cosine', 'forward'): ((None, 'cpu'), ),
-    ('cpu', 'masked_pair_cosine', 'train'): ((None, 'cpu'), ),
-    ('cpu', 'coord_distance', 'forward'): ((None, 'cpu'), ),
+    ('cpu', 'pixel_propagation', 'forward'): ((None, 'cpu'),),
+    ('cpu', 'pixel_propagation', 'train'): ((None, 'cpu'),),
+    ('cpu', 'dense_argmax_match', 'forward'): ((None, 'cpu'),),
+    ('cpu', 'masked_pair_cosine', 'forward'): ((None, 'cpu'),),
+    ('cpu', 'masked_pair_cosine', 'train'): ((None, 'cpu'),),
+    ('cpu', 'coord_distance', 'forward'): ((None, 'cpu'),),
 }
 CROSSOVERS.update(CPU_CROSSOVERS)
 
@@ -111,13 +113,15 @@ def crossover_impl(device: str, op: str, grad: bool, pixels: int) -> str:
     return 'pytorch'
 
 
-def resolve_impl(impl: str,
-                 op: str,
-                 tensor: torch.Tensor,
-                 pixels: Optional[int] = None,
-                 pairs: Optional[int] = None,
-                 grad: bool = False,
-                 low_precision: bool = False) -> str:
+def resolve_impl(
+    impl: str,
+    op: str,
+    tensor: torch.Tensor,
+    pixels: Optional[int] = None,
+    pairs: Optional[int] = None,
+    grad: bool = False,
+    low_precision: bool = False,
+) -> str:
     """The implementation that runs ``op`` on ``tensor``'s device for the requested ``impl``.
 
     Args:
@@ -146,12 +150,16 @@ def resolve_impl(impl: str,
     if device != impl:
         raise ValueError(f"{op}: impl='{impl}' needs {impl} tensors, got tensors on {device}.")
     if load_ext() is None:
-        raise RuntimeError(f"{op}: impl='{impl}' needs mmpcd._ext, which is not built. Run "
-                           '`python setup.py build_ext --inplace` (or `make setup`), or use '
-                           'impl="pytorch".')
+        raise RuntimeError(
+            f"{op}: impl='{impl}' needs mmpcd._ext, which is not built. Run "
+            '`python setup.py build_ext --inplace` (or `make setup`), or use '
+            'impl="pytorch".'
+        )
     if impl == 'cuda' and not ext_has_cuda():
-        raise RuntimeError(f"{op}: mmpcd._ext was built without CUDA kernels. Rebuild on a "
-                           'machine with a CUDA torch and nvcc (or FORCE_CUDA=1).')
+        raise RuntimeError(
+            f"{op}: mmpcd._ext was built without CUDA kernels. Rebuild on a "
+            'machine with a CUDA torch and nvcc (or FORCE_CUDA=1).'
+        )
     return impl
 
 
@@ -159,6 +167,7 @@ def resolve_impl(impl: str,
 class Plan:
     """How one call runs: the implementation, the dtype its inputs are cast to (the GEMMs'
     operands), the dtype of its result, and whether float32 GEMMs may use TF32."""
+
     impl: str
     compute_dtype: torch.dtype
     out_dtype: torch.dtype
@@ -212,14 +221,16 @@ def _input_dtype(tensors: Sequence[torch.Tensor]) -> torch.dtype:
     return dtype
 
 
-def plan(op: str,
-         impl: str,
-         tensors: Sequence[torch.Tensor],
-         precision: str = 'fp32',
-         pixels: Optional[int] = None,
-         pairs: Optional[int] = None,
-         grad: bool = False,
-         half_kernels: bool = True) -> Plan:
+def plan(
+    op: str,
+    impl: str,
+    tensors: Sequence[torch.Tensor],
+    precision: str = 'fp32',
+    pixels: Optional[int] = None,
+    pairs: Optional[int] = None,
+    grad: bool = False,
+    half_kernels: bool = True,
+) -> Plan:
     """The :class:`Plan` of one call of ``op`` on ``tensors`` (the features).
 
     Args:
@@ -236,8 +247,9 @@ def plan(op: str,
     autocast = torch.is_autocast_enabled(device)
     out_dtype = torch.float32 if autocast and dtype in HALF_DTYPES else dtype
     compute = dtype
-    if dtype in HALF_DTYPES and (autocast or not half_kernels or
-                                 (impl == 'auto' and HALF_INPUTS.get(device) == 'upcast')):
+    if dtype in HALF_DTYPES and (
+        autocast or not half_kernels or (impl == 'auto' and HALF_INPUTS.get(device) == 'upcast')
+    ):
         compute = torch.float32
     tf32 = compute == torch.float32 and precision == 'tf32' and device == 'cuda'
     if compute == torch.float32 and precision == 'bf16':

@@ -2,6 +2,7 @@
 
 Which implementation an op runs is decided in :mod:`mmpcd.ops.dispatch`.
 """
+
 import warnings
 from types import ModuleType
 from typing import Optional
@@ -17,13 +18,15 @@ def load_ext() -> Optional[ModuleType]:
         _EXT_LOADED = True
         try:
             from mmpcd import _ext
+
             _EXT = _ext
         except ImportError as error:
             warnings.warn(
                 f'mmpcd._ext is not available ({error}); mmpcd.ops falls back to the PyTorch '
                 'reference implementations. Build the kernels with `make setup` or '
                 '`python setup.py build_ext --inplace` in the repository (needs a C++ '
-                'compiler; CUDA kernels also need nvcc or FORCE_CUDA=1).')
+                'compiler; CUDA kernels also need nvcc or FORCE_CUDA=1).'
+            )
     return _EXT
 
 

@@ -1,4 +1,5 @@
 """Mean cosine over PixPro's geometric positive pairs, fused with the mask computation."""
+
 import torch
 import torch.nn.functional as F
 from torch.autograd import Function
@@ -11,8 +12,13 @@ from .ext import load_ext
 COUNT_EPS = 1e-6
 
 
-def masked_pair_cosine_pytorch(pred: torch.Tensor, target: torch.Tensor, coord_q: torch.Tensor,
-                               coord_k: torch.Tensor, pos_ratio: float = 0.7) -> torch.Tensor:
+def masked_pair_cosine_pytorch(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    coord_q: torch.Tensor,
+    coord_k: torch.Tensor,
+    pos_ratio: float = 0.7,
+) -> torch.Tensor:
     """Reference of :func:`masked_pair_cosine` (materialises (N, HWq, HWk)); the GEMM runs in
     the inputs' dtype, the rest in its accumulate type (the boxes too)."""
     acc = dispatch.accumulate_dtype(pred.dtype)
@@ -20,8 +26,13 @@ def masked_pair_cosine_pytorch(pred: torch.Tensor, target: torch.Tensor, coord_q
     t = F.normalize(target.flatten(2).to(acc), dim=1).to(target.dtype)
     cosine = torch.bmm(p.transpose(1, 2), t).to(acc)
     mask = coord_positive_mask(
-        coord_q.to(acc), coord_k.to(acc), pred.shape[2:], target.shape[2:],
-        pos_ratio, impl='pytorch').to(acc)
+        coord_q.to(acc),
+        coord_k.to(acc),
+        pred.shape[2:],
+        target.shape[2:],
+        pos_ratio,
+        impl='pytorch',
+    ).to(acc)
     return (cosine * mask).sum(dim=(1, 2)) / (mask.sum(dim=(1, 2)) + COUNT_EPS)
 
 
@@ -33,8 +44,9 @@ def _normalize_channels_last(feat: torch.Tensor):
     return (flat / norm).contiguous(), norm
 
 
-def _normalize_backward(grad_unit: torch.Tensor, unit: torch.Tensor, norm: torch.Tensor,
-                        shape: torch.Size) -> torch.Tensor:
+def _normalize_backward(
+    grad_unit: torch.Tensor, unit: torch.Tensor, norm: torch.Tensor, shape: torch.Size
+) -> torch.Tensor:
     """Gradient through ``x / max(|x|, eps)`` given the gradient of the unit vectors."""
     radial = (grad_unit * unit).sum(dim=2, keepdim=True)
     grad_flat = (grad_unit - unit * radial) / norm
@@ -55,7 +67,8 @@ class MaskedPairCosineFunction(Function):
         coord_k = coord_k.to(p.dtype).contiguous()
         p_in, t_in = p.to(pred.dtype), t.to(pred.dtype)
         total, count, pair_sum_t = load_ext().masked_pair_cosine_forward(
-            p_in, t_in, coord_q, coord_k, hq, wq, hk, wk, pos_ratio)
+            p_in, t_in, coord_q, coord_k, hq, wq, hk, wk, pos_ratio
+        )
         ctx.save_for_backward(p, p_norm, t, t_norm, coord_q, coord_k, count, pair_sum_t)
         ctx.dtype = pred.dtype
         ctx.pos_ratio = pos_ratio
@@ -68,19 +81,33 @@ class MaskedPairCosineFunction(Function):
         pred_shape, target_shape = ctx.shapes
         scale = (grad_out / (count + COUNT_EPS)).contiguous()
         grad_p, grad_t = load_ext().masked_pair_cosine_backward(
-            scale, pair_sum_t, p.to(ctx.dtype), t.to(ctx.dtype), coord_q, coord_k,
-            *pred_shape[2:], *target_shape[2:], ctx.pos_ratio)
-        return (_normalize_backward(grad_p, p, p_norm, pred_shape).to(ctx.dtype),
-                _normalize_backward(grad_t, t, t_norm, target_shape).to(ctx.dtype), None, None,
-                None)
+            scale,
+            pair_sum_t,
+            p.to(ctx.dtype),
+            t.to(ctx.dtype),
+            coord_q,
+            coord_k,
+            *pred_shape[2:],
+            *target_shape[2:],
+            ctx.pos_ratio,
+        )
+        return (
+            _normalize_backward(grad_p, p, p_norm, pred_shape).to(ctx.dtype),
+            _normalize_backward(grad_t, t, t_norm, target_shape).to(ctx.dtype),
+            None,
+            None,
+            None,
+        )
 
 
-def masked_pair_cosine(pred: torch.Tensor,
-                       target: torch.Tensor,
-                       coord_q: torch.Tensor,
-                       coord_k: torch.Tensor,
-                       pos_ratio: float = 0.7,
-                       impl: str = 'auto') -> torch.Tensor:
+def masked_pair_cosine(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    coord_q: torch.Tensor,
+    coord_k: torch.Tensor,
+    pos_ratio: float = 0.7,
+    impl: str = 'auto',
+) -> torch.Tensor:
     """Per-image mean cosine similarity of ``pred`` and ``target`` over geometric positives.
 
     ``L_n = sum_ij cos(pred_i, target_j) A_ij / (sum_ij A_ij + 1e-6)`` with ``A`` from
@@ -101,19 +128,27 @@ def masked_pair_cosine(pred: torch.Tensor,
         (N,) mean cosine per image; 0 for images whose views share no positive pair.
     """
     if pred.dim() != 4 or target.dim() != 4 or pred.shape[:2] != target.shape[:2]:
-        raise ValueError('pred (N, C, Hq, Wq) and target (N, C, Hk, Wk) must share N and C, got '
-                         f'{tuple(pred.shape)} and {tuple(target.shape)}.')
+        raise ValueError(
+            'pred (N, C, Hq, Wq) and target (N, C, Hk, Wk) must share N and C, got '
+            f'{tuple(pred.shape)} and {tuple(target.shape)}.'
+        )
     check_coord(coord_q, 'coord_q')
     check_coord(coord_k, 'coord_k')
     len_q, len_k = pred.shape[2] * pred.shape[3], target.shape[2] * target.shape[3]
-    call = dispatch.plan('masked_pair_cosine', impl, (pred, target), pixels=max(len_q, len_k),
-                         pairs=pred.shape[0] * len_q * len_k,
-                         grad=dispatch.needs_grad(pred, target))
+    call = dispatch.plan(
+        'masked_pair_cosine',
+        impl,
+        (pred, target),
+        pixels=max(len_q, len_k),
+        pairs=pred.shape[0] * len_q * len_k,
+        grad=dispatch.needs_grad(pred, target),
+    )
     pred_c, target_c = pred.to(call.compute_dtype), target.to(call.compute_dtype)
     with call.context(pred.device.type):
         if call.impl == 'pytorch':
             out = masked_pair_cosine_pytorch(pred_c, target_c, coord_q, coord_k, pos_ratio)
         else:
-            out = MaskedPairCosineFunction.apply(pred_c, target_c, coord_q, coord_k,
-                                                 float(pos_ratio))
+            out = MaskedPairCosineFunction.apply(
+                pred_c, target_c, coord_q, coord_k, float(pos_ratio)
+            )
     return out.to(call.out_dtype)

@@ -1,4 +1,5 @@
 """Pixel propagation (the PPM of PixPro) without an (N, HW, HW) buffer in the kernels."""
+
 import torch
 import torch.nn.functional as F
 from torch.autograd import Function
@@ -7,8 +8,9 @@ from . import dispatch
 from .ext import load_ext
 
 
-def pixel_propagation_pytorch(x: torch.Tensor, value: torch.Tensor, gamma: float = 2.0,
-                              clamp_min: float = 0.0) -> torch.Tensor:
+def pixel_propagation_pytorch(
+    x: torch.Tensor, value: torch.Tensor, gamma: float = 2.0, clamp_min: float = 0.0
+) -> torch.Tensor:
     """Reference of :func:`pixel_propagation` (materialises the similarity).
 
     The GEMMs run in the inputs' dtype; normalisation, weights and the result are in its
@@ -29,8 +31,9 @@ class PixelPropagationFunction(Function):
     Inputs of one dtype; the output and gradients are in its accumulate type."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, value: torch.Tensor, gamma: float, clamp_min: float,
-                tf32: bool) -> torch.Tensor:
+    def forward(
+        ctx, x: torch.Tensor, value: torch.Tensor, gamma: float, clamp_min: float, tf32: bool
+    ) -> torch.Tensor:
         ctx.gamma, ctx.clamp_min, ctx.tf32 = gamma, clamp_min, tf32
         ctx.save_for_backward(x, value)
         return load_ext().pixel_propagation_forward(x, value, gamma, clamp_min)
@@ -38,19 +41,24 @@ class PixelPropagationFunction(Function):
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
         x, value = ctx.saved_tensors
-        with torch.autocast(device_type=x.device.type, enabled=False), \
-                dispatch.tf32_matmul(ctx.tf32):
+        with (
+            torch.autocast(device_type=x.device.type, enabled=False),
+            dispatch.tf32_matmul(ctx.tf32),
+        ):
             grad_x, grad_value = load_ext().pixel_propagation_backward(
-                grad_out.contiguous(), x, value, ctx.gamma, ctx.clamp_min)
+                grad_out.contiguous(), x, value, ctx.gamma, ctx.clamp_min
+            )
         return grad_x.to(x.dtype), grad_value.to(value.dtype), None, None, None
 
 
-def pixel_propagation(x: torch.Tensor,
-                      value: torch.Tensor,
-                      gamma: float = 2.0,
-                      clamp_min: float = 0.0,
-                      impl: str = 'auto',
-                      precision: str = 'fp32') -> torch.Tensor:
+def pixel_propagation(
+    x: torch.Tensor,
+    value: torch.Tensor,
+    gamma: float = 2.0,
+    clamp_min: float = 0.0,
+    impl: str = 'auto',
+    precision: str = 'fp32',
+) -> torch.Tensor:
     """``y_i = sum_j max(cos(x_i, x_j), clamp_min) ** gamma * value_j`` over all pixels j.
 
     PixPro's pixel propagation (no softmax, no row normalisation). ``clamp_min`` must be >= 0
@@ -73,19 +81,34 @@ def pixel_propagation(x: torch.Tensor,
     Returns:
         (N, Cv, H, W).
     """
-    if x.dim() != 4 or value.dim() != 4 or x.shape[0] != value.shape[0] or \
-            x.shape[2:] != value.shape[2:]:
-        raise ValueError('x (N, C, H, W) and value (N, Cv, H, W) must share N, H and W, got '
-                         f'{tuple(x.shape)} and {tuple(value.shape)}.')
+    if (
+        x.dim() != 4
+        or value.dim() != 4
+        or x.shape[0] != value.shape[0]
+        or x.shape[2:] != value.shape[2:]
+    ):
+        raise ValueError(
+            'x (N, C, H, W) and value (N, Cv, H, W) must share N, H and W, got '
+            f'{tuple(x.shape)} and {tuple(value.shape)}.'
+        )
     pixels = x.shape[2] * x.shape[3]
-    call = dispatch.plan('pixel_propagation', impl, (x, value), precision, pixels=pixels,
-                         pairs=x.shape[0] * pixels**2, grad=dispatch.needs_grad(x, value))
+    call = dispatch.plan(
+        'pixel_propagation',
+        impl,
+        (x, value),
+        precision,
+        pixels=pixels,
+        pairs=x.shape[0] * pixels**2,
+        grad=dispatch.needs_grad(x, value),
+    )
     x_c, value_c = x.to(call.compute_dtype), value.to(call.compute_dtype)
     if call.impl == 'pytorch':
         out = dispatch.run_reference(
-            call, lambda a, b: pixel_propagation_pytorch(a, b, gamma, clamp_min), x_c, value_c)
+            call, lambda a, b: pixel_propagation_pytorch(a, b, gamma, clamp_min), x_c, value_c
+        )
     else:
         with call.context(x.device.type):
-            out = PixelPropagationFunction.apply(x_c.contiguous(), value_c.contiguous(),
-                                                 float(gamma), float(clamp_min), call.tf32)
+            out = PixelPropagationFunction.apply(
+                x_c.contiguous(), value_c.contiguous(), float(gamma), float(clamp_min), call.tf32
+            )
     return out.to(call.out_dtype)

@@ -3,6 +3,7 @@
 Names are imported lazily so that ``import mmpcd`` (and ``mmpcd.ops``) needs torch alone: the
 ops can then be built and tested on a machine without mmengine/mmcv/mmpretrain.
 """
+
 import importlib
 from typing import Any
 

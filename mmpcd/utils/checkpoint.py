@@ -17,6 +17,7 @@ Local files are read with ``torch.load``; URLs and mmengine's prefixes (``open-m
 policy (forced through torch's ``TORCH_FORCE_[NO_]WEIGHTS_ONLY_LOAD``, so an environment
 variable set for another program cannot loosen it).
 """
+
 import contextlib
 import os
 import os.path as osp
@@ -52,6 +53,7 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     own public statistics methods (``HistoryBuffer.mean`` ...). Anything else is refused, so
     the allowance cannot reach other attributes (``__globals__``, ...)."""
     from mmengine.logging.history_buffer import HistoryBuffer
+
     if obj is HistoryBuffer and not name.startswith('_') and callable(vars(obj).get(name)):
         return getattr(obj, name)
     raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
@@ -62,10 +64,18 @@ def mmengine_safe_globals() -> List[Any]:
     dtypes, mmengine's ``HistoryBuffer`` and its restricted ``getattr``."""
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
+
     multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
     dtypes = [getattr(np.dtypes, name) for name in getattr(np.dtypes, '__all__', ())]
-    return [np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar, *dtypes,
-            HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')]
+    return [
+        np.ndarray,
+        np.dtype,
+        multiarray._reconstruct,
+        multiarray.scalar,
+        *dtypes,
+        HistoryBuffer,
+        (_history_buffer_getattr, 'builtins.getattr'),
+    ]
 
 
 @contextlib.contextmanager
@@ -77,6 +87,7 @@ def _loading_policy(trust: bool) -> Iterator[None]:
     try:
         with torch.serialization.safe_globals(mmengine_safe_globals()):
             import warnings
+
             with warnings.catch_warnings():
                 # torch warns that the variable overrides the call site: that is the point.
                 warnings.filterwarnings('ignore', message='Environment variable TORCH_FORCE')
@@ -108,11 +119,13 @@ def _looks_like_torch_file(filename: str) -> bool:
         return file.read(1) == b'\x80'
 
 
-def read_checkpoint(filename: Union[str, os.PathLike],
-                    map_location: MapLocation = 'cpu',
-                    *,
-                    trust: bool = False,
-                    switch: str = 'trust=True') -> Any:
+def read_checkpoint(
+    filename: Union[str, os.PathLike],
+    map_location: MapLocation = 'cpu',
+    *,
+    trust: bool = False,
+    switch: str = 'trust=True',
+) -> Any:
     """Read a checkpoint file or URL under mmpcd's one policy (see the module docstring).
 
     Args:
@@ -140,28 +153,31 @@ def read_checkpoint(filename: Union[str, os.PathLike],
         with _loading_policy(trust):
             if remote:
                 from mmengine.runner.checkpoint import CheckpointLoader
+
                 checkpoint = CheckpointLoader.load_checkpoint(filename, map_location, 'silent')
             else:
-                checkpoint = torch.load(filename, map_location=map_location,
-                                        weights_only=not trust)
+                checkpoint = torch.load(filename, map_location=map_location, weights_only=not trust)
     except pickle.UnpicklingError as error:
         if trust or (not remote and not _looks_like_torch_file(filename)):
             raise CorruptCheckpointError(
-                f'{filename} is not a readable checkpoint ({_first_line(error)}).') from None
+                f'{filename} is not a readable checkpoint ({_first_line(error)}).'
+            ) from None
         raise UntrustedCheckpointError(
             f'{filename} holds pickled Python objects besides tensors '
             f'({_offending_global(str(error))}); mmpcd reads checkpoints weights-only because '
             'unpickling such objects runs code chosen by whoever wrote the file. If you trust '
-            f'its origin (e.g. it is your own or an official release), pass {switch}.') \
-            from None
+            f'its origin (e.g. it is your own or an official release), pass {switch}.'
+        ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile) as error:
         if isinstance(error, RuntimeError) and not _CORRUPT.search(str(error)):
             raise  # e.g. a CUDA map_location on a CPU machine: torch's message says it all
         raise CorruptCheckpointError(
             f'{filename} is not a readable checkpoint: it is truncated, empty or not a torch '
-            f'file ({_first_line(error)}).') from error
+            f'file ({_first_line(error)}).'
+        ) from error
     if trust:
         from mmengine.logging import print_log
+
         print_log(f'[mmpcd] read {filename} with full unpickling ({switch}).', logger='current')
     return checkpoint
 
@@ -171,8 +187,9 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def state_dict_of(checkpoint: Any,
-                  containers: Sequence[str] = ('state_dict', 'model')) -> Dict[str, Any]:
+def state_dict_of(
+    checkpoint: Any, containers: Sequence[str] = ('state_dict', 'model')
+) -> Dict[str, Any]:
     """The state dict of a loaded checkpoint: its first entry named in ``containers`` that is
     a mapping (mmengine's ``state_dict``; official PixPro/BYOL files' ``model``), else the
     checkpoint itself when it is a mapping."""
@@ -186,5 +203,7 @@ def state_dict_of(checkpoint: Any,
 
 def strip_prefix(state_dict: Mapping[str, Any], prefix: str = 'module.') -> Dict[str, Any]:
     """Remove ``prefix`` (DDP's ``module.``) from the keys that have it."""
-    return {key[len(prefix):] if key.startswith(prefix) else key: value
-            for key, value in state_dict.items()}
+    return {
+        key[len(prefix) :] if key.startswith(prefix) else key: value
+        for key, value in state_dict.items()
+    }

@@ -1,4 +1,5 @@
 """Make ``mmpcd::`` config references resolve in mmengine (as ``mmdet::`` or ``mmseg::``)."""
+
 import functools
 import os.path as osp
 
@@ -20,6 +21,7 @@ def register_config_package() -> None:
     """
     from mmengine.config import config as config_module
     from mmengine.config import utils as config_utils
+
     config_utils.MODULE2PACKAGE.setdefault('mmpcd', 'mmpcd')
     config_utils.PKG2PROJECT.setdefault('mmpcd', 'mmpcd')
     original = config_module.get_installed_path

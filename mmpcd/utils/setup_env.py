@@ -1,4 +1,5 @@
 """``register_all_modules``: import every mmpcd module that registers something."""
+
 import datetime
 import warnings
 
@@ -27,10 +28,12 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     if current is None:
         DefaultScope.get_instance('mmpcd', scope_name='mmpcd')
     elif current.scope_name != 'mmpcd':
-        warnings.warn(f'The current default scope "{current.scope_name}" is not '
-                      '"mmpcd"; `register_all_modules` will force the current '
-                      'default scope to be "mmpcd". If this is not expected, '
-                      'please set `init_default_scope=False`.')
+        warnings.warn(
+            f'The current default scope "{current.scope_name}" is not '
+            '"mmpcd"; `register_all_modules` will force the current '
+            'default scope to be "mmpcd". If this is not expected, '
+            'please set `init_default_scope=False`.'
+        )
         # A scope instance name must be unique; the timestamp makes it so.
         new_instance_name = f'mmpcd-{datetime.datetime.now()}'
         DefaultScope.get_instance(new_instance_name, scope_name='mmpcd')

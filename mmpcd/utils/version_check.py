@@ -3,6 +3,7 @@
 OpenMMLab repos assert exclusive upper bounds at import time, which is the most common cause of
 breakage for their users; mmpcd only tells you when you leave the combination it is tested with.
 """
+
 import warnings
 from importlib import metadata
 from typing import Dict, Optional, Tuple
@@ -43,12 +44,17 @@ def check_dependency_versions() -> None:
                 f'mmpcd is tested with {package}>={low},<{high} but found '
                 f'{package}=={found}; things may break. `make setup` installs '
                 'the tested versions.',
-                stacklevel=2)
+                stacklevel=2,
+            )
     transformers = installed_version('transformers')
-    if (transformers is not None and installed_version('mmpretrain') is not None
-            and Version(transformers).major >= 5):
+    if (
+        transformers is not None
+        and installed_version('mmpretrain') is not None
+        and Version(transformers).major >= 5
+    ):
         warnings.warn(
             f'transformers=={transformers} is installed; mmpretrain 1.2.0 '
             'fails to import its models with transformers>=5. Run '
             '`pip install "transformers<5"` or uninstall transformers.',
-            stacklevel=2)
+            stacklevel=2,
+        )

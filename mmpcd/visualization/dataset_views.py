@@ -1,6 +1,7 @@
 """What a two-view pre-training pipeline feeds the model: both augmented views of a sample,
 their crop boxes on the original image, and PixPro's positive cell pairs between them (the
 geometry PixPro and PCD train on)."""
+
 from typing import Sequence
 
 import numpy as np
@@ -13,13 +14,15 @@ from .figure import PanelGrid
 BOX_COLOURS = ('tab:red', 'tab:cyan')
 
 
-def draw_view_pair(original: np.ndarray,
-                   views: Sequence[np.ndarray],
-                   coords: np.ndarray,
-                   crop_boxes: np.ndarray,
-                   grid: Sequence[int],
-                   pos_ratio: float = 0.7,
-                   panel: int = 256) -> PanelGrid:
+def draw_view_pair(
+    original: np.ndarray,
+    views: Sequence[np.ndarray],
+    coords: np.ndarray,
+    crop_boxes: np.ndarray,
+    grid: Sequence[int],
+    pos_ratio: float = 0.7,
+    panel: int = 256,
+) -> PanelGrid:
     """One row: the original with both crop boxes, then the two views side by side with the
     cells that have a positive partner shaded and each positive pair joined.
 
@@ -44,15 +47,30 @@ def draw_view_pair(original: np.ndarray,
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ec=colour))
         flipped = ' (flipped)' if coord[0] > coord[2] else ''
         ax.text(x0 + 2, y0 + 2, f'{number}{flipped}', color=colour, va='top', fontsize=8)
-    ax = figure.panel(0, 1, f'views 1 and 2: {int(positives.sum())} positive pairs '
-                      f'(distance < {pos_ratio} cell diagonals, {grid[0]}x{grid[1]} cells)',
-                      colspan=2)
+    ax = figure.panel(
+        0,
+        1,
+        f'views 1 and 2: {int(positives.sum())} positive pairs '
+        f'(distance < {pos_ratio} cell diagonals, {grid[0]}x{grid[1]} cells)',
+        colspan=2,
+    )
     ax.imshow(side_by_side(views[0], views[1], gap))
     cells1, cells2 = np.flatnonzero(positives.any(1)), np.flatnonzero(positives.any(0))
-    ax.add_collection(PatchCollection(
-        _cell_patches(cells1, size, grid, 0) + _cell_patches(cells2, size, grid, size + gap),
-        facecolor='tab:orange', alpha=0.35, edgecolor='white', linewidth=0.5))
-    ax.add_collection(LineCollection(pair_segments(np.argwhere(positives), size, grid, grid,
-                                                   gap),
-                                     colors='tab:orange', linewidths=0.6, alpha=0.7))
+    ax.add_collection(
+        PatchCollection(
+            _cell_patches(cells1, size, grid, 0) + _cell_patches(cells2, size, grid, size + gap),
+            facecolor='tab:orange',
+            alpha=0.35,
+            edgecolor='white',
+            linewidth=0.5,
+        )
+    )
+    ax.add_collection(
+        LineCollection(
+            pair_segments(np.argwhere(positives), size, grid, grid, gap),
+            colors='tab:orange',
+            linewidths=0.6,
+            alpha=0.7,
+        )
+    )
     return figure

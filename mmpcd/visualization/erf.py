@@ -4,6 +4,7 @@ Luo et al. (NeurIPS 2016); drawn as in RepLKNet and PCD's Figure 4: the gradient
 centre pixel of a feature map (summed over channels) with respect to the input, absolute
 value summed over the colour channels, averaged over images, normalised to sum to one.
 """
+
 from typing import Callable, Dict, Sequence, Tuple
 
 import numpy as np
@@ -16,8 +17,9 @@ from .figure import PanelGrid
 FeatureFn = Callable[[Tensor], Tensor]
 
 
-def effective_receptive_field(features: FeatureFn, inputs: Tensor,
-                              batch_size: int = 8) -> Tuple[Tensor, Tuple[int, int]]:
+def effective_receptive_field(
+    features: FeatureFn, inputs: Tensor, batch_size: int = 8
+) -> Tuple[Tensor, Tuple[int, int]]:
     """ERF of the centre pixel of ``features(inputs)``.
 
     Args:
@@ -32,15 +34,17 @@ def effective_receptive_field(features: FeatureFn, inputs: Tensor,
     """
     total = torch.zeros(inputs.shape[-2:], dtype=torch.float64)
     for start in range(0, inputs.size(0), batch_size):
-        x = inputs[start:start + batch_size].clone().requires_grad_(True)
+        x = inputs[start : start + batch_size].clone().requires_grad_(True)
         with torch.enable_grad():
             out = features(x)
             height, width = out.shape[-2:]
             out[:, :, height // 2, width // 2].sum().backward()
         total += x.grad.abs().sum(dim=1).sum(dim=0).double()
     if total.sum() <= 0:
-        raise ValueError('the centre output pixel does not depend on the input (all gradients '
-                         'are zero); check the layer and the weights.')
+        raise ValueError(
+            'the centre output pixel does not depend on the input (all gradients '
+            'are zero); check the layer and the weights.'
+        )
     return total / total.sum(), (height, width)
 
 
@@ -78,8 +82,10 @@ def erf_widths(erf: Tensor, centre: Tensor, window: int, mass: float = 0.5) -> D
     order = distance.argsort()
     cumulative = erf.flatten()[order].cumsum(0)
     index = int(torch.searchsorted(cumulative, torch.tensor(mass, dtype=cumulative.dtype)))
-    return dict(outside=float(erf[~inside].sum()),
-                radius=float(distance[order][min(index, distance.numel() - 1)]))
+    return dict(
+        outside=float(erf[~inside].sum()),
+        radius=float(distance[order][min(index, distance.numel() - 1)]),
+    )
 
 
 def erf_image(erf: Tensor, scale: str = 'log') -> np.ndarray:
@@ -93,11 +99,13 @@ def erf_image(erf: Tensor, scale: str = 'log') -> np.ndarray:
     raise ValueError(f'unknown ERF scale {scale!r}; expected "linear" or "log".')
 
 
-def draw_erfs(erfs: Sequence[Tuple[str, Tensor, Tensor, Dict[str, float]]],
-              window: int,
-              scale: str = 'log',
-              panel: int = 256,
-              title_px: int = 40) -> PanelGrid:
+def draw_erfs(
+    erfs: Sequence[Tuple[str, Tensor, Tensor, Dict[str, float]]],
+    window: int,
+    scale: str = 'log',
+    panel: int = 256,
+    title_px: int = 40,
+) -> PanelGrid:
     """One panel per model, side by side: its ERF, the window of ``outside`` dashed.
 
     Args:
@@ -109,10 +117,23 @@ def draw_erfs(erfs: Sequence[Tuple[str, Tensor, Tensor, Dict[str, float]]],
     """
     figure = PanelGrid(1, len(erfs), panel, title_px, fontsize=9)
     for col, (label, erf, centre, widths) in enumerate(erfs):
-        ax = figure.panel(col=col, row=0, title=f'{label}\nr50 {widths["radius"]:.0f} px, '
-                          f'{100 * widths["outside"]:.0f}% outside {window} px')
+        ax = figure.panel(
+            col=col,
+            row=0,
+            title=f'{label}\nr50 {widths["radius"]:.0f} px, '
+            f'{100 * widths["outside"]:.0f}% outside {window} px',
+        )
         ax.imshow(erf_image(erf, scale), cmap='magma', vmin=0, vmax=1)
         y, x = float(centre[0]), float(centre[1])
-        ax.add_patch(Rectangle((x - window / 2, y - window / 2), window, window, fill=False,
-                               ec='white', ls='--', lw=1))
+        ax.add_patch(
+            Rectangle(
+                (x - window / 2, y - window / 2),
+                window,
+                window,
+                fill=False,
+                ec='white',
+                ls='--',
+                lw=1,
+            )
+        )
     return figure

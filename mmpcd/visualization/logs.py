@@ -5,6 +5,7 @@ one json object per logging step. Training rows carry ``iter`` and ``step`` (the
 iteration) besides the scalars (``loss``, ``loss_*``, ``lr``, ``base_lr``, ``time``, ...);
 validation rows carry the metrics and ``step`` only.
 """
+
 import json
 import os.path as osp
 import statistics
@@ -18,8 +19,10 @@ Curve = Tuple[List[int], List[float]]
 def load_train_scalars(path: str) -> List[dict]:
     """The training rows (those with ``iter``) of an mmengine json log, in file order."""
     if not osp.isfile(path):
-        raise FileNotFoundError(f'log {path} does not exist; pass the json file mmengine '
-                                'writes under <work_dir>/<timestamp>/vis_data/.')
+        raise FileNotFoundError(
+            f'log {path} does not exist; pass the json file mmengine '
+            'writes under <work_dir>/<timestamp>/vis_data/.'
+        )
     rows = []
     with open(path) as f:
         for number, line in enumerate(f, 1):
@@ -28,8 +31,10 @@ def load_train_scalars(path: str) -> List[dict]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
-                raise ValueError(f'{path}:{number} is not json ({error}); pass the '
-                                 'vis_data/*.json file, not the text .log.') from error
+                raise ValueError(
+                    f'{path}:{number} is not json ({error}); pass the '
+                    'vis_data/*.json file, not the text .log.'
+                ) from error
             if 'iter' in row and 'step' in row:
                 rows.append(row)
     if not rows:
@@ -46,23 +51,33 @@ def curves(logs: Dict[str, List[dict]], keys: Sequence[str]) -> Dict[str, Dict[s
     """
     result = {}
     for key in keys:
-        per_log = {name: ([row['step'] for row in rows if key in row],
-                          [float(row[key]) for row in rows if key in row])
-                   for name, rows in logs.items()}
+        per_log = {
+            name: (
+                [row['step'] for row in rows if key in row],
+                [float(row[key]) for row in rows if key in row],
+            )
+            for name, rows in logs.items()
+        }
         per_log = {name: curve for name, curve in per_log.items() if curve[0]}
         if not per_log:
-            available = sorted({k for rows in logs.values() for row in rows for k in row}
-                               - {'epoch', 'iter', 'step'})
-            raise KeyError(f'no log has the scalar {key!r}; they have: {", ".join(available)}. '
-                           '(momentum / ema_momentum need MomentumLoggerHook in custom_hooks.)')
+            available = sorted(
+                {k for rows in logs.values() for row in rows for k in row}
+                - {'epoch', 'iter', 'step'}
+            )
+            raise KeyError(
+                f'no log has the scalar {key!r}; they have: {", ".join(available)}. '
+                '(momentum / ema_momentum need MomentumLoggerHook in custom_hooks.)'
+            )
         result[key] = per_log
     return result
 
 
-def plot_curves(logs: Dict[str, List[dict]],
-                keys: Sequence[str],
-                panel: Tuple[int, int] = (640, 240),
-                title: Optional[str] = None) -> PanelGrid:
+def plot_curves(
+    logs: Dict[str, List[dict]],
+    keys: Sequence[str],
+    panel: Tuple[int, int] = (640, 240),
+    title: Optional[str] = None,
+) -> PanelGrid:
     """One panel per key (stacked), one line per log, against the global iteration.
 
     Args:
@@ -75,8 +90,9 @@ def plot_curves(logs: Dict[str, List[dict]],
     data = curves(logs, keys)
     figure = PanelGrid(len(keys), 1, panel)
     for row, key in enumerate(keys):
-        ax = figure.panel(row, 0, title if (title and row == 0) else key,
-                          margins=(64, 36, 12, 4), axis=True)
+        ax = figure.panel(
+            row, 0, title if (title and row == 0) else key, margins=(64, 36, 12, 4), axis=True
+        )
         for name, (steps, values) in data[key].items():
             ax.plot(steps, values, label=name, marker='.' if len(steps) < 30 else None)
         ax.set_xlabel('iteration', fontsize=8)
@@ -99,7 +115,8 @@ def train_time_summary(rows: List[dict]) -> Dict[str, object]:
         raise KeyError('the log has no "time" scalar (IterTimerHook logs it).')
     steady = timed[1:] or timed
     summary: Dict[str, object] = dict(
-        mean=statistics.fmean(float(r['time']) for r in steady), rows=len(steady))
+        mean=statistics.fmean(float(r['time']) for r in steady), rows=len(steady)
+    )
     epochs: Dict[int, List[float]] = {}
     for row in steady:
         if 'epoch' in row:

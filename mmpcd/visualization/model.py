@@ -5,6 +5,7 @@ Every algorithm of mmpcd (DenseCL, PixPro, PixContrast, PCD) keeps its backbone 
 :class:`FeatureModel` uses the same attribute names and reads those keys of an algorithm
 checkpoint as they are; the rest (momentum encoders, teachers, queues) is ignored.
 """
+
 import logging
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -15,8 +16,12 @@ from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from torch import Tensor
 
-from mmpcd.utils.checkpoint import (UntrustedCheckpointError, read_checkpoint, state_dict_of,
-                                    strip_prefix)
+from mmpcd.utils.checkpoint import (
+    UntrustedCheckpointError,
+    read_checkpoint,
+    state_dict_of,
+    strip_prefix,
+)
 
 # The configs' SelfSupDataPreprocessor (ImageNet statistics, RGB) when a config sets none.
 DEFAULT_PREPROCESSOR = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
@@ -36,8 +41,14 @@ class FeatureModel(nn.Module):
         to_rgb: Whether the model takes RGB (else BGR) channels.
     """
 
-    def __init__(self, backbone: nn.Module, neck: Optional[nn.Module], mean: Sequence[float],
-                 std: Sequence[float], to_rgb: bool) -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        neck: Optional[nn.Module],
+        mean: Sequence[float],
+        std: Sequence[float],
+        to_rgb: bool,
+    ) -> None:
         super().__init__()
         self.backbone = backbone
         self.neck = neck
@@ -51,6 +62,7 @@ class FeatureModel(nn.Module):
         """Name of PCD's MHSA: ``'neck.mhsa'`` (in ``PCDStudentNeck``), ``'neck'`` (the neck
         itself), or None."""
         from mmpcd.models.necks.mhsa import MHSA
+
         if isinstance(self.neck, MHSA):
             return 'neck'
         return 'neck.mhsa' if isinstance(getattr(self.neck, 'mhsa', None), MHSA) else None
@@ -84,8 +96,9 @@ class FeatureModel(nn.Module):
         """
         modules = dict(self.named_modules())
         if layer not in modules or not layer:
-            raise KeyError(f'no layer {layer!r} in the model; choose one of: '
-                           f'{", ".join(self.layer_names())}.')
+            raise KeyError(
+                f'no layer {layer!r} in the model; choose one of: {", ".join(self.layer_names())}.'
+            )
         captured: Dict[str, Tensor] = {}
 
         def hook(module: nn.Module, args: tuple, output) -> None:
@@ -99,19 +112,24 @@ class FeatureModel(nn.Module):
         finally:
             handle.remove()
         if 'out' not in captured:
-            raise KeyError(f'layer {layer!r} is not reached by the forward pass of backbone '
-                           'and neck.')
+            raise KeyError(
+                f'layer {layer!r} is not reached by the forward pass of backbone and neck.'
+            )
         out = captured['out']
         if not isinstance(out, Tensor) or out.dim() != 4:
-            raise ValueError(f'layer {layer!r} returns {type(out).__name__} '
-                             f'{tuple(getattr(out, "shape", ()))}, not an (N, C, H, W) map.')
+            raise ValueError(
+                f'layer {layer!r} returns {type(out).__name__} '
+                f'{tuple(getattr(out, "shape", ()))}, not an (N, C, H, W) map.'
+            )
         return out
 
 
-def build_feature_model(config: str,
-                        checkpoint: Optional[str] = None,
-                        trust: bool = False,
-                        cfg_options: Optional[dict] = None) -> FeatureModel:
+def build_feature_model(
+    config: str,
+    checkpoint: Optional[str] = None,
+    trust: bool = False,
+    cfg_options: Optional[dict] = None,
+) -> FeatureModel:
     """Backbone and neck of the algorithm in ``config``, in eval mode and without gradients.
 
     Args:
@@ -125,19 +143,27 @@ def build_feature_model(config: str,
     """
     from mmpcd.registry import MODELS
     from mmpcd.utils import register_all_modules
+
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     if 'backbone' not in cfg.model:
-        raise ValueError(f'{config}: model has no backbone; the visualisation tools need an '
-                         'algorithm config with model.backbone (e.g. configs/pixpro/...).')
+        raise ValueError(
+            f'{config}: model has no backbone; the visualisation tools need an '
+            'algorithm config with model.backbone (e.g. configs/pixpro/...).'
+        )
     backbone = MODELS.build(cfg.model.backbone)
     neck = MODELS.build(cfg.model.neck) if cfg.model.get('neck') else None
     preprocessor = dict(DEFAULT_PREPROCESSOR)
     preprocessor.update(cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') or {})
-    model = FeatureModel(backbone, neck, preprocessor['mean'], preprocessor['std'],
-                         bool(preprocessor.get('to_rgb', preprocessor.get('bgr_to_rgb', True))))
+    model = FeatureModel(
+        backbone,
+        neck,
+        preprocessor['mean'],
+        preprocessor['std'],
+        bool(preprocessor.get('to_rgb', preprocessor.get('bgr_to_rgb', True))),
+    )
     # SyncBN refuses CPU tensors; in eval mode both use the running statistics.
     model = revert_sync_batchnorm(model)
     if checkpoint is not None:
@@ -163,7 +189,7 @@ def init_weights(model: FeatureModel) -> None:
 
 
 def _checkpoint_state(checkpoint: dict) -> Dict[str, Tensor]:
-    state = strip_prefix(state_dict_of(checkpoint, ('state_dict', )))
+    state = strip_prefix(state_dict_of(checkpoint, ('state_dict',)))
     return {key: value for key, value in state.items() if isinstance(value, Tensor)}
 
 
@@ -183,8 +209,7 @@ def load_weights(model: FeatureModel, path: str, trust: bool = False) -> Tuple[i
         raise CheckpointMismatch(str(error)) from None
     state = _checkpoint_state(checkpoint)
     own = model.state_dict()
-    loaded = [key for key, value in state.items()
-              if key in own and own[key].shape == value.shape]
+    loaded = [key for key, value in state.items() if key in own and own[key].shape == value.shape]
     # The teachers', momentum encoders' and queues' tensors are expected extras.
     model.load_state_dict({key: state[key] for key in loaded}, strict=False)
     if not any(key.startswith('backbone.') for key in loaded):
@@ -194,9 +219,12 @@ def load_weights(model: FeatureModel, path: str, trust: bool = False) -> Tuple[i
             f'{next(iter(k for k in own if k.startswith("backbone.")))!r} with the shapes of '
             f'the config\'s model, found {found}. Use the checkpoint of an mmpcd algorithm '
             '(DenseCL, PixPro, PCD) built from the same config, or convert an official one '
-            'with tools/model_converters/.')
+            'with tools/model_converters/.'
+        )
     missing = sorted(set(own) - set(loaded))
     if missing:
-        print(f'[mmpcd] {path} has no weights for {len(missing)} tensors of the model (kept at '
-              f'their initialisation), e.g. {missing[:3]}.')
+        print(
+            f'[mmpcd] {path} has no weights for {len(missing)} tensors of the model (kept at '
+            f'their initialisation), e.g. {missing[:3]}.'
+        )
     return len(loaded), missing

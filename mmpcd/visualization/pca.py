@@ -1,6 +1,7 @@
 """PCA of a feature map to RGB: its three main directions of variation as colours (PCD's
 Figure 5). Cells with similar features get similar colours, so the picture shows which
 regions the layer groups together."""
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -31,9 +32,9 @@ def pca_rgb(feat: Tensor) -> np.ndarray:
     _, _, vh = torch.linalg.svd(cells, full_matrices=False)
     proj = cells @ vh[:3].t()  # (h*w, k), k = min(3, h*w, C)
     peak = proj.gather(0, proj.abs().argmax(dim=0, keepdim=True))
-    proj = proj * torch.where(peak < 0, -1., 1.)
+    proj = proj * torch.where(peak < 0, -1.0, 1.0)
     rgb = torch.zeros(height * width, 3, dtype=torch.float64)
-    rgb[:, :proj.size(1)] = proj
+    rgb[:, : proj.size(1)] = proj
     scale = float(rgb.abs().max())
     # Relative threshold: a map of identical cells leaves rounding noise, not a direction.
     if scale <= 1e-9 * max(float(cells.abs().max()), 1e-30):
@@ -44,8 +45,9 @@ def pca_rgb(feat: Tensor) -> np.ndarray:
     return rgb.view(height, width, 3).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
-def draw_pca(image: np.ndarray, rgb: np.ndarray, layer: str, panel: int = 256,
-             title_px: int = 24) -> PanelGrid:
+def draw_pca(
+    image: np.ndarray, rgb: np.ndarray, layer: str, panel: int = 256, title_px: int = 24
+) -> PanelGrid:
     """The input next to the PCA colours of its ``layer`` features (nearest upsampling, so
     each feature cell stays a visible block).
 
@@ -59,6 +61,5 @@ def draw_pca(image: np.ndarray, rgb: np.ndarray, layer: str, panel: int = 256,
     figure = PanelGrid(1, 2, panel, title_px)
     figure.panel(0, 0, 'input').imshow(image)
     height, width = rgb.shape[:2]
-    figure.panel(0, 1, f'{layer} PCA ({height}x{width})').imshow(
-        rgb, interpolation='nearest')
+    figure.panel(0, 1, f'{layer} PCA ({height}x{width})').imshow(rgb, interpolation='nearest')
     return figure

@@ -1,6 +1,7 @@
 """mmpcd.apis.get_checkpoint and tools/misc/download_checkpoint.py against a local HTTP
 server (no network): resolution, download with resume, sha256, offline cache, conversion,
 untrusted pickles."""
+
 import argparse
 import hashlib
 import http.server
@@ -21,6 +22,7 @@ from tests.conftest import REPO_ROOT, load_script
 
 class _RangeHandler(http.server.SimpleHTTPRequestHandler):
     """Serves ``directory`` and honours ``Range: bytes=N-`` (records what it was asked)."""
+
     ranges = []
 
     def log_message(self, *args):
@@ -54,6 +56,7 @@ def server(tmp_path, monkeypatch):
     """(directory served, base URL); stopped after the test. The local host is treated like
     download.openmmlab.com, whose file names carry the sha256 prefix."""
     from mmpcd.hub import cache
+
     monkeypatch.setattr(cache, 'NAME_HASH_HOSTS', ('download.openmmlab.com', '127.0.0.1'))
     root = tmp_path / 'served'
     root.mkdir()
@@ -95,11 +98,11 @@ def test_zoo_names_resolve_by_name_and_config():
 
 def test_download_verifies_caches_and_then_works_offline(server, tmp_path):
     root, url = server
-    name = _publish(root, 'tiny_20250101', {'state_dict': {'w': torch.arange(5.)}})
+    name = _publish(root, 'tiny_20250101', {'state_dict': {'w': torch.arange(5.0)}})
     cache = tmp_path / 'cache'
     path = get_checkpoint(f'{url}/{name}', cache_dir=str(cache), show_progress=False)
     assert path == str(cache / name) and not osp.exists(path + '.part')
-    assert torch.equal(torch.load(path, weights_only=True)['state_dict']['w'], torch.arange(5.))
+    assert torch.equal(torch.load(path, weights_only=True)['state_dict']['w'], torch.arange(5.0))
     offline = _closed_port_url(name)  # same file name, unreachable server
     assert get_checkpoint(offline, cache_dir=str(cache)) == path
 
@@ -110,7 +113,7 @@ def test_download_resumes_a_partial_file(server, tmp_path):
     cache = tmp_path / 'cache'
     cache.mkdir()
     data = (root / name).read_bytes()
-    (cache / (name + '.part')).write_bytes(data[:len(data) // 2])
+    (cache / (name + '.part')).write_bytes(data[: len(data) // 2])
     path = get_checkpoint(f'{url}/{name}', cache_dir=str(cache), show_progress=False)
     assert _RangeHandler.ranges == [f'bytes={len(data) // 2}-']
     assert open(path, 'rb').read() == data
@@ -142,8 +145,11 @@ def test_models_without_weights_name_their_config():
 
 def test_untrusted_pickles_need_an_explicit_opt_in(server, tmp_path):
     root, url = server
-    name = _publish(root, 'pickled_20250101', {'opt': argparse.Namespace(lr=1.0),
-                                                'state_dict': {'w': torch.ones(1)}})
+    name = _publish(
+        root,
+        'pickled_20250101',
+        {'opt': argparse.Namespace(lr=1.0), 'state_dict': {'w': torch.ones(1)}},
+    )
     with pytest.raises(CheckpointError, match='trust=True'):
         get_checkpoint(f'{url}/{name}', cache_dir=str(tmp_path), show_progress=False)
     assert get_checkpoint(f'{url}/{name}', cache_dir=str(tmp_path), trust=True).endswith(name)
@@ -161,10 +167,15 @@ def test_zoo_entries_are_converted_with_their_converter(server, tmp_path):
     (tmp_path / 'metafile.yml').write_text(
         'Models:\n  - Name: densecl_tiny\n    Metadata:\n'
         '      Converter: tools/model_converters/densecl_to_mmpcd.py\n'
-        f'    Weights: {url}/{name}\n    Config: configs/densecl/x.py\n')
+        f'    Weights: {url}/{name}\n    Config: configs/densecl/x.py\n'
+    )
     (tmp_path / 'model-index.yml').write_text('Import:\n  - metafile.yml\n')
-    path = get_checkpoint('densecl_tiny', cache_dir=str(tmp_path / 'cache'), show_progress=False,
-                          model_index=str(tmp_path / 'model-index.yml'))
+    path = get_checkpoint(
+        'densecl_tiny',
+        cache_dir=str(tmp_path / 'cache'),
+        show_progress=False,
+        model_index=str(tmp_path / 'model-index.yml'),
+    )
     assert path.endswith('densecl_tiny_20250101-' + name.split('-')[-1][:-4] + '_mmpcd.pth')
     converted = torch.load(path, weights_only=True)
     assert converted['state_dict']['encoder_k.steps'] == 1
@@ -186,14 +197,24 @@ def test_other_projects_can_inherit_mmpcd_configs(tmp_path):
     """`_base_ = 'mmpcd::...'` from a config outside the repository (mmpcd imported first,
     as the launching tools do), with mmpcd's modules pulled in by custom_imports."""
     child = tmp_path / 'child.py'
-    child.write_text("_base_ = 'mmpcd::pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'\n"
-                     "custom_imports = dict(imports=['mmpcd'], allow_failed_imports=False)\n"
-                     'model = dict(head=dict(pos_ratio=0.5))\n')
+    child.write_text(
+        "_base_ = 'mmpcd::pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'\n"
+        "custom_imports = dict(imports=['mmpcd'], allow_failed_imports=False)\n"
+        'model = dict(head=dict(pos_ratio=0.5))\n'
+    )
     cfg = Config.fromfile(str(child))
     assert cfg.model.type == 'PixPro' and cfg.model.head.pos_ratio == 0.5
     assert cfg.default_scope == 'mmpcd'
-    assert osp.isfile(osp.join(REPO_ROOT, 'mmpcd', '.mim', 'configs', 'pixpro',
-                               'pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'))
+    assert osp.isfile(
+        osp.join(
+            REPO_ROOT,
+            'mmpcd',
+            '.mim',
+            'configs',
+            'pixpro',
+            'pixpro_resnet18_1xb16-lars-coslr-2e_demo.py',
+        )
+    )
 
 
 def test_a_zoo_teacher_name_resolves_to_the_cached_file_and_its_layout(tmp_path, monkeypatch):
@@ -201,6 +222,7 @@ def test_a_zoo_teacher_name_resolves_to_the_cached_file_and_its_layout(tmp_path,
     entry's layout replaces the config's; an unknown name is a clear error."""
     from mmpcd.hub import cache, resolve, write_sidecar
     from mmpcd.models.teachers import PCDTeacher
+
     monkeypatch.setenv('MMPCD_CACHE_DIR', str(tmp_path))
     # The stand-in file cannot have the sha256 prefix of the real one's name.
     monkeypatch.setattr(cache, 'NAME_HASH_HOSTS', ())
@@ -211,31 +233,41 @@ def test_a_zoo_teacher_name_resolves_to_the_cached_file_and_its_layout(tmp_path,
     write_sidecar(str(cached))
     resolved = resolve(entry.name)
     assert resolved.path == str(cached) and resolved.entry.teacher_layout == 'mmpretrain_mocov3'
-    teacher = PCDTeacher(backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-                         adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
-                         checkpoint=entry.name, layout='mocov3')
+    teacher = PCDTeacher(
+        backbone=dict(type='ResNet', depth=18, out_indices=(3,)),
+        adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+        checkpoint=entry.name,
+        layout='mocov3',
+    )
     with pytest.raises(ValueError, match='is not a mmpretrain MoCoV3 checkpoint'):
         teacher.init_weights()  # read the cached (empty) file in the entry's layout
-    missing = PCDTeacher(backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-                         adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
-                         checkpoint='no_such_teacher')
-    with pytest.raises(FileNotFoundError,
-                       match='does not exist and is not a teacher of the model zoo'):
+    missing = PCDTeacher(
+        backbone=dict(type='ResNet', depth=18, out_indices=(3,)),
+        adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+        checkpoint='no_such_teacher',
+    )
+    with pytest.raises(
+        FileNotFoundError, match='does not exist and is not a teacher of the model zoo'
+    ):
         missing.init_weights()
 
 
 def test_name_hashes_count_only_on_openmmlab_and_metafile_hashes_always():
     from mmpcd.hub.cache import expected_sha256
-    assert expected_sha256('https://download.openmmlab.com/x/m_20220825-3078723b.pth') == \
-        '3078723b'
+
+    assert expected_sha256('https://download.openmmlab.com/x/m_20220825-3078723b.pth') == '3078723b'
     # MasKD's token releases reuse their teacher's name (and hash): not the file's own.
-    assert expected_sha256('https://github.com/a/b/releases/download/v1/'
-                           'maskd_retinanet_r101_fpn_2x_coco_20200131-5560aee8.ckpt') is None
+    assert (
+        expected_sha256(
+            'https://github.com/a/b/releases/download/v1/'
+            'maskd_retinanet_r101_fpn_2x_coco_20200131-5560aee8.ckpt'
+        )
+        is None
+    )
     assert expected_sha256('https://github.com/x.pth', 'ABCDEF12') == 'abcdef12'
 
 
-def test_a_config_path_names_its_zoo_model_and_a_new_cache_dir_is_created(tmp_path,
-                                                                           no_network):
+def test_a_config_path_names_its_zoo_model_and_a_new_cache_dir_is_created(tmp_path, no_network):
     """``download_checkpoint.py configs/densecl/<cfg>.py --cache-dir NEWDIR`` (as documented):
     the config is looked up in the zoo, not read as a checkpoint; NEWDIR/sub is created."""
     config = 'configs/densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py'

@@ -1,5 +1,6 @@
 """configs/benchmarks: every config loads and builds; the checked Pretrained init loads the
 C4 res5 shared head and a PixPro-FPN's FPN, and refuses checkpoints that fit nothing."""
+
 import glob
 import os.path as osp
 
@@ -17,9 +18,12 @@ from tests.conftest import REPO_ROOT
 # The transfer configs; configs/benchmarks/small/ holds the small dense benchmark's
 # pre-training configs (tests/test_benchmarks/test_dense_bench.py, which also trains them).
 CONFIGS = sorted(
-    path for path in glob.glob(osp.join(REPO_ROOT, 'configs', 'benchmarks', '**', '*.py'),
-                               recursive=True)
-    if not path.startswith(osp.join(REPO_ROOT, 'configs', 'benchmarks', 'small', '')))
+    path
+    for path in glob.glob(
+        osp.join(REPO_ROOT, 'configs', 'benchmarks', '**', '*.py'), recursive=True
+    )
+    if not path.startswith(osp.join(REPO_ROOT, 'configs', 'benchmarks', 'small', ''))
+)
 
 
 def build(cfg: Config):
@@ -44,8 +48,7 @@ def save_full_checkpoint(path, state: dict) -> str:
 def pretraining_state(backbone: torch.nn.Module, **others: torch.nn.Module) -> dict:
     """``backbone.*`` plus other modules' keys and a momentum copy, as a DenseCL/PixPro run."""
     state = {f'backbone.{k}': v.clone() for k, v in backbone.state_dict().items()}
-    state.update({f'encoder_k.{k}': torch.zeros_like(v)
-                  for k, v in backbone.state_dict().items()})
+    state.update({f'encoder_k.{k}': torch.zeros_like(v) for k, v in backbone.state_dict().items()})
     for prefix, module in others.items():
         state.update({f'{prefix}.{k}': v.clone() for k, v in module.state_dict().items()})
     return state
@@ -62,14 +65,16 @@ def randomise(module: torch.nn.Module) -> torch.nn.Module:
 
 def test_there_are_benchmark_configs_for_each_downstream_repo():
     names = {osp.relpath(c, osp.join(REPO_ROOT, 'configs', 'benchmarks')) for c in CONFIGS}
-    for expected in ('mmdetection/coco/mask-rcnn_r50_fpn_ms-1x_coco.py',
-                     'mmdetection/coco/mask-rcnn_r18_fpn_ms-2x_coco.py',
-                     'mmdetection/coco/mask-rcnn_r50-c4_ms-1x_coco.py',
-                     'mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py',
-                     'mmsegmentation/cityscapes/fcn_r50-d8_4xb2-40k_cityscapes-769x769.py',
-                     'mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py',
-                     'mmsegmentation/cityscapes/deeplabv3_r18-d8_4xb2-40k_cityscapes-769x769.py',
-                     'mmpretrain/resnet18_8xb32-linear-steplr-100e_in1k.py'):
+    for expected in (
+        'mmdetection/coco/mask-rcnn_r50_fpn_ms-1x_coco.py',
+        'mmdetection/coco/mask-rcnn_r18_fpn_ms-2x_coco.py',
+        'mmdetection/coco/mask-rcnn_r50-c4_ms-1x_coco.py',
+        'mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py',
+        'mmsegmentation/cityscapes/fcn_r50-d8_4xb2-40k_cityscapes-769x769.py',
+        'mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py',
+        'mmsegmentation/cityscapes/deeplabv3_r18-d8_4xb2-40k_cityscapes-769x769.py',
+        'mmpretrain/resnet18_8xb32-linear-steplr-100e_in1k.py',
+    ):
         assert expected in names
 
 
@@ -77,8 +82,9 @@ def test_there_are_benchmark_configs_for_each_downstream_repo():
 def test_config_loads_and_builds(path):
     cfg = Config.fromfile(path)
     backbone = cfg.model.backbone
-    assert backbone.init_cfg == dict(type='Pretrained', _scope_='mmpcd', checkpoint=None,
-                                     prefix='backbone.')
+    assert backbone.init_cfg == dict(
+        type='Pretrained', _scope_='mmpcd', checkpoint=None, prefix='backbone.'
+    )
     if 'mmsegmentation' in path:
         assert backbone.type == 'ResNet' and not backbone.deep_stem  # the stem the SSL has
         assert cfg.model.pretrained is None
@@ -99,8 +105,10 @@ def test_config_loads_and_builds(path):
 def test_c4_loads_layer4_into_the_shared_head(tmp_path):
     """Both init_cfgs read `backbone.*`: res1-4 into the backbone, res5 into the RoI head."""
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmdetection/coco/'
-                          'mask-rcnn_r50-c4_ms-1x_coco.py')
+
+    cfg = Config.fromfile(
+        f'{REPO_ROOT}/configs/benchmarks/mmdetection/coco/mask-rcnn_r50-c4_ms-1x_coco.py'
+    )
     source = randomise(ResNet(depth=50))
     ckpt = save_full_checkpoint(tmp_path / 'densecl.pth', pretraining_state(source))
     cfg.model.backbone.init_cfg.checkpoint = ckpt
@@ -120,15 +128,19 @@ def test_pixpro_fpn_checkpoint_initialises_the_fpn(tmp_path):
     detector's FPN; loaded after the children's own init (ConvModule re-initialises itself)."""
     from mmdet.models.necks import FPN
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmdetection/coco/'
-                          'mask-rcnn_r18_fpn_ms-1x_coco.py')
+
+    cfg = Config.fromfile(
+        f'{REPO_ROOT}/configs/benchmarks/mmdetection/coco/mask-rcnn_r18_fpn_ms-1x_coco.py'
+    )
     source_backbone = randomise(ResNet(depth=18))
     source_fpn = randomise(FPN(in_channels=[64, 128, 256, 512], out_channels=256, num_outs=5))
-    ckpt = save_full_checkpoint(tmp_path / 'pixpro_fpn.pth',
-                                pretraining_state(source_backbone, neck=source_fpn))
+    ckpt = save_full_checkpoint(
+        tmp_path / 'pixpro_fpn.pth', pretraining_state(source_backbone, neck=source_fpn)
+    )
     cfg.model.backbone.init_cfg.checkpoint = ckpt
-    cfg.model.neck.init_cfg = dict(type='Pretrained', _scope_='mmpcd', checkpoint=ckpt,
-                                   prefix='neck.')
+    cfg.model.neck.init_cfg = dict(
+        type='Pretrained', _scope_='mmpcd', checkpoint=ckpt, prefix='neck.'
+    )
     model = build(cfg)
     init_weights(model)
     # PixPro's FPN has no norm (conv biases), the benchmark's has SyncBN: the conv weights
@@ -142,11 +154,15 @@ def test_pixpro_fpn_checkpoint_initialises_the_fpn(tmp_path):
 
 def test_loading_logs_the_count(tmp_path, capsys):
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
-                          'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py')
+
+    cfg = Config.fromfile(
+        f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
+        'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py'
+    )
     source = randomise(ResNet(depth=18))
     cfg.model.backbone.init_cfg.checkpoint = save_full_checkpoint(
-        tmp_path / 'ckpt.pth', pretraining_state(source))
+        tmp_path / 'ckpt.pth', pretraining_state(source)
+    )
     MMLogger.get_instance('test_benchmarks', log_level='INFO')
     model = build(cfg)
     with DefaultScope.overwrite_default_scope('mmseg'):
@@ -160,12 +176,16 @@ def test_deep_stem_pitfall_is_reported(tmp_path, capsys):
     """mmseg's stock ResNetV1c has a 3-conv stem an SSL ResNet cannot fill: loading goes on
     (the stages fit) but the log names the stem as left at init."""
     from mmpretrain.models import ResNet
-    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
-                          'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py')
+
+    cfg = Config.fromfile(
+        f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
+        'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py'
+    )
     cfg.model.backbone.type = 'ResNetV1c'
     cfg.model.backbone.pop('deep_stem')
     cfg.model.backbone.init_cfg.checkpoint = save_full_checkpoint(
-        tmp_path / 'ckpt.pth', pretraining_state(ResNet(depth=18)))
+        tmp_path / 'ckpt.pth', pretraining_state(ResNet(depth=18))
+    )
     MMLogger.get_instance('test_benchmarks_stem', log_level='INFO')
     model = build(cfg)
     with DefaultScope.overwrite_default_scope('mmseg'):
@@ -176,10 +196,14 @@ def test_deep_stem_pitfall_is_reported(tmp_path, capsys):
 
 @pytest.mark.parametrize('case', ['other_network', 'wrong_prefix', 'missing_file'])
 def test_a_checkpoint_that_fits_nothing_fails_loudly(case, tmp_path):
-    cfg = Config.fromfile(f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
-                          'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py')
-    vit_like = {'backbone.patch_embed.proj.weight': torch.zeros(64, 3, 16, 16),
-                'backbone.cls_token': torch.zeros(1, 1, 64)}
+    cfg = Config.fromfile(
+        f'{REPO_ROOT}/configs/benchmarks/mmsegmentation/cityscapes/'
+        'fcn_r18-d8_4xb2-40k_cityscapes-769x769.py'
+    )
+    vit_like = {
+        'backbone.patch_embed.proj.weight': torch.zeros(64, 3, 16, 16),
+        'backbone.cls_token': torch.zeros(1, 1, 64),
+    }
     cfg.model.backbone.init_cfg.checkpoint = save_full_checkpoint(tmp_path / 'c.pth', vit_like)
     expected = PretrainedLoadError
     if case == 'other_network':

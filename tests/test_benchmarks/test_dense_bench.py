@@ -1,6 +1,7 @@
 """The small dense benchmark: its configs apply the same small-scale changes to every method's
 real config, its pieces (scheduler, report, PCD teacher conversion) do what they say, and
 ``--quick`` runs the whole pipeline and fills every table (the ranking is not checked)."""
+
 import glob
 import json
 import os.path as osp
@@ -38,7 +39,7 @@ def test_every_small_config_applies_the_same_changes(path):
     assert data.batch_size == base.small_batch and data.num_workers == 0
     assert data.dataset.type == 'SyntheticDenseDataset' and data.dataset.seed == 100
     assert data.dataset.num_images == base.small_batch * base.small_iters
-    assert tuple(data.dataset.img_shape) == (base.small_img_size, ) * 2
+    assert tuple(data.dataset.img_shape) == (base.small_img_size,) * 2
     assert cfg.auto_scale_lr.enable and cfg.optim_wrapper.type == 'OptimWrapper'
     assert 'loss_scale' not in cfg.optim_wrapper
     hooks = [h for h in cfg.custom_hooks if h['type'] == 'DenseProbeHook']
@@ -51,10 +52,10 @@ def test_every_small_config_applies_the_same_changes(path):
     steps = list(crops(data.dataset.pipeline))
     assert steps and all(
         s.scale == base.small_img_size and s.crop_ratio_range == base.small_crop_ratio_range
-        for s in steps)
+        for s in steps
+    )
     assert not any(s['type'] == 'LoadImageFromFile' for s in data.dataset.pipeline)
-    assert all(s.by_epoch and s.convert_to_iter_based and s.end <= 1
-               for s in cfg.param_scheduler)
+    assert all(s.by_epoch and s.convert_to_iter_based and s.end <= 1 for s in cfg.param_scheduler)
     if 'queue_len' in cfg.model:
         assert cfg.model.queue_len == base.small_queue_len
     backbone = cfg.model.backbone
@@ -63,55 +64,67 @@ def test_every_small_config_applies_the_same_changes(path):
 
 def test_recipe_schedules_are_compressed_not_changed():
     """PixPro: 5 of 100 epochs warm-up -> 5 % of the run; BYOL (mmpretrain): 10 of 200."""
-    pixpro = Config.fromfile(osp.join(SMALL, 'pixpro_resnet18_1xb32-lars-coslr-100i_'
-                                      'synthetic-64px.py')).param_scheduler
-    assert [(s.type, s.begin, s.end) for s in pixpro] == [('LinearLR', 0, 0.05),
-                                                          ('CosineAnnealingLR', 0.05, 1.0)]
+    pixpro = Config.fromfile(
+        osp.join(SMALL, 'pixpro_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py')
+    ).param_scheduler
+    assert [(s.type, s.begin, s.end) for s in pixpro] == [
+        ('LinearLR', 0, 0.05),
+        ('CosineAnnealingLR', 0.05, 1.0),
+    ]
     assert pixpro[1].T_max == pytest.approx(0.95) and pixpro[0].start_factor == 0.01
-    byol = Config.fromfile(osp.join(SMALL, 'byol_resnet18_1xb32-lars-coslr-100i_'
-                                    'synthetic-64px.py'))
+    byol = Config.fromfile(osp.join(SMALL, 'byol_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'))
     assert byol.param_scheduler[0].end == 0.05 and byol.auto_scale_lr.base_batch_size == 4096
 
 
 def test_run_tasks_respects_dependencies_and_stops_on_failure():
     order = []
     progress = bench.Progress(0, 3)
-    tasks = [bench.Task('b', lambda: order.append('b'), deps=['a']),
-             bench.Task('a', lambda: order.append('a'))]
+    tasks = [
+        bench.Task('b', lambda: order.append('b'), deps=['a']),
+        bench.Task('a', lambda: order.append('a')),
+    ]
     bench.run_tasks(tasks, 2, progress)
     assert order == ['a', 'b']
 
     def fail():
         raise RuntimeError('boom')
+
     with pytest.raises(RuntimeError, match='boom'):
-        bench.run_tasks([bench.Task('x', fail), bench.Task('y', lambda: order.append('y'),
-                                                           deps=['x'])], 1, progress)
+        bench.run_tasks(
+            [bench.Task('x', fail), bench.Task('y', lambda: order.append('y'), deps=['x'])],
+            1,
+            progress,
+        )
     assert order == ['a', 'b']  # y never started
     progress.close()
 
 
 def test_verdict_needs_more_than_the_seed_spread():
-    results = {report.BASELINE: {'0': {'probe_miou': 50.}, '1': {'probe_miou': 52.}},
-               'A': {'0': {'probe_miou': 53.}, '1': {'probe_miou': 53.}},
-               'B': {'0': {'probe_miou': 55.}, '1': {'probe_miou': 57.}}}
+    results = {
+        report.BASELINE: {'0': {'probe_miou': 50.0}, '1': {'probe_miou': 52.0}},
+        'A': {'0': {'probe_miou': 53.0}, '1': {'probe_miou': 53.0}},
+        'B': {'0': {'probe_miou': 55.0}, '1': {'probe_miou': 57.0}},
+    }
     lines = report.verdicts(results, {report.BASELINE: 'baseline', 'A': 'pixel', 'B': 'pixel'})
     # A: +2.0 < spread 1.41 of the baseline? 2.0 > 1.41 -> beats; B: +5.0 > 1.41 -> beats.
     assert lines[0].startswith('- A: +2.0') and 'beats it' in lines[0]
-    results['A'] = {'0': {'probe_miou': 50.}, '1': {'probe_miou': 54.}}  # +1.0, spread 2.83
+    results['A'] = {'0': {'probe_miou': 50.0}, '1': {'probe_miou': 54.0}}  # +1.0, spread 2.83
     lines = report.verdicts(results, {report.BASELINE: 'baseline', 'A': 'pixel', 'B': 'pixel'})
     assert 'does **not** beat it' in lines[0]
 
 
 def test_a_single_seed_gets_no_spread_of_its_own():
     groups = {report.BASELINE: 'baseline', 'A': 'pixel'}
-    results = {report.BASELINE: {'0': {'probe_miou': 50.}}, 'A': {'0': {'probe_miou': 53.}}}
+    results = {report.BASELINE: {'0': {'probe_miou': 50.0}}, 'A': {'0': {'probe_miou': 53.0}}}
     assert 'no verdict' in report.verdicts(results, groups)[0]  # no spread at all
-    results[report.BASELINE]['1'] = {'probe_miou': 54.}  # baseline spread 2.83
+    results[report.BASELINE]['1'] = {'probe_miou': 54.0}  # baseline spread 2.83
     line = report.verdicts(results, groups)[0]
     assert 'this model ran one seed' in line and 'does **not** beat it' in line
     assert report._cell(report.summarise(results['A'], 'probe_miou'), 1, 3) == '53.0 (1 seed)'
-    assert report._cell(report.summarise(results[report.BASELINE], 'probe_miou'), 1, 3) == \
-        '52.0 ± 2.8 (2 seeds)'
+    assert (
+        report._cell(report.summarise(results[report.BASELINE], 'probe_miou'), 1, 3)
+        == '52.0 ± 2.8 (2 seeds)'
+    )
 
 
 def _heads():
@@ -119,13 +132,17 @@ def _heads():
     from mmpretrain.models.necks import MoCoV2Neck, NonLinearNeck
 
     from mmpcd.models.necks import DenseProjection
+
     torch.manual_seed(0)
     necks = dict(
-        pixpro=('projector.', DenseProjection(8, 16, 4, norm_cfg=dict(type='BN'),
-                                              with_global=False)),
+        pixpro=(
+            'projector.',
+            DenseProjection(8, 16, 4, norm_cfg=dict(type='BN'), with_global=False),
+        ),
         byol=('neck.', NonLinearNeck(8, 16, 4, with_bias=True, with_last_bn=False)),
         mocov2=('neck.', MoCoV2Neck(8, 16, 4)),
-        densecl=('neck.', DenseProjection(8, 16, 4)))
+        densecl=('neck.', DenseProjection(8, 16, 4)),
+    )
     for method, (prefix, neck) in necks.items():
         for module in neck.modules():  # non-trivial BN statistics
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
@@ -139,7 +156,8 @@ def test_pcd_teacher_conversion_keeps_the_head(method, prefix, neck, tmp_path):
     """Loaded strictly by PCD's teacher loader, the adaptor on a map pooled afterwards equals
     the method's vector head on the pooled map (the SpatialAdaptor invariance)."""
     from mmpretrain.models import ResNet
-    backbone = ResNet(depth=18, out_indices=(3, ))
+
+    backbone = ResNet(depth=18, out_indices=(3,))
     state = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
     state.update({prefix + k: v for k, v in neck.state_dict().items()})
     torch.save({'state_dict': state}, tmp_path / 'pretrained.pth')
@@ -147,7 +165,7 @@ def test_pcd_teacher_conversion_keeps_the_head(method, prefix, neck, tmp_path):
     head = write_pcd_teacher(str(tmp_path / 'pretrained.pth'), path)
     assert head.method == method and head.channels == (8, 16, 4)
     adaptor = SpatialAdaptor(head.channels, bias=head.bias)
-    load_teacher(ResNet(depth=18, out_indices=(3, )), adaptor, read_checkpoint(path), path)
+    load_teacher(ResNet(depth=18, out_indices=(3,)), adaptor, read_checkpoint(path), path)
     feats = torch.randn(2, 8, 3, 3)
     pooled = feats.mean(dim=(2, 3))
     if method in ('pixpro', 'densecl'):  # the dense branch, as a vector head on the pool
@@ -170,19 +188,28 @@ def test_quick_benchmark_fills_every_table(python, repo_root, tmp_path):
     three box APs, and the figure and curves exist."""
     result = subprocess.run(
         [python, 'tools/benchmarks/dense_bench.py', '--quick', '--work-dir', str(tmp_path)],
-        cwd=repo_root, capture_output=True, text=True, timeout=1500)
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     table = (tmp_path / 'results.md').read_text()
     cell = r'[\d.]+ \(1 seed\)'  # one seed: the mean, no spread
-    rows = {name: finetune for name, finetune in re.findall(
-        rf'^\| (.+?) \| \w+ \| {cell} \| (.+) \| .+ \|$', table, re.M)}
+    rows = {
+        name: finetune
+        for name, finetune in re.findall(
+            rf'^\| (.+?) \| \w+ \| {cell} \| (.+) \| .+ \|$', table, re.M
+        )
+    }
     models = [m.name for m in bench.BASELINES + bench.PRETRAINED + bench.STUDENTS]
     assert set(rows) == set(models)
     for model in bench.BASELINES + bench.PRETRAINED + bench.STUDENTS:
         has_finetune = model.finetune and model.name != bench.RANDOM_BN
         assert bool(re.fullmatch(cell, rows[model.name])) == has_finetune
-    assert re.findall(rf'^\| (teacher|student|student \+ MasKD) \| {cell} \| 1 \|$',
-                      table, re.M) == ['teacher', 'student', 'student + MasKD']
+    assert re.findall(
+        rf'^\| (teacher|student|student \+ MasKD) \| {cell} \| 1 \|$', table, re.M
+    ) == ['teacher', 'student', 'student + MasKD']
     assert len(re.findall(r'vs the BN-adapted random init', table)) == len(models) - 2
     results = json.loads((tmp_path / 'results.json').read_text())
     assert results['meta']['pcd_teacher'] in [m.name for m in bench.PRETRAINED]
@@ -196,16 +223,26 @@ def test_quick_benchmark_fills_every_table(python, repo_root, tmp_path):
 
 def test_report_of_an_interrupted_run_names_what_did_not_run(tmp_path):
     """--report writes the tables of what state.json holds and lists the tasks left."""
-    state = dict(done=['probe random init s0'], teacher=None, checkpoints=[], trainings=[],
-                 results={bench.RANDOM: {'0': {'probe_miou': 40.}}}, curves={}, maskd={},
-                 seconds=60., cpu_seconds=50., load=[1.5, 2.5])
+    state = dict(
+        done=['probe random init s0'],
+        teacher=None,
+        checkpoints=[],
+        trainings=[],
+        results={bench.RANDOM: {'0': {'probe_miou': 40.0}}},
+        curves={},
+        maskd={},
+        seconds=60.0,
+        cpu_seconds=50.0,
+        load=[1.5, 2.5],
+    )
     (tmp_path / 'state.json').write_text(json.dumps(state))
     bench.main(['--report', '--seeds', '0', '--work-dir', str(tmp_path)])
     table = (tmp_path / 'results.md').read_text()
     assert '| random init | baseline | 40.0 (1 seed) | — | — |' in table
     assert 'load average during the run: mean 2.0, max 2.5' in table
     left = re.search(r'\*\*Interrupted run\*\*: (\d+) tasks did not run \((.+?)\)', table)
-    assert left and 'train PixPro s0' in left.group(2) and 'probe random init s0' not in \
-        left.group(2)
+    assert (
+        left and 'train PixPro s0' in left.group(2) and 'probe random init s0' not in left.group(2)
+    )
     meta = json.loads((tmp_path / 'results.json').read_text())['meta']
-    assert int(left.group(1)) == len(meta['not_run']) and meta['cpu_seconds'] == 50.
+    assert int(left.group(1)) == len(meta['not_run']) and meta['cpu_seconds'] == 50.0

@@ -2,6 +2,7 @@
 launchers (torchrun, one gloo process): mmdet Mask R-CNN and mmseg FCN train a couple of
 iterations from the extracted backbone and are evaluated by mmdet's CocoMetric and mmseg's
 IoUMetric."""
+
 import glob
 import os
 import socket
@@ -40,30 +41,59 @@ def log_of(work_dir) -> str:
 def extracted(tmp_path_factory, python, repo_root):
     """One epoch (10 iterations) of PixPro on synthetic images, backbone extracted."""
     work_dir = tmp_path_factory.mktemp('e2e_pretrain')
-    run([python, 'tools/train.py', PRETRAIN, '--work-dir', str(work_dir), '--cfg-options',
-         'train_cfg.max_epochs=1'], repo_root)
+    run(
+        [
+            python,
+            'tools/train.py',
+            PRETRAIN,
+            '--work-dir',
+            str(work_dir),
+            '--cfg-options',
+            'train_cfg.max_epochs=1',
+        ],
+        repo_root,
+    )
     dst = work_dir / 'backbone.pth'
-    result = run([python, 'tools/model_converters/extract_backbone_weights.py',
-                  str(work_dir / 'epoch_1.pth'), str(dst)], repo_root)
+    result = run(
+        [
+            python,
+            'tools/model_converters/extract_backbone_weights.py',
+            str(work_dir / 'epoch_1.pth'),
+            str(dst),
+        ],
+        repo_root,
+    )
     assert 'dropped: ppm (2), projector (8), target_net (129)' in result.stdout
     state = torch.load(dst, weights_only=True)['state_dict']
     assert len(state) == 120 and all(k.startswith('backbone.') for k in state)
     return str(dst)
 
 
-def test_mask_rcnn_transfer_trains_and_reports_coco_ap(extracted, python, repo_root,
-                                                       tmp_path):
+def test_mask_rcnn_transfer_trains_and_reports_coco_ap(extracted, python, repo_root, tmp_path):
     train = export_coco(str(tmp_path / 'train'), num_images=8, seed=0)
     val = export_coco(str(tmp_path / 'val'), num_images=4, seed=1)
     work_dir = tmp_path / 'det'
-    run(['bash', 'tools/benchmarks/mmdetection/dist_train_fpn.sh', DET, extracted, '1',
-         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-         f'train_dataloader.dataset.ann_file={train["ann_file"]}',
-         f'train_dataloader.dataset.data_prefix.img={train["img_dir"]}/',
-         f'val_dataloader.dataset.ann_file={val["ann_file"]}',
-         f'val_dataloader.dataset.data_prefix.img={val["img_dir"]}/',
-         f'val_evaluator.ann_file={val["ann_file"]}'],
-        repo_root, PYTHON=python, PORT=str(free_port()), WORK_DIR=str(work_dir))
+    run(
+        [
+            'bash',
+            'tools/benchmarks/mmdetection/dist_train_fpn.sh',
+            DET,
+            extracted,
+            '1',
+            '--cfg-options',
+            'train_cfg.max_iters=2',
+            'train_cfg.val_interval=2',
+            f'train_dataloader.dataset.ann_file={train["ann_file"]}',
+            f'train_dataloader.dataset.data_prefix.img={train["img_dir"]}/',
+            f'val_dataloader.dataset.ann_file={val["ann_file"]}',
+            f'val_dataloader.dataset.data_prefix.img={val["img_dir"]}/',
+            f'val_evaluator.ann_file={val["ann_file"]}',
+        ],
+        repo_root,
+        PYTHON=python,
+        PORT=str(free_port()),
+        WORK_DIR=str(work_dir),
+    )
     log = log_of(work_dir)
     assert 'loaded 120/120 tensors of ResNet' in log
     assert 'Iter(train) [2/2]' in log and 'loss_mask' in log
@@ -73,9 +103,22 @@ def test_mask_rcnn_transfer_trains_and_reports_coco_ap(extracted, python, repo_r
 
 def test_fcn_transfer_trains_and_reports_miou(extracted, python, repo_root, tmp_path):
     work_dir = tmp_path / 'seg'
-    run(['bash', 'tools/benchmarks/mmsegmentation/dist_train.sh', SEG, extracted, '1',
-         '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2'],
-        repo_root, PYTHON=python, PORT=str(free_port()), WORK_DIR=str(work_dir))
+    run(
+        [
+            'bash',
+            'tools/benchmarks/mmsegmentation/dist_train.sh',
+            SEG,
+            extracted,
+            '1',
+            '--cfg-options',
+            'train_cfg.max_iters=2',
+            'train_cfg.val_interval=2',
+        ],
+        repo_root,
+        PYTHON=python,
+        PORT=str(free_port()),
+        WORK_DIR=str(work_dir),
+    )
     log = log_of(work_dir)
     assert 'loaded 120/120 tensors of ResNet' in log
     assert 'decode.loss_ce' in log
@@ -84,9 +127,18 @@ def test_fcn_transfer_trains_and_reports_miou(extracted, python, repo_root, tmp_
 
 def test_launcher_refuses_a_missing_checkpoint(python, repo_root, tmp_path):
     result = subprocess.run(
-        ['bash', 'tools/benchmarks/mmdetection/dist_train_c4.sh', DET,
-         str(tmp_path / 'none.pth'), '1'], cwd=repo_root, capture_output=True, text=True,
-        env=dict(os.environ, PYTHON=python))
+        [
+            'bash',
+            'tools/benchmarks/mmdetection/dist_train_c4.sh',
+            DET,
+            str(tmp_path / 'none.pth'),
+            '1',
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHON=python),
+    )
     assert result.returncode == 2
     assert 'none.pth does not exist' in result.stderr
 
@@ -96,17 +148,30 @@ def test_launcher_options_for_c4_and_pixpro_fpn(repo_root, tmp_path):
     an mmpcd Pretrained init_cfg with prefix neck. on the FPN (its config has none)."""
     ckpt = tmp_path / 'ckpt.pth'
     ckpt.write_bytes(b'')
-    script = ('source tools/benchmarks/pretrain_options.sh; pretrain_options "$KIND" "$CKPT"; '
-              'printf "%s\\n" "${PRETRAIN_OPTIONS[@]}"')
+    script = (
+        'source tools/benchmarks/pretrain_options.sh; pretrain_options "$KIND" "$CKPT"; '
+        'printf "%s\\n" "${PRETRAIN_OPTIONS[@]}"'
+    )
 
     def options(kind, **env):
-        result = subprocess.run(['bash', '-c', script], cwd=repo_root, capture_output=True,
-                                text=True, env=dict(os.environ, KIND=kind, CKPT=str(ckpt), **env))
+        result = subprocess.run(
+            ['bash', '-c', script],
+            cwd=repo_root,
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, KIND=kind, CKPT=str(ckpt), **env),
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout.split()
 
-    assert options('c4') == ['--cfg-options', f'model.backbone.init_cfg.checkpoint={ckpt}',
-                             f'model.roi_head.shared_head.init_cfg.checkpoint={ckpt}']
+    assert options('c4') == [
+        '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={ckpt}',
+        f'model.roi_head.shared_head.init_cfg.checkpoint={ckpt}',
+    ]
     assert options('backbone', INIT_FPN='1')[2:] == [
-        'model.neck.init_cfg.type=Pretrained', 'model.neck.init_cfg._scope_=mmpcd',
-        f'model.neck.init_cfg.checkpoint={ckpt}', 'model.neck.init_cfg.prefix=neck.']
+        'model.neck.init_cfg.type=Pretrained',
+        'model.neck.init_cfg._scope_=mmpcd',
+        f'model.neck.init_cfg.checkpoint={ckpt}',
+        'model.neck.init_cfg.prefix=neck.',
+    ]

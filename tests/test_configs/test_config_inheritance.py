@@ -1,4 +1,5 @@
 """Configs that inherit from mmdet/mmseg/mmpretrain load, build and run a loss step."""
+
 import os.path as osp
 
 import torch
@@ -18,6 +19,7 @@ def load(name: str) -> Config:
 
 def test_mmdet_mask_rcnn_inherits_builds_and_computes_losses():
     from mmdet.testing import demo_mm_inputs
+
     register_all_modules()
     cfg = load('mask-rcnn_r18_fpn_tiny_coco.py')
     assert cfg.default_scope == 'mmdet'
@@ -27,8 +29,9 @@ def test_mmdet_mask_rcnn_inherits_builds_and_computes_losses():
 
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'MaskRCNN'
-    packed = demo_mm_inputs(2, [[3, 64, 64], [3, 64, 48]], num_items=[2, 1],
-                            num_classes=80, with_mask=True)
+    packed = demo_mm_inputs(
+        2, [[3, 64, 64], [3, 64, 48]], num_items=[2, 1], num_classes=80, with_mask=True
+    )
     data = model.data_preprocessor(packed, True)
     losses = model(**data, mode='loss')
     # loss_mask goes through mmcv.ops RoIAlign on the CPU
@@ -40,6 +43,7 @@ def test_mmdet_mask_rcnn_inherits_builds_and_computes_losses():
 
 def test_mmseg_fcn_inherits_builds_and_computes_losses():
     from mmseg.structures import SegDataSample
+
     register_all_modules()
     cfg = load('fcn_r18-d8_tiny_cityscapes.py')
     assert cfg.default_scope == 'mmseg'
@@ -63,6 +67,7 @@ def test_mmseg_fcn_inherits_builds_and_computes_losses():
 
 def test_mmpretrain_densecl_inherits_builds_and_computes_losses():
     from mmpretrain.structures import DataSample
+
     register_all_modules()
     cfg = load('densecl_r18_tiny_in1k.py')
     assert cfg.default_scope == 'mmpretrain'
@@ -70,7 +75,8 @@ def test_mmpretrain_densecl_inherits_builds_and_computes_losses():
     assert type(model).__name__ == 'DenseCL'
     views = [torch.randint(0, 255, (2, 3, 64, 64), dtype=torch.uint8) for _ in range(2)]
     data = model.data_preprocessor(
-        dict(inputs=views, data_samples=[DataSample(), DataSample()]), True)
+        dict(inputs=views, data_samples=[DataSample(), DataSample()]), True
+    )
     losses = model(**data, mode='loss')
     assert set(losses) == {'loss_single', 'loss_dense'}
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())

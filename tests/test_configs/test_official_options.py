@@ -1,5 +1,6 @@
 """Official behaviours that configs select (issue 16 rows 5, 7 and 8): each test builds the
 model from the config and checks the behaviour itself, not only the config keys."""
+
 import os.path as osp
 
 import pytest
@@ -31,13 +32,13 @@ def test_densecl_initialises_like_the_official_code(one_thread):
     model = build(cfg.model)
     model.init_weights()
     conv = model.backbone.layer2[0].conv1.weight  # 3x3, 64 -> 128: fan_in 576, fan_out 1152
-    assert conv.std().item() == pytest.approx((2 / 576)**0.5, rel=0.05)
+    assert conv.std().item() == pytest.approx((2 / 576) ** 0.5, rel=0.05)
     linear = model.neck.mlp[0]  # 512 -> 512
-    assert linear.weight.std().item() == pytest.approx((2 / 512)**0.5, rel=0.05)
+    assert linear.weight.std().item() == pytest.approx((2 / 512) ** 0.5, rel=0.05)
     assert linear.bias.abs().max() == 0
     # the dense 1x1 convs keep PyTorch's default (kaiming_uniform with a = sqrt(5))
     dense = model.neck.mlp2[0].weight
-    assert dense.std().item() == pytest.approx((1 / (3 * 512))**0.5, rel=0.05)
+    assert dense.std().item() == pytest.approx((1 / (3 * 512)) ** 0.5, rel=0.05)
 
 
 def test_pixpro_linear_evaluation_keeps_the_backbone_weights_but_updates_its_bn_stats():
@@ -57,8 +58,12 @@ def test_pixpro_linear_evaluation_keeps_the_backbone_weights_but_updates_its_bn_
         model.train()
         samples = [DataSample().set_gt_label(i) for i in range(2)]
         data = model.data_preprocessor(
-            dict(inputs=[torch.randint(0, 255, (3, 32, 32), dtype=torch.uint8)] * 2,
-                 data_samples=samples), True)
+            dict(
+                inputs=[torch.randint(0, 255, (3, 32, 32), dtype=torch.uint8)] * 2,
+                data_samples=samples,
+            ),
+            True,
+        )
         optim.update_params(sum(model(**data, mode='loss').values()))
         after = model.state_dict()
         return {k: not torch.equal(before[k], after[k]) for k in before}
@@ -83,6 +88,6 @@ def test_barlow_twins_teacher_gets_the_official_three_layer_student_head(one_thr
     names = [n for n, _ in module.projector.named_children()]
     assert names == ['fc0', 'bn0', 'relu', 'fc1', 'bn1', 'relu1', 'fc2']
     assert not any(m.bias is not None for m in module.modules() if isinstance(m, torch.nn.Conv2d))
-    assert module((torch.randn(2, 512, 3, 3), ))[0].shape == (2, 16, 3, 3)
+    assert module((torch.randn(2, 512, 3, 3),))[0].shape == (2, 16, 3, 3)
     with pytest.raises(ValueError, match='One bias flag per conv'):
         build(dict(small, projector_bias=(False, False)))

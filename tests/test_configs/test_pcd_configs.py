@@ -1,5 +1,6 @@
 """PCD configs: the variants differ in what their names say; the MobileNetV3 student builds
 and trains against the ResNet-50 teacher; the linear probe reads only the student backbone."""
+
 import glob
 import os.path as osp
 
@@ -31,24 +32,28 @@ def test_default_recipe(repo_root):
     assert cfg.optim_wrapper.optimizer.weight_decay == 1e-5
     for key in ('pos_embed', 'rel_pos_bias'):
         assert cfg.optim_wrapper.paramwise_cfg.custom_keys[key] == dict(
-            decay_mult=0, lars_exclude=True)
+            decay_mult=0, lars_exclude=True
+        )
     warmup, cosine = cfg.param_scheduler
     assert (warmup.type, warmup.end, cosine.begin) == ('LinearLR', 10, 10)
     assert 'end' not in cosine  # it runs to max_epochs
     assert cfg.train_cfg.max_epochs == 100
     crop = cfg.train_dataloader.dataset.pipeline[1].transforms[0][0]
-    assert (crop.scale, crop.crop_ratio_range) == (224, (0.08, 1.))
+    assert (crop.scale, crop.crop_ratio_range) == (224, (0.08, 1.0))
 
 
-@pytest.mark.parametrize('prefix, changes', [
-    ('pcd-nomhsa_', dict(mhsa=None)),
-    ('pcd-crossview-grid_', dict(pairing='cross_view_grid')),
-    ('pcd-crossview-aligned_', dict(pairing='cross_view_aligned')),
-    ('pcd-released_', dict(pairing='cross_view_grid', teacher_bn='train', mhsa=None)),
-])
+@pytest.mark.parametrize(
+    'prefix, changes',
+    [
+        ('pcd-nomhsa_', dict(mhsa=None)),
+        ('pcd-crossview-grid_', dict(pairing='cross_view_grid')),
+        ('pcd-crossview-aligned_', dict(pairing='cross_view_aligned')),
+        ('pcd-released_', dict(pairing='cross_view_grid', teacher_bn='train', mhsa=None)),
+    ],
+)
 def test_ablations_change_only_their_knob(repo_root, prefix, changes):
     default = load(repo_root, DEFAULT).model.to_dict()
-    variant = load(repo_root, prefix + DEFAULT[len('pcd_'):]).model.to_dict()
+    variant = load(repo_root, prefix + DEFAULT[len('pcd_') :]).model.to_dict()
     if 'mhsa' in changes:
         default['neck']['mhsa'] = changes.pop('mhsa')
     default.update(changes)
@@ -81,8 +86,7 @@ def test_linear_probe_loads_only_the_student_backbone(repo_root):
     cfg = load(repo_root, 'benchmarks/resnet18_8xb128-linear-coslr-90e_in1k.py')
     assert cfg.model.backbone.depth == 18 and cfg.model.head.in_channels == 512
     assert cfg.model.backbone.frozen_stages == 4
-    assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint='',
-                                               prefix='backbone.')
+    assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint='', prefix='backbone.')
     assert cfg.train_cfg.max_epochs == 90 and cfg.optim_wrapper.optimizer.lr == 0.4
 
 

@@ -1,5 +1,6 @@
 """Every PixPro / PixContrast config parses, builds its model and its pipeline, and the
 recipe holds the official values (zdaxie/PixPro tools/pixpro_base_r50_{100,400}ep.sh)."""
+
 import glob
 import os.path as osp
 
@@ -13,10 +14,11 @@ from tests.conftest import REPO_ROOT
 
 register_all_modules(init_default_scope=False)
 
-CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'pixpro', '*.py')) +
-                 glob.glob(osp.join(REPO_ROOT, 'configs', 'pixcontrast', '*.py')))
-RECIPE = osp.join(REPO_ROOT, 'configs', 'pixpro',
-                  'pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py')
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', 'pixpro', '*.py'))
+    + glob.glob(osp.join(REPO_ROOT, 'configs', 'pixcontrast', '*.py'))
+)
+RECIPE = osp.join(REPO_ROOT, 'configs', 'pixpro', 'pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py')
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -34,8 +36,9 @@ def test_the_recipe_has_the_official_values():
     cfg = Config.fromfile(RECIPE)
     assert cfg.train_dataloader.batch_size * 8 == 1024
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
-    assert cfg.optim_wrapper.optimizer == dict(type='PixProLARS', lr=4.0, momentum=0.9,
-                                               weight_decay=1e-5)
+    assert cfg.optim_wrapper.optimizer == dict(
+        type='PixProLARS', lr=4.0, momentum=0.9, weight_decay=1e-5
+    )
     warmup, cosine = cfg.param_scheduler
     assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR', 0.01, 5)
     assert (cosine.type, cosine.eta_min, cosine.begin) == ('CosineAnnealingLR', 1e-6, 5)
@@ -44,16 +47,19 @@ def test_the_recipe_has_the_official_values():
     assert cfg.train_cfg.max_epochs == 100
     model = cfg.model
     assert model.backbone.norm_cfg.type == 'SyncBN' and model.backbone.zero_init_residual
-    assert (model.projector.in_channels, model.projector.hid_channels,
-            model.projector.out_channels) == (2048, 4096, 256)
+    assert (
+        model.projector.in_channels,
+        model.projector.hid_channels,
+        model.projector.out_channels,
+    ) == (2048, 4096, 256)
     assert model.projector.norm_cfg.type == 'SyncBN'
-    assert (model.ppm.num_layers, model.ppm.gamma, model.ppm.clamp_min) == (1, 2., 0.)
+    assert (model.ppm.num_layers, model.ppm.gamma, model.ppm.clamp_min) == (1, 2.0, 0.0)
     assert model.head == dict(type='PixProHead', pos_ratio=0.7)
     assert model.base_momentum == 0.01  # official 0.99
     views = cfg.train_dataloader.dataset.pipeline[1].transforms
-    for view, (blur, solarize) in zip(views, [(1., 0.), (0.1, 0.2)]):
+    for view, (blur, solarize) in zip(views, [(1.0, 0.0), (0.1, 0.2)]):
         crop = view[0]
-        assert crop.crop_ratio_range == (0.08, 1.) and crop.interpolation == 'bilinear'
+        assert crop.crop_ratio_range == (0.08, 1.0) and crop.interpolation == 'bilinear'
         assert crop.scale == 224
         probs = {step.type: step.prob for step in view if 'prob' in step}
         assert probs['GaussianBlur'] == blur and probs['Solarize'] == solarize
@@ -67,24 +73,37 @@ def test_the_400_epoch_recipe_only_lengthens_the_cosine():
 
 
 def test_pixpros_linear_evaluation_has_its_official_schedule():
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'benchmarks', 'mmpretrain',
-                                   'resnet50_pixpro-linear_8xb32-coslr-100e_in1k.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO_ROOT,
+            'configs',
+            'benchmarks',
+            'mmpretrain',
+            'resnet50_pixpro-linear_8xb32-coslr-100e_in1k.py',
+        )
+    )
     assert cfg.train_dataloader.batch_size * 8 == 256
-    assert cfg.optim_wrapper.optimizer.lr == 30. and cfg.optim_wrapper.optimizer.weight_decay == 0
+    assert cfg.optim_wrapper.optimizer.lr == 30.0 and cfg.optim_wrapper.optimizer.weight_decay == 0
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     warmup, cosine = cfg.param_scheduler
-    assert (warmup.start_factor, warmup.end, cosine.begin, cosine.eta_min) == \
-        (0.01, 5, 5, 1e-6)
+    assert (warmup.start_factor, warmup.end, cosine.begin, cosine.eta_min) == (0.01, 5, 5, 1e-6)
     assert 'end' not in cosine and cfg.train_cfg.max_epochs == 100
     assert cfg.model.backbone.frozen_stages == -1  # official: BN in train mode, lr 0 (row 7)
-    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone == dict(lr_mult=0., decay_mult=0.)
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone == dict(lr_mult=0.0, decay_mult=0.0)
     assert cfg.model.backbone.init_cfg.prefix == 'backbone.'
 
 
 def test_pixcontrast_recipe_contrasts_projections_through_its_head():
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'pixcontrast',
-                                   'pixcontrast_resnet50_8xb128-lars-coslr-100e_in1k.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO_ROOT,
+            'configs',
+            'pixcontrast',
+            'pixcontrast_resnet50_8xb128-lars-coslr-100e_in1k.py',
+        )
+    )
     assert cfg.model.type == 'PixContrast' and cfg.model.ppm is None
     # _delete_ in the config: no PixProHead argument survives the inheritance.
-    assert cfg.model.head == dict(type='PixContrastHead', temperature=0.3, pos_ratio=0.7,
-                                  neg_ratio=None)
+    assert cfg.model.head == dict(
+        type='PixContrastHead', temperature=0.3, pos_ratio=0.7, neg_ratio=None
+    )

@@ -2,6 +2,7 @@
 ``_base_`` files, mmdet's and mmseg's included) to the recipe of ``recipe_table.py``: the
 official values, or a documented fix. A value inherited from a base that differs from the
 official config (e.g. mmdet's RetinaNet lr 0.01 where MasKD trains at 0.02) fails here."""
+
 import glob
 import math
 import os.path as osp
@@ -16,17 +17,26 @@ from tests.test_configs.recipe_table import NOT_RECIPES, TABLE
 
 # Which configs the table must cover: those of the five methods (the MasKD tiny configs and
 # the transfer benchmarks other than PixPro's own linear evaluation are not recipes).
-COVERED = ('projects/maskd/configs/*.py', 'configs/densecl/**/*.py', 'configs/pixpro/**/*.py',
-           'configs/pixcontrast/**/*.py', 'configs/pcd/**/*.py',
-           'configs/benchmarks/mmpretrain/*pixpro*.py')
-ROWS = [(osp.join(folder, name), row) for folder, rows in TABLE.items()
-        for name, row in sorted(rows.items())]
-SCHEDULER_DEFAULTS = dict(begin=0, by_epoch=True, convert_to_iter_based=False, eta_min=0.)
+COVERED = (
+    'projects/maskd/configs/*.py',
+    'configs/densecl/**/*.py',
+    'configs/pixpro/**/*.py',
+    'configs/pixcontrast/**/*.py',
+    'configs/pcd/**/*.py',
+    'configs/benchmarks/mmpretrain/*pixpro*.py',
+)
+ROWS = [
+    (osp.join(folder, name), row)
+    for folder, rows in TABLE.items()
+    for name, row in sorted(rows.items())
+]
+SCHEDULER_DEFAULTS = dict(begin=0, by_epoch=True, convert_to_iter_based=False, eta_min=0.0)
 
 
 def load(path: str) -> Config:
     register_all_modules(init_default_scope=False)
     import projects.maskd.maskd  # noqa: F401  (the MasKD configs' custom_imports)
+
     return Config.fromfile(osp.join(REPO_ROOT, path))
 
 
@@ -60,23 +70,30 @@ def resolve(path: str) -> dict:
     clip = wrapper.get('clip_grad')
     gpus = int(re.search(r'_(\d+)xb(\d+)', osp.basename(path)).group(1))
     train_cfg = cfg.train_cfg
-    length = ('iters', train_cfg.max_iters) if 'max_iters' in train_cfg else \
-        ('epochs', train_cfg.max_epochs)
+    length = (
+        ('iters', train_cfg.max_iters)
+        if 'max_iters' in train_cfg
+        else ('epochs', train_cfg.max_epochs)
+    )
     model = cfg.model
     return dict(
-        optimizer=(opt.type, opt.lr, opt.get('momentum'), opt.get('weight_decay', 0.)),
+        optimizer=(opt.type, opt.lr, opt.get('momentum'), opt.get('weight_decay', 0.0)),
         clip=None if clip is None else clip.max_norm,
         schedule=[runner_scheduler(s, train_cfg) for s in cfg.param_scheduler],
         length=length,
         batch=(gpus, cfg.train_dataloader.batch_size),
         nms=detector_nms(model) if 'teacher' in model or 'student' in model else None,
-        paramwise=dict(wrapper.get('paramwise_cfg') or {}))
+        paramwise=dict(wrapper.get('paramwise_cfg') or {}),
+    )
 
 
 def same(actual, expected) -> bool:
     if isinstance(expected, float) or isinstance(actual, float):
-        return expected is not None and actual is not None and math.isclose(
-            actual, expected, rel_tol=1e-9, abs_tol=1e-12)
+        return (
+            expected is not None
+            and actual is not None
+            and math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-12)
+        )
     if isinstance(expected, (tuple, list)):
         return len(actual) == len(expected) and all(map(same, actual, expected))
     return actual == expected
@@ -85,9 +102,13 @@ def same(actual, expected) -> bool:
 def schedule_matches(actual: list, expected: list) -> bool:
     """Each scheduler has the expected type, range and the keys the table names."""
     return len(actual) == len(expected) and all(
-        all(same(a.get(k), v) for k, v in {**SCHEDULER_DEFAULTS, **e}.items()
-            if k in e or k in ('begin', 'by_epoch'))
-        for a, e in zip(actual, expected))
+        all(
+            same(a.get(k), v)
+            for k, v in {**SCHEDULER_DEFAULTS, **e}.items()
+            if k in e or k in ('begin', 'by_epoch')
+        )
+        for a, e in zip(actual, expected)
+    )
 
 
 @pytest.mark.parametrize('path, row', ROWS, ids=[osp.basename(p) for p, _ in ROWS])
@@ -106,20 +127,27 @@ def test_config_resolves_to_its_recipe(path, row):
     assert not mismatches, f'{path} (upstream: {row.source}):\n' + '\n'.join(mismatches)
 
 
-@pytest.mark.parametrize('path, row', [r for r in ROWS if r[1].fixed],
-                         ids=[osp.basename(p) for p, r in ROWS if r.fixed])
+@pytest.mark.parametrize(
+    'path, row', [r for r in ROWS if r[1].fixed], ids=[osp.basename(p) for p, r in ROWS if r.fixed]
+)
 def test_every_fix_is_a_real_difference_with_a_reason(path, row):
     for field, (upstream, why) in row.fixed.items():
         ours = row.values[field]
-        differs = not schedule_matches(ours, upstream) if field == 'schedule' else \
-            not same(ours, upstream)
+        differs = (
+            not schedule_matches(ours, upstream)
+            if field == 'schedule'
+            else not same(ours, upstream)
+        )
         assert differs and len(why) > 20, (path, field)
 
 
 def test_every_config_of_the_methods_has_a_row():
     listed = {p for p, _ in ROWS} | {osp.join('configs', p) for p in NOT_RECIPES}
-    found = {osp.relpath(p, REPO_ROOT) for pattern in COVERED
-             for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)}
+    found = {
+        osp.relpath(p, REPO_ROOT)
+        for pattern in COVERED
+        for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
+    }
     assert found - listed == set(), 'configs without a row in recipe_table.py'
     assert listed - found == set(), 'rows without a config'
 

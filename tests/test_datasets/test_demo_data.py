@@ -1,4 +1,5 @@
 """The demo photographs of ``data/demo``: loadable, small, licensed."""
+
 import os.path as osp
 import re
 from pathlib import Path
@@ -25,18 +26,15 @@ def _table_rows(notice: str, header: str) -> list:
     separator line)."""
     section = notice.split(f'## {header}\n', 1)[1].split('\n## ', 1)[0]
     rows = [line for line in section.splitlines() if line.startswith('|')]
-    return [[cell.strip() for cell in row.strip('|').split('|')]
-            for row in rows[2:]]
+    return [[cell.strip() for cell in row.strip('|').split('|')] for row in rows[2:]]
 
 
 def test_custom_dataset_finds_all_images(demo_root: Path, image_paths: list):
     from mmpretrain.datasets import CustomDataset
 
-    dataset = CustomDataset(
-        data_root=str(demo_root), data_prefix='images', with_label=False)
+    dataset = CustomDataset(data_root=str(demo_root), data_prefix='images', with_label=False)
     assert 50 <= len(dataset) <= 200
-    found = sorted(osp.basename(dataset.get_data_info(i)['img_path'])
-                   for i in range(len(dataset)))
+    found = sorted(osp.basename(dataset.get_data_info(i)['img_path']) for i in range(len(dataset)))
     assert found == [p.name for p in image_paths]
 
 
@@ -54,8 +52,7 @@ def test_every_image_decodes_as_small_rgb(image_paths: list):
             assert SHORT_SIDE_RANGE[0] <= min(img.size) <= SHORT_SIDE_RANGE[1]
 
 
-def test_notice_names_source_and_license_of_every_image(
-        demo_root: Path, image_paths: list):
+def test_notice_names_source_and_license_of_every_image(demo_root: Path, image_paths: list):
     notice = (demo_root / 'NOTICE.md').read_text(encoding='utf-8')
     sources = {row[0]: row for row in _table_rows(notice, 'Sources')}
     files = {row[0]: row[1] for row in _table_rows(notice, 'Files')}

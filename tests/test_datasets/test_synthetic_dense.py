@@ -1,15 +1,20 @@
 """The procedural dense-label data: generator, dataset and exporters."""
+
 import json
 
 import numpy as np
 import pytest
 
-from mmpcd.datasets.synthetic_dense import (PALETTE, SEG_CLASSES,
-                                            THING_CLASSES,
-                                            SyntheticDenseDataset,
-                                            export_coco, export_semseg,
-                                            generate_dense_sample,
-                                            mask_to_rle)
+from mmpcd.datasets.synthetic_dense import (
+    PALETTE,
+    SEG_CLASSES,
+    THING_CLASSES,
+    SyntheticDenseDataset,
+    export_coco,
+    export_semseg,
+    generate_dense_sample,
+    mask_to_rle,
+)
 
 ARRAY_KEYS = ('img', 'gt_seg_map', 'masks', 'labels', 'bboxes')
 # Colour channel (B, G, R index) ordering each class's hue must satisfy:
@@ -35,16 +40,12 @@ def _tight_box(mask: np.ndarray) -> list:
 
 @pytest.fixture(scope='module')
 def samples() -> list:
-    return [
-        generate_dense_sample(i, seed=3, return_background=True)
-        for i in range(40)
-    ]
+    return [generate_dense_sample(i, seed=3, return_background=True) for i in range(40)]
 
 
 # ---------------------------------------------------------------- generator
 def test_same_seed_and_index_give_identical_samples():
-    _assert_samples_equal(
-        generate_dense_sample(7, seed=1), generate_dense_sample(7, seed=1))
+    _assert_samples_equal(generate_dense_sample(7, seed=1), generate_dense_sample(7, seed=1))
 
 
 def test_other_seed_or_index_gives_another_image():
@@ -80,6 +81,7 @@ def test_every_class_occurs_and_every_scene_has_objects(samples: list):
 
 def test_later_objects_occlude_earlier_ones_and_small_rests_are_dropped():
     from mmpcd.datasets.synthetic_dense import _drop_small, _visible_masks
+
     bottom, top = np.zeros((2, 8, 8), dtype=bool)
     bottom[:, :6] = True
     top[:, 2:] = True
@@ -101,8 +103,7 @@ def test_masks_are_visible_disjoint_and_large_enough(samples: list):
 def test_crowded_scenes_drop_mostly_hidden_objects():
     # Many large objects: some get (nearly) hidden by later ones.
     crowded = [
-        generate_dense_sample(i, num_objects=(8, 8), min_visible_frac=0.04)
-        for i in range(10)
+        generate_dense_sample(i, num_objects=(8, 8), min_visible_frac=0.04) for i in range(10)
     ]
     counts = [len(s['labels']) for s in crowded]
     assert min(counts) >= 1 and max(counts) < 8
@@ -127,8 +128,7 @@ def test_seg_map_is_union_of_labelled_masks(samples: list):
 def test_image_shows_background_exactly_outside_masks(samples: list):
     for s in samples:
         outside = ~s['masks'].any(axis=0)
-        np.testing.assert_array_equal(s['img'][outside],
-                                      s['background'][outside])
+        np.testing.assert_array_equal(s['img'][outside], s['background'][outside])
         # Inside the masks the objects replace the background.
         changed = (s['img'][~outside] != s['background'][~outside]).any(-1)
         assert changed.mean() > 0.9
@@ -139,12 +139,12 @@ def test_object_pixels_have_their_class_hue(samples: list):
         for mask, label in zip(s['masks'], s['labels']):
             mean_bgr = s['img'][mask].reshape(-1, 3).astype(float).mean(0)
             for hi, lo in DOMINANT_CHANNELS[THING_CLASSES[label]]:
-                assert mean_bgr[hi] > mean_bgr[lo], (THING_CLASSES[label],
-                                                     mean_bgr)
+                assert mean_bgr[hi] > mean_bgr[lo], (THING_CLASSES[label], mean_bgr)
 
 
 def test_generation_is_fast():
     import time
+
     start = time.perf_counter()
     for i in range(64):
         generate_dense_sample(i)
@@ -153,6 +153,7 @@ def test_generation_is_fast():
 
 def test_rle_roundtrips_through_pycocotools(samples: list):
     from pycocotools import mask as mask_utils
+
     corner = np.zeros((5, 7), dtype=bool)
     corner[0, 0] = corner[4, 6] = True
     edge_cases = [corner, ~corner, np.ones((3, 4), dtype=bool)]
@@ -166,13 +167,13 @@ def test_rle_roundtrips_through_pycocotools(samples: list):
 def registry():
     from mmpcd.registry import DATASETS
     from mmpcd.utils import register_all_modules
+
     register_all_modules()
     return DATASETS
 
 
 def test_dataset_builds_from_config_and_matches_generator(registry):
-    dataset = registry.build(
-        dict(type='SyntheticDenseDataset', num_images=5, seed=4))
+    dataset = registry.build(dict(type='SyntheticDenseDataset', num_images=5, seed=4))
     assert isinstance(dataset, SyntheticDenseDataset)
     assert len(dataset) == 5
     assert dataset.metainfo['classes'] == SEG_CLASSES
@@ -184,18 +185,14 @@ def test_dataset_builds_from_config_and_matches_generator(registry):
         np.testing.assert_array_equal(info['img'], ref['img'])
         np.testing.assert_array_equal(info['gt_seg_map'], ref['gt_seg_map'])
         assert info['img_shape'] == info['ori_shape'] == (64, 64)
-        assert [inst['bbox_label'] for inst in info['instances']
-                ] == ref['labels'].tolist()
+        assert [inst['bbox_label'] for inst in info['instances']] == ref['labels'].tolist()
 
 
 def test_dataset_subset_keeps_generator_index(registry):
-    dataset = registry.build(
-        dict(type='SyntheticDenseDataset', num_images=10, indices=[6, 2]))
+    dataset = registry.build(dict(type='SyntheticDenseDataset', num_images=10, indices=[6, 2]))
     assert len(dataset) == 2
-    np.testing.assert_array_equal(dataset[0]['img'],
-                                  generate_dense_sample(6)['img'])
-    np.testing.assert_array_equal(dataset[1]['img'],
-                                  generate_dense_sample(2)['img'])
+    np.testing.assert_array_equal(dataset[0]['img'], generate_dense_sample(6)['img'])
+    np.testing.assert_array_equal(dataset[1]['img'], generate_dense_sample(2)['img'])
 
 
 def test_pretrain_pipeline_flips_and_packs(registry):
@@ -203,8 +200,7 @@ def test_pretrain_pipeline_flips_and_packs(registry):
         dict(type='RandomFlip', prob=1.0, direction='horizontal'),
         dict(type='PackInputs'),
     ]
-    dataset = registry.build(
-        dict(type='SyntheticDenseDataset', num_images=2, pipeline=pipeline))
+    dataset = registry.build(dict(type='SyntheticDenseDataset', num_images=2, pipeline=pipeline))
     packed = dataset[1]
     ref = generate_dense_sample(1)['img']
     # PackInputs gives a CHW tensor of the (flipped) BGR image.
@@ -219,43 +215,41 @@ def test_mmseg_pipeline_crops_image_and_seg_map_together(registry):
         dict(type='mmseg.PackSegInputs'),
     ]
     dataset = registry.build(
-        dict(
-            type='SyntheticDenseDataset',
-            num_images=3,
-            img_shape=(64, 64),
-            pipeline=pipeline))
+        dict(type='SyntheticDenseDataset', num_images=3, img_shape=(64, 64), pipeline=pipeline)
+    )
     packed = dataset[2]
     ref = generate_dense_sample(2)
     img = packed['inputs'].permute(1, 2, 0).numpy()
     seg = packed['data_samples'].gt_sem_seg.data[0].numpy()
     assert img.shape == (32, 40, 3) and seg.shape == (32, 40)
     # Find the crop offset from the image, then the seg map must match it.
-    offsets = [(y, x) for y in range(33) for x in range(25)
-               if np.array_equal(ref['img'][y:y + 32, x:x + 40], img)]
+    offsets = [
+        (y, x)
+        for y in range(33)
+        for x in range(25)
+        if np.array_equal(ref['img'][y : y + 32, x : x + 40], img)
+    ]
     assert len(offsets) == 1
     y, x = offsets[0]
-    np.testing.assert_array_equal(seg, ref['gt_seg_map'][y:y + 32, x:x + 40])
+    np.testing.assert_array_equal(seg, ref['gt_seg_map'][y : y + 32, x : x + 40])
 
 
 def test_mmdet_load_annotations_reproduces_instances(registry):
     from mmdet.datasets.transforms import LoadAnnotations
+
     dataset = registry.build(dict(type='SyntheticDenseDataset', num_images=4))
     load = LoadAnnotations(with_bbox=True, with_mask=True)
     for i in range(4):
         results = load(dataset[i])
         ref = generate_dense_sample(i)
-        np.testing.assert_array_equal(results['gt_masks'].masks,
-                                      ref['masks'].astype(np.uint8))
-        np.testing.assert_array_equal(results['gt_bboxes'].numpy(),
-                                      ref['bboxes'])
-        np.testing.assert_array_equal(results['gt_bboxes_labels'],
-                                      ref['labels'])
+        np.testing.assert_array_equal(results['gt_masks'].masks, ref['masks'].astype(np.uint8))
+        np.testing.assert_array_equal(results['gt_bboxes'].numpy(), ref['bboxes'])
+        np.testing.assert_array_equal(results['gt_bboxes_labels'], ref['labels'])
         assert not results['gt_ignore_flags'].any()
 
 
 def test_dataset_is_light_when_serialized(registry):
-    dataset = registry.build(
-        dict(type='SyntheticDenseDataset', num_images=1000))
+    dataset = registry.build(dict(type='SyntheticDenseDataset', num_images=1000))
     # Only indices are stored; images are generated on access.
     assert dataset.data_bytes.nbytes < 100 * 1000
 
@@ -272,10 +266,8 @@ def test_coco_export_loads_through_mmdet(tmp_path):
         ann_file=out['ann_file'],
         data_prefix=dict(img=out['img_dir']),
         metainfo=dict(classes=out['classes']),
-        pipeline=[
-            LoadImageFromFile(),
-            LoadAnnotations(with_bbox=True, with_mask=True)
-        ])
+        pipeline=[LoadImageFromFile(), LoadAnnotations(with_bbox=True, with_mask=True)],
+    )
     assert len(dataset) == 6
     with open(out['ann_file']) as f:
         anns = json.load(f)['annotations']
@@ -283,12 +275,9 @@ def test_coco_export_loads_through_mmdet(tmp_path):
         results = dataset[i]
         ref = generate_dense_sample(results['img_id'], seed=5)
         np.testing.assert_array_equal(results['img'], ref['img'])
-        np.testing.assert_array_equal(results['gt_masks'].masks,
-                                      ref['masks'].astype(np.uint8))
-        np.testing.assert_array_equal(results['gt_bboxes'].numpy(),
-                                      ref['bboxes'])
-        np.testing.assert_array_equal(results['gt_bboxes_labels'],
-                                      ref['labels'])
+        np.testing.assert_array_equal(results['gt_masks'].masks, ref['masks'].astype(np.uint8))
+        np.testing.assert_array_equal(results['gt_bboxes'].numpy(), ref['bboxes'])
+        np.testing.assert_array_equal(results['gt_bboxes_labels'], ref['labels'])
         own = [a for a in anns if a['image_id'] == results['img_id']]
         assert [a['area'] for a in own] == ref['masks'].sum((1, 2)).tolist()
         assert all(a['iscrowd'] == 0 for a in own)
@@ -307,7 +296,8 @@ def test_semseg_export_loads_through_mmseg(tmp_path):
         seg_map_suffix='.png',
         reduce_zero_label=False,
         metainfo=dict(classes=out['classes'], palette=PALETTE),
-        pipeline=[LoadImageFromFile(), LoadAnnotations()])
+        pipeline=[LoadImageFromFile(), LoadAnnotations()],
+    )
     assert len(dataset) == 5
     for i in range(5):
         results = dataset[i]

@@ -1,4 +1,5 @@
 """docs/en/advanced/add_a_method.md: its example (a loss, a head, a config) runs as written."""
+
 import os.path as osp
 import re
 import sys
@@ -48,8 +49,11 @@ def test_the_example_method_trains_one_step(tmp_path, monkeypatch):
 
     config = tmp_path / 'pixpro-soft.py'
     base = osp.join(REPO_ROOT, 'configs', 'pixpro', 'pixpro_resnet18_1xb16-lars-coslr-2e_demo.py')
-    config.write_text(files['configs/pixpro/pixpro-soft_resnet18_1xb16-lars-coslr-2e_demo.py']
-                      .replace("'./pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'", repr(base)))
+    config.write_text(
+        files['configs/pixpro/pixpro-soft_resnet18_1xb16-lars-coslr-2e_demo.py'].replace(
+            "'./pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'", repr(base)
+        )
+    )
     cfg = Config.fromfile(str(config))
     assert cfg.model.head == dict(type='SoftPixProHead', pos_ratio=0.7)
 
@@ -61,8 +65,9 @@ def test_the_example_method_trains_one_step(tmp_path, monkeypatch):
     samples = []
     for _ in range(4):
         sample = DataSample()
-        sample.set_field(np.array([[0.1, 0.1, 0.7, 0.7], [0.2, 0.2, 0.8, 0.8]], np.float32),
-                         'coord')
+        sample.set_field(
+            np.array([[0.1, 0.1, 0.7, 0.7], [0.2, 0.2, 0.8, 0.8]], np.float32), 'coord'
+        )
         samples.append(sample)
     data = model.data_preprocessor(dict(inputs=views, data_samples=samples), True)
     losses = model.loss(data['inputs'], data['data_samples'])
@@ -74,5 +79,6 @@ def test_the_example_method_trains_one_step(tmp_path, monkeypatch):
     # The loss itself: identical constant maps on identical crops give -2 (all cosines 1).
     flat = torch.randn(2, 8, 1, 1).expand(2, 8, 3, 3)
     coord = torch.tensor([[0.1, 0.2, 0.7, 0.9], [0.8, 0.0, 0.2, 0.6]])
-    assert loss_module['soft_pixpro_loss'](flat, flat, coord, coord).item() == \
-        pytest.approx(-2.0, abs=1e-5)
+    assert loss_module['soft_pixpro_loss'](flat, flat, coord, coord).item() == pytest.approx(
+        -2.0, abs=1e-5
+    )

@@ -5,6 +5,7 @@ The shell blocks of README.md and docs/en are read by :mod:`tests.doc_commands` 
 <script> ...`` and ``tools/*.sh ...`` lines); arguments with placeholders (``<...>``, ``$VAR``,
 ``CONFIG``-style capitals) are not checked as paths.
 """
+
 import glob
 import importlib.util
 import inspect
@@ -18,7 +19,8 @@ from tests.conftest import REPO_ROOT
 from tests.doc_commands import documented_commands
 
 DOCS = [osp.join(REPO_ROOT, 'README.md')] + sorted(
-    glob.glob(osp.join(REPO_ROOT, 'docs', 'en', '**', '*.md'), recursive=True))
+    glob.glob(osp.join(REPO_ROOT, 'docs', 'en', '**', '*.md'), recursive=True)
+)
 REPO_PATH = re.compile(r'^(configs|tools|tests|data|demo|projects|docs)/')
 # Scripts the tests run through another one: setup.py's in-place build is run by the setup
 # script, which tests/test_tools/test_setup_env_script.py runs.
@@ -29,8 +31,9 @@ def _placeholder(arg: str) -> bool:
     return any(c in arg for c in '<>$*[]') or re.fullmatch(r'[A-Z_]+', arg) is not None
 
 
-COMMANDS = [(osp.relpath(doc, REPO_ROOT), script, args)
-            for doc, script, args in documented_commands(DOCS)]
+COMMANDS = [
+    (osp.relpath(doc, REPO_ROOT), script, args) for doc, script, args in documented_commands(DOCS)
+]
 
 
 def _tests_text() -> str:
@@ -48,8 +51,7 @@ def test_the_docs_show_commands():
     assert len(COMMANDS) >= 10
 
 
-@pytest.mark.parametrize('doc,script,args', COMMANDS,
-                         ids=[f'{d}:{s}' for d, s, _ in COMMANDS])
+@pytest.mark.parametrize('doc,script,args', COMMANDS, ids=[f'{d}:{s}' for d, s, _ in COMMANDS])
 def test_documented_command_is_real(doc, script, args, monkeypatch):
     assert osp.isfile(osp.join(REPO_ROOT, script)), f'{doc}: {script} does not exist'
     # `config,checkpoint` pairs and `key=value` options hold paths too.

@@ -1,5 +1,6 @@
 """docs/en/user_guides/own_project.md: the folder it shows trains from outside the repository,
 and the visualisation backends it documents build."""
+
 import os
 import os.path as osp
 import re
@@ -22,12 +23,26 @@ def test_the_documented_folder_trains_with_smoke_test(tmp_path, python):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     folder = tmp_path / 'my_project'
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join([str(folder), os.environ.get('PYTHONPATH', '')]))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=os.pathsep.join([str(folder), os.environ.get('PYTHONPATH', '')]),
+    )
     result = subprocess.run(
-        [python, osp.join(REPO_ROOT, 'tools', 'train.py'), 'configs/my_pixpro.py',
-         '--smoke-test', '--work-dir', 'wd'], cwd=folder, env=env, capture_output=True,
-        text=True, timeout=600)
+        [
+            python,
+            osp.join(REPO_ROOT, 'tools', 'train.py'),
+            'configs/my_pixpro.py',
+            '--smoke-test',
+            '--work-dir',
+            'wd',
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "type='HalfPixProHead'" in (folder / 'wd' / 'my_pixpro.py').read_text()
     assert osp.isfile(folder / 'wd' / 'epoch_1.pth')
@@ -37,6 +52,7 @@ def test_the_documented_folder_trains_with_smoke_test(tmp_path, python):
 def test_the_documented_vis_backends_build(backend, tmp_path):
     import mmengine.visualization  # noqa: F401  (registers mmengine's backends)
     from mmengine.registry import VISBACKENDS
+
     built = VISBACKENDS.build(dict(type=backend, save_dir=str(tmp_path)))
     assert type(built).__name__ == backend
     if backend == 'TensorboardVisBackend':

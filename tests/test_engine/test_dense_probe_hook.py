@@ -1,4 +1,5 @@
 """DenseProbeHook: logs the online dense probe and changes nothing of the training itself."""
+
 import json
 import os.path as osp
 import random
@@ -69,8 +70,9 @@ def test_hook_logs_miou_and_changes_no_training_result(reference, repo_root, tmp
     state, records, draws = train(repo_root, tmp_path / 'hook', [probe_hook()])
     probes = [r for r in records if 'dense_probe/mIoU' in r]
     assert [r['step'] for r in probes] == [2, 4]  # every 2 iterations; the last is iter 4
-    assert all(0 < r['dense_probe/mIoU'] < 100 and 0 < r['dense_probe/pixel_acc'] < 100
-               for r in probes)
+    assert all(
+        0 < r['dense_probe/mIoU'] < 100 and 0 < r['dense_probe/pixel_acc'] < 100 for r in probes
+    )
     ref_state, ref_records, ref_draws = reference
     assert losses(records) == losses(ref_records) and len(losses(records)) == 4
     assert draws == ref_draws
@@ -78,8 +80,9 @@ def test_hook_logs_miou_and_changes_no_training_result(reference, repo_root, tmp
     assert all(torch.equal(state[k], ref_state[k]) for k in state)  # BN statistics included
 
 
-def test_without_restoring_the_rng_the_training_would_change(reference, repo_root, tmp_path,
-                                                              monkeypatch):
+def test_without_restoring_the_rng_the_training_would_change(
+    reference, repo_root, tmp_path, monkeypatch
+):
     """The check above can fail: the probe seeds and draws from torch's generator (head init,
     batch order), which every later draw of the training would feel."""
     monkeypatch.setattr(_RNGState, 'restore', lambda self: None)

@@ -1,4 +1,5 @@
 """DenseCL's lambda warm-up: mmpretrain's DenseCLHook, also under its former mmpcd name."""
+
 import socket
 from types import SimpleNamespace
 from typing import List
@@ -24,14 +25,19 @@ pytestmark = pytest.mark.usefixtures('one_thread', 'mmpcd_scope')
 
 
 def _densecl(loss_lambda: float = 0.5) -> nn.Module:
-    return MODELS.build(dict(
-        type='DenseCL',
-        backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
-                      out_indices=(3, )),
-        neck=dict(type='DenseProjection', in_channels=64, hid_channels=32, out_channels=8),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
-                  temperature=0.2),
-        queue_len=8, feat_dim=8, loss_lambda=loss_lambda))
+    return MODELS.build(
+        dict(
+            type='DenseCL',
+            backbone=dict(
+                type='ResNet', depth=18, stem_channels=8, base_channels=8, out_indices=(3,)
+            ),
+            neck=dict(type='DenseProjection', in_channels=64, hid_channels=32, out_channels=8),
+            head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
+            queue_len=8,
+            feat_dim=8,
+            loss_lambda=loss_lambda,
+        )
+    )
 
 
 class _TwoViews(Dataset):
@@ -42,12 +48,15 @@ class _TwoViews(Dataset):
 
     def __getitem__(self, idx: int) -> dict:
         g = torch.Generator().manual_seed(idx)
-        return dict(inputs=[torch.rand(3, 32, 32, generator=g) * 255 for _ in range(2)],
-                    data_samples=DataSample())
+        return dict(
+            inputs=[torch.rand(3, 32, 32, generator=g) * 255 for _ in range(2)],
+            data_samples=DataSample(),
+        )
 
 
 class _Recorder(Hook):
     """Runs after the warm-up hook (lower priority): what each iteration trained with."""
+
     priority = 'LOWEST'
 
     def __init__(self) -> None:
@@ -68,15 +77,19 @@ def test_warmup_in_a_real_runner(tmp_path):
         model=_densecl(loss_lambda=0.5),
         work_dir=str(tmp_path),
         train_dataloader=dict(
-            dataset=_TwoViews(), batch_size=4, num_workers=0,
+            dataset=_TwoViews(),
+            batch_size=4,
+            num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='default_collate')),
+            collate_fn=dict(type='default_collate'),
+        ),
         train_cfg=dict(by_epoch=False, max_iters=5),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         custom_hooks=[dict(type='DenseCLHook', start_iters=3), recorder],
         default_hooks=dict(checkpoint=None),
         default_scope='mmpcd',
-        log_level='WARNING')
+        log_level='WARNING',
+    )
     runner.train()
     assert recorder.lambdas == [0.0, 0.0, 0.0, 0.5, 0.5]
     # The dense loss is weighted by lambda: off during the warm-up, on afterwards.
@@ -94,8 +107,9 @@ def _free_port() -> int:
 @pytest.fixture
 def gloo_group():
     """A single-process gloo group, enough to build a real DDP wrapper on CPU."""
-    torch_dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{_free_port()}',
-                                  rank=0, world_size=1)
+    torch_dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{_free_port()}', rank=0, world_size=1
+    )
     yield
     torch_dist.destroy_process_group()
 
@@ -126,4 +140,5 @@ def test_zero_start_iters_keeps_the_configured_lambda():
 def test_rejects_models_without_loss_lambda():
     with pytest.raises(AssertionError, match='loss_lambda'):
         HOOKS.build(dict(type='DenseCLHook')).before_train(
-            SimpleNamespace(model=nn.Linear(2, 2), iter=0))
+            SimpleNamespace(model=nn.Linear(2, 2), iter=0)
+        )

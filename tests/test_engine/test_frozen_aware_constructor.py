@@ -1,4 +1,5 @@
 """FrozenAwareOptimWrapperConstructor: mmengine's parameter groups, one line for frozen ones."""
+
 import logging
 
 import torch.nn as nn
@@ -34,15 +35,17 @@ def test_groups_equal_mmengines_and_frozen_parameters_are_summarised_once():
     model = _model()
     ours = FrozenAwareOptimWrapperConstructor(CFG, PARAMWISE)(model).optimizer
     assert [m for m in records.messages if 'requires_grad=False' in m] == [
-        '2 parameters with requires_grad=False (momentum encoders, teachers) are not '
-        'optimised.']
+        '2 parameters with requires_grad=False (momentum encoders, teachers) are not optimised.'
+    ]
     reference = DefaultOptimWrapperConstructor(CFG, PARAMWISE)(model).optimizer
     # mmengine's own constructor warns once per frozen parameter.
     assert sum('is skipped since its requires_grad=False' in m for m in records.messages) == 2
-    summary = [[(tuple(p.shape), g['weight_decay']) for p in g['params']]
-               for g in ours.param_groups]
-    assert summary == [[(tuple(p.shape), g['weight_decay']) for p in g['params']]
-                       for g in reference.param_groups]
+    summary = [
+        [(tuple(p.shape), g['weight_decay']) for p in g['params']] for g in ours.param_groups
+    ]
+    assert summary == [
+        [(tuple(p.shape), g['weight_decay']) for p in g['params']] for g in reference.param_groups
+    ]
     assert all(p.requires_grad for g in ours.param_groups for p in g['params'])
     logger.removeHandler(records)
 
@@ -56,7 +59,7 @@ def test_paramwise_options_are_one_line_instead_of_one_per_parameter():
     FrozenAwareOptimWrapperConstructor(CFG, PARAMWISE)(model)
     ours = list(records.messages)
     DefaultOptimWrapperConstructor(CFG, PARAMWISE)(model)
-    theirs = records.messages[len(ours):]
+    theirs = records.messages[len(ours) :]
     logger.removeHandler(records)
     # mmengine: one line per trained bias (and option); ours: one summary.
     assert sum(m.startswith('paramwise_options --') for m in theirs) >= 2

@@ -1,4 +1,5 @@
 """MomentumLoggerHook: the optimizer's momentum and the EMA momentum reach the message hub."""
+
 import math
 from types import SimpleNamespace
 
@@ -17,7 +18,7 @@ from mmpcd.engine.hooks.momentum_logger_hook import ema_momentum
 def test_cosine_ema_momentum_anneals_to_the_end_value(step, expected):
     # CosineEMA reads the run length from the current message hub, as in a runner.
     MessageHub.get_current_instance().update_info('max_iters', 100)
-    ema = CosineEMA(torch.nn.Linear(2, 2), momentum=0.01, end_momentum=0.)
+    ema = CosineEMA(torch.nn.Linear(2, 2), momentum=0.01, end_momentum=0.0)
     ema.steps.fill_(step)
     assert ema_momentum(ema) == pytest.approx(expected, abs=1e-12)
     assert ema_momentum(ExponentialMovingAverage(torch.nn.Linear(2, 2), 0.001)) == 0.001
@@ -32,7 +33,7 @@ def test_the_momentum_is_the_one_the_update_applies():
     logged = ema_momentum(ema)
     with torch.no_grad():
         ema.module.weight.zero_()
-        online.weight.fill_(1.)
+        online.weight.fill_(1.0)
     ema.update_parameters(online)
     assert logged == pytest.approx(10 / 15) and ema.module.weight.item() == pytest.approx(logged)
 
@@ -45,9 +46,12 @@ def test_the_hook_logs_both_momenta():
     hub = MessageHub.get_instance('momentum_hook_test')
     hub.update_info('max_iters', 100)
     runner = SimpleNamespace(
-        message_hub=hub, model=model,
-        optim_wrapper=OptimWrapper(torch.optim.SGD(model.online.parameters(), lr=0.1,
-                                                   momentum=0.9)))
+        message_hub=hub,
+        model=model,
+        optim_wrapper=OptimWrapper(
+            torch.optim.SGD(model.online.parameters(), lr=0.1, momentum=0.9)
+        ),
+    )
     hook = MomentumLoggerHook()
     hook.before_train(runner)
     hook.before_train_iter(runner, 0)

@@ -7,6 +7,7 @@ around ``torch.optim.SGD`` as ``main_pretrain.py:39-45`` builds it) and allo-ren
 with a learning rate that changes every step (as under warm-up and cosine), where the official
 rules and mmpretrain's ``LARS`` part ways.
 """
+
 import copy
 
 import pytest
@@ -31,10 +32,14 @@ class PixProOracle:
         decay, no_decay = [], []
         for param in model.parameters():
             (no_decay if param.dim() == 1 else decay).append(param)
-        self.sgd = torch.optim.SGD([
-            dict(params=no_decay, weight_decay=0, ignore=True),
-            dict(params=decay, weight_decay=wd, ignore=False)
-        ], lr=lr, momentum=0.9)
+        self.sgd = torch.optim.SGD(
+            [
+                dict(params=no_decay, weight_decay=0, ignore=True),
+                dict(params=decay, weight_decay=wd, ignore=False),
+            ],
+            lr=lr,
+            momentum=0.9,
+        )
         self.eps, self.trust_coef = eps, trust_coef
 
     @torch.no_grad()
@@ -74,8 +79,10 @@ class PCDOracle:
                 lars.append(m.weight)
                 if m.bias is not None:
                     other.append(m.bias)
-        self.groups = [dict(params=lars, lars=True, weight_decay=wd),
-                       dict(params=other, lars=False, weight_decay=0)]
+        self.groups = [
+            dict(params=lars, lars=True, weight_decay=wd),
+            dict(params=other, lars=False, weight_decay=0),
+        ]
         self.lr, self.eta, self.momentum, self.state = lr, eta, momentum, {}
 
     @torch.no_grad()
@@ -85,7 +92,7 @@ class PCDOracle:
             for p in group['params']:
                 if p.grad is None:
                     continue
-                local_lr = 1.
+                local_lr = 1.0
                 if group['lars']:
                     w_norm, g_norm = torch.norm(p.data), torch.norm(p.grad.data)
                     if w_norm * g_norm > 0:
@@ -102,8 +109,14 @@ class PCDOracle:
 
 def _model() -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(),
-                         nn.Conv2d(8, 4, 1, bias=False), nn.Flatten(), nn.Linear(4 * 6 * 6, 5))
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.Conv2d(8, 4, 1, bias=False),
+        nn.Flatten(),
+        nn.Linear(4 * 6 * 6, 5),
+    )
 
 
 def _loss(model: nn.Module, step: int) -> torch.Tensor:
@@ -126,15 +139,19 @@ def _set_group_lr(optimizer):
     def set_lr(lr):
         for group in optimizer.param_groups:
             group['lr'] = lr
+
     return set_lr
 
 
 def _ours(model: nn.Module, optimizer_type: str) -> torch.optim.Optimizer:
     """Built from a config through mmengine's constructor, as a training run builds it."""
     register_all_modules(init_default_scope=False)
-    cfg = dict(type='OptimWrapper',
-               optimizer=dict(type=optimizer_type, lr=LRS[0], momentum=0.9, weight_decay=WD))
+    cfg = dict(
+        type='OptimWrapper',
+        optimizer=dict(type=optimizer_type, lr=LRS[0], momentum=0.9, weight_decay=WD),
+    )
     from mmengine.registry import DefaultScope
+
     with DefaultScope.overwrite_default_scope('mmpcd'):
         return build_optim_wrapper(model, cfg).optimizer
 
@@ -143,14 +160,18 @@ def _max_difference(a: nn.Module, b: nn.Module) -> float:
     return max((pa - pb).abs().max().item() for pa, pb in zip(a.parameters(), b.parameters()))
 
 
-@pytest.mark.parametrize('optimizer_type, oracle', [('PixProLARS', PixProOracle),
-                                                    ('PCDLARS', PCDOracle)])
+@pytest.mark.parametrize(
+    'optimizer_type, oracle', [('PixProLARS', PixProOracle), ('PCDLARS', PCDOracle)]
+)
 def test_matches_the_official_update_over_several_steps(optimizer_type, oracle):
     reference = _model()
     official = oracle(reference, LRS[0], WD)
     groups = official.sgd if oracle is PixProOracle else official
-    set_reference_lr = _set_group_lr(groups) if oracle is PixProOracle else \
-        (lambda lr: setattr(official, 'lr', lr))
+    set_reference_lr = (
+        _set_group_lr(groups)
+        if oracle is PixProOracle
+        else (lambda lr: setattr(official, 'lr', lr))
+    )
     _train(reference, official, set_reference_lr)
 
     model = _model()
@@ -161,44 +182,59 @@ def test_matches_the_official_update_over_several_steps(optimizer_type, oracle):
     assert _max_difference(model, reference) < 1e-6
 
 
-@pytest.mark.parametrize('optimizer_type, oracle', [('PixProLARS', PixProOracle),
-                                                    ('PCDLARS', PCDOracle)])
+@pytest.mark.parametrize(
+    'optimizer_type, oracle', [('PixProLARS', PixProOracle), ('PCDLARS', PCDOracle)]
+)
 def test_mmpretrains_lars_is_a_different_rule(optimizer_type, oracle):
     """Why the two optimizers exist: mmpretrain's LARS lands elsewhere on the same run."""
     reference = _model()
     official = oracle(reference, LRS[0], WD)
-    set_lr = _set_group_lr(official.sgd) if oracle is PixProOracle else \
-        (lambda lr: setattr(official, 'lr', lr))
+    set_lr = (
+        _set_group_lr(official.sgd)
+        if oracle is PixProOracle
+        else (lambda lr: setattr(official, 'lr', lr))
+    )
     _train(reference, official, set_lr)
     model = _model()
-    mmpretrain = LARS([dict(params=[p], lars_exclude=p.dim() == 1,
-                            weight_decay=0. if p.dim() == 1 else WD)
-                       for p in model.parameters()], lr=LRS[0], momentum=0.9)
+    mmpretrain = LARS(
+        [
+            dict(params=[p], lars_exclude=p.dim() == 1, weight_decay=0.0 if p.dim() == 1 else WD)
+            for p in model.parameters()
+        ],
+        lr=LRS[0],
+        momentum=0.9,
+    )
     _train(model, mmpretrain, _set_group_lr(mmpretrain))
     assert _max_difference(model, reference) > 1e-4
 
 
 @pytest.mark.parametrize('optimizer_cls', [PixProLARS, PCDLARS])
 def test_one_dimensional_and_excluded_parameters_take_a_plain_momentum_step(optimizer_cls):
-    weight = nn.Parameter(torch.full((3, 3), 2.))
+    weight = nn.Parameter(torch.full((3, 3), 2.0))
     norm_weight = nn.Parameter(torch.ones(3))
-    named = nn.Parameter(torch.full((2, 2), 3.))
-    optimizer = optimizer_cls([dict(params=[weight, norm_weight]),
-                               dict(params=[named], lars_exclude=True, weight_decay=0.)],
-                              lr=0.1, momentum=0.9, weight_decay=0.5)
+    named = nn.Parameter(torch.full((2, 2), 3.0))
+    optimizer = optimizer_cls(
+        [
+            dict(params=[weight, norm_weight]),
+            dict(params=[named], lars_exclude=True, weight_decay=0.0),
+        ],
+        lr=0.1,
+        momentum=0.9,
+        weight_decay=0.5,
+    )
     for p in (weight, norm_weight, named):
         p.grad = torch.ones_like(p)
     optimizer.step()
     first_step = 1.9 if optimizer_cls is PCDLARS else 1.0  # PCD's buffer starts at (1 + m) d
     # 1-D: no weight decay, no trust ratio; the named group: no trust ratio.
-    torch.testing.assert_close(norm_weight.detach(), torch.full((3, ), 1 - 0.1 * first_step))
+    torch.testing.assert_close(norm_weight.detach(), torch.full((3,), 1 - 0.1 * first_step))
     torch.testing.assert_close(named.detach(), torch.full((2, 2), 3 - 0.1 * first_step))
     assert (2 - weight.detach()).abs().max() < 1e-3  # LARS-scaled: a tiny step
 
 
 def test_negative_hyper_parameters_are_rejected_by_name():
     with pytest.raises(ValueError, match='weight_decay must be >= 0'):
-        PixProLARS([nn.Parameter(torch.ones(2))], lr=1., weight_decay=-1.)
+        PixProLARS([nn.Parameter(torch.ones(2))], lr=1.0, weight_decay=-1.0)
 
 
 def test_state_dict_round_trip_resumes_the_buffers():
@@ -206,8 +242,7 @@ def test_state_dict_round_trip_resumes_the_buffers():
     optimizer = PCDLARS(model.parameters(), lr=0.5, momentum=0.9, weight_decay=WD)
     _loss(model, 0).backward()
     optimizer.step()
-    resumed = PCDLARS(copy.deepcopy(model).parameters(), lr=0.5, momentum=0.9,
-                      weight_decay=WD)
+    resumed = PCDLARS(copy.deepcopy(model).parameters(), lr=0.5, momentum=0.9, weight_decay=WD)
     resumed.load_state_dict(optimizer.state_dict())
     buffers = [s['momentum_buffer'] for s in resumed.state.values()]
     assert len(buffers) == len(list(model.parameters()))
@@ -221,18 +256,21 @@ def test_pixpro_recipe_leaves_every_1d_parameter_out_of_decay_and_lars():
 
     from mmpcd.registry import MODELS
     from tests.conftest import REPO_ROOT
+
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(
-        f'{REPO_ROOT}/configs/pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py')
+    cfg = Config.fromfile(f'{REPO_ROOT}/configs/pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py')
     cfg.model.ppm.num_layers = 2
     with DefaultScope.overwrite_default_scope('mmpcd'):
         model = MODELS.build(cfg.model)
         optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
     assert isinstance(optimizer, PixProLARS)
     names = {id(p): n for n, p in model.named_parameters()}
-    excluded = {names[id(p)] for g in optimizer.param_groups for p in g['params']
-                if p.requires_grad and optimizer.is_excluded(g, p)
-                and optimizer.weight_decay_of(g, p) == 0}
+    excluded = {
+        names[id(p)]
+        for g in optimizer.param_groups
+        for p in g['params']
+        if p.requires_grad and optimizer.is_excluded(g, p) and optimizer.weight_decay_of(g, p) == 0
+    }
     one_d = {n for n, p in model.named_parameters() if p.requires_grad and p.dim() == 1}
     assert {'ppm.value_transform.1.weight', 'ppm.value_transform.1.bias'} <= one_d
     assert excluded == one_d

@@ -1,13 +1,17 @@
 """The dense probe: scores, determinism, and that it tells a briefly pre-trained backbone from
 the random one pre-training starts from."""
+
 import subprocess
 
 import pytest
 import torch
 
 from mmpcd.evaluation import DenseProbeSettings, run_dense_probe
-from mmpcd.evaluation.dense_probe import (adapt_bn_statistics, build_probe_backbone,
-                                          segmentation_scores)
+from mmpcd.evaluation.dense_probe import (
+    adapt_bn_statistics,
+    build_probe_backbone,
+    segmentation_scores,
+)
 
 PRETRAIN = 'tests/data/configs/pixpro_r18_synthetic_demo.py'
 # Small enough for CI (a few seconds a probe), large enough for the margin below.
@@ -45,12 +49,13 @@ def test_scores_leave_out_ignored_pixels():
 
 
 def test_bn_statistics_are_re_estimated_on_the_images(repo_root):
-    backbone, _ = build_probe_backbone(f'{repo_root}/{PRETRAIN}', None, (1, ), init_seed=0)
+    backbone, _ = build_probe_backbone(f'{repo_root}/{PRETRAIN}', None, (1,), init_seed=0)
     images = torch.rand(6, 3, 32, 32) * 255
     momentum = backbone.bn1.momentum
     adapt_bn_statistics(backbone, images, batch_size=6)  # one batch: exact batch statistics
-    normalised = (images - torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)) / \
-        torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+    normalised = (images - torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)) / torch.tensor(
+        [58.395, 57.12, 57.375]
+    ).view(1, 3, 1, 1)
     with torch.no_grad():
         conv1 = backbone.conv1(normalised)
     torch.testing.assert_close(backbone.bn1.running_mean, conv1.mean(dim=(0, 2, 3)))
@@ -81,9 +86,25 @@ def test_probe_separates_pretrained_from_random(pretrained, repo_root, one_threa
 
 def test_probe_tool_prints_miou(pretrained, python, repo_root, tmp_path):
     out = tmp_path / 'probe.json'
-    cmd = [python, 'tools/analysis_tools/dense_probe.py', PRETRAIN, pretrained, '--iters', '5',
-           '--num-train', '4', '--num-val', '4', '--threads', '1', '--out', str(out),
-           '--adapt-bn', '--data-seed', '3']
+    cmd = [
+        python,
+        'tools/analysis_tools/dense_probe.py',
+        PRETRAIN,
+        pretrained,
+        '--iters',
+        '5',
+        '--num-train',
+        '4',
+        '--num-val',
+        '4',
+        '--threads',
+        '1',
+        '--out',
+        str(out),
+        '--adapt-bn',
+        '--data-seed',
+        '3',
+    ]
     result = subprocess.run(cmd, cwd=repo_root, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f'dense probe of {pretrained} (BN statistics re-estimated): mIoU' in result.stdout

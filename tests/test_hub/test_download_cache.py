@@ -1,6 +1,7 @@
 """mmpcd.hub's verified download cache against a local HTTP server (127.0.0.1, port 0): web
 pages, drops without Content-Length, 404/500, slow servers, tampered cache files and two
 processes downloading the same file (issue 13, rows 3 and 4)."""
+
 import hashlib
 import http.server
 import json
@@ -21,6 +22,7 @@ from tests.conftest import REPO_ROOT
 
 class Server(http.server.ThreadingHTTPServer):
     """Serves ``files`` (name -> bytes) with per-name behaviours; counts the GETs."""
+
     daemon_threads = True
 
     def __init__(self):
@@ -36,7 +38,6 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-
     def log_message(self, *args):
         pass
 
@@ -72,10 +73,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         body = data[start:]
         if behaviour in ('drop', 'drop-no-length') and server.gets[name] == 1:
-            body = body[:len(body) // 2]  # then the connection closes
+            body = body[: len(body) // 2]  # then the connection closes
         if behaviour == 'slow':
             for i in range(0, len(body), 4096):
-                self.wfile.write(body[i:i + 4096])
+                self.wfile.write(body[i : i + 4096])
                 time.sleep(0.01)
         elif behaviour == 'stall' and server.gets[name] == 1:
             self.wfile.write(body[:100])
@@ -201,11 +202,20 @@ def test_two_processes_download_once_and_both_get_the_file(server, tmp_path):
     server.behaviour['model.pth'] = 'slow'
     cache = tmp_path / 'cache'
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
-    clients = [subprocess.Popen([sys.executable, '-c', CLIENT, f'{server.url}/model.pth',
-                                 str(cache)], stdout=subprocess.PIPE, text=True, env=env,
-                                cwd=REPO_ROOT) for _ in range(2)]
-    results = [json.loads(client.communicate(timeout=300)[0].strip().splitlines()[-1])
-               for client in clients]
+    clients = [
+        subprocess.Popen(
+            [sys.executable, '-c', CLIENT, f'{server.url}/model.pth', str(cache)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+        )
+        for _ in range(2)
+    ]
+    results = [
+        json.loads(client.communicate(timeout=300)[0].strip().splitlines()[-1])
+        for client in clients
+    ]
     assert all('error' not in result for result in results), results
     assert results[0]['path'] == results[1]['path'] == str(cache / 'model.pth')
     assert server.gets['model.pth'] == 1

@@ -14,6 +14,7 @@ and under bfloat16 autocast. It checks that
   parameters except the ones a config leaves unused on purpose; and the whole gradient points
   the same way (cosine to the float32 gradient >= 0.8, see GRAD_COSINE).
 """
+
 import copy
 import os.path as osp
 from typing import Dict, Tuple
@@ -49,14 +50,18 @@ PRETRAIN = {
     'pixpro-ins': ('tests/data/configs/pixpro-ins_r18_demo.py', {}),
     'pixpro-fpn': ('tests/data/configs/pixpro_r18-fpn_demo.py', {}),
     'pixcontrast': ('tests/data/configs/pixcontrast_r18_demo.py', {}),
-    'pcd-same_view': ('configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py',
-                      dict(pairing='same_view')),
+    'pcd-same_view': (
+        'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py',
+        dict(pairing='same_view'),
+    ),
     'pcd-cross_view_aligned': (
         'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py',
-        dict(pairing='cross_view_aligned')),
+        dict(pairing='cross_view_aligned'),
+    ),
     'pcd-cross_view_grid': (
         'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py',
-        dict(pairing='cross_view_grid')),
+        dict(pairing='cross_view_grid'),
+    ),
 }
 # The FPN config computes the loss on P3-P6 only, so P2's convs get no gradient.
 UNUSED = {'pixpro-fpn': ('neck.lateral_convs.0.', 'neck.fpn_convs.0.')}
@@ -86,8 +91,9 @@ def build_pretrain(name: str) -> torch.nn.Module:
 def two_view_batch(num: int = 4, size: int = 64) -> dict:
     """Two random 8-bit views per image with overlapping crop boxes, every other one flipped."""
     generator = torch.Generator().manual_seed(0)
-    views = [torch.randint(0, 256, (num, 3, size, size), generator=generator).float()
-             for _ in range(2)]
+    views = [
+        torch.randint(0, 256, (num, 3, size, size), generator=generator).float() for _ in range(2)
+    ]
     samples = []
     for i in range(num):
         low = torch.rand(2, 2, generator=generator) * 0.3
@@ -110,9 +116,13 @@ AUTOCASTS = [
 ]
 
 
-def train_step(model: torch.nn.Module, data: dict, autocast: bool, device: str = 'cpu',
-               dtype: torch.dtype = torch.bfloat16
-               ) -> Tuple[Dict[str, float], Dict[str, torch.Tensor]]:
+def train_step(
+    model: torch.nn.Module,
+    data: dict,
+    autocast: bool,
+    device: str = 'cpu',
+    dtype: torch.dtype = torch.bfloat16,
+) -> Tuple[Dict[str, float], Dict[str, torch.Tensor]]:
     """Losses and gradients of one step on a copy of ``model`` on ``device`` (momentum targets
     and queues change in a step, so each run starts from the same state; the data
     preprocessor moves the batch)."""
@@ -122,13 +132,18 @@ def train_step(model: torch.nn.Module, data: dict, autocast: bool, device: str =
         processed = model.data_preprocessor(copy.deepcopy(data), True)
         loss, log = model.parse_losses(model(**processed, mode='loss'))
     loss.backward()
-    grads = {name: param.grad for name, param in model.named_parameters()
-             if param.requires_grad}
+    grads = {name: param.grad for name, param in model.named_parameters() if param.requires_grad}
     return {key: float(value) for key, value in log.items()}, grads
 
 
-def check_autocast_step(model: torch.nn.Module, data: dict, device: str, dtype: torch.dtype,
-                        unused: Tuple[str, ...] = (), sampled: Tuple[str, ...] = ()):
+def check_autocast_step(
+    model: torch.nn.Module,
+    data: dict,
+    device: str,
+    dtype: torch.dtype,
+    unused: Tuple[str, ...] = (),
+    sampled: Tuple[str, ...] = (),
+):
     """``sampled``: loss keys that depend on a discrete selection the bf16 values can change
     (RoIs after NMS); they get :data:`SAMPLED_RTOL`."""
     log32, grads32 = train_step(model, data, False, device)
@@ -139,12 +154,16 @@ def check_autocast_step(model: torch.nn.Module, data: dict, device: str, dtype: 
         if 'loss' not in key:
             continue  # accuracies are monitoring only
         rtol = SAMPLED_RTOL if key in sampled else LOSS_RTOL
-        assert abs(value - log32[key]) <= LOSS_ATOL + rtol * abs(log32[key]), \
-            (key, value, log32[key])
+        assert abs(value - log32[key]) <= LOSS_ATOL + rtol * abs(log32[key]), (
+            key,
+            value,
+            log32[key],
+        )
     reached = {name for name, grad in grads16.items() if grad is not None}
     assert reached == {name for name, grad in grads32.items() if grad is not None}
-    assert reached == {name for name in grads16 if not name.startswith(unused)}, \
-        sorted(set(grads16) - reached)
+    assert reached == {name for name in grads16 if not name.startswith(unused)}, sorted(
+        set(grads16) - reached
+    )
     assert all(torch.isfinite(grads16[name]).all() for name in reached)
     flat16 = torch.cat([grads16[name].flatten().float() for name in sorted(reached)])
     flat32 = torch.cat([grads32[name].flatten() for name in sorted(reached)])
@@ -163,10 +182,11 @@ def _mmcv_ops() -> bool:
 @pytest.mark.parametrize('name', list(PRETRAIN))
 def test_pretraining_step_under_autocast(name, device, dtype):
     if name == 'pixpro-fpn' and not _mmcv_ops():
-        pytest.skip("mmdet's FPN imports mmdet, which needs mmcv's ops (absent in a "
-                    'MMCV_WITH_OPS=0 build, e.g. the GPU check)')
-    check_autocast_step(build_pretrain(name), two_view_batch(), device, dtype,
-                        UNUSED.get(name, ()))
+        pytest.skip(
+            "mmdet's FPN imports mmdet, which needs mmcv's ops (absent in a "
+            'MMCV_WITH_OPS=0 build, e.g. the GPU check)'
+        )
+    check_autocast_step(build_pretrain(name), two_view_batch(), device, dtype, UNUSED.get(name, ()))
 
 
 @pytest.fixture(scope='module')
@@ -175,6 +195,7 @@ def maskd_files(tmp_path_factory):
     pytest.importorskip('mmcv.ops', reason="MasKD's detectors need mmcv's ops (NMS, RoIAlign)")
     from projects.maskd.maskd import MaskModule, save_tokens
     from tests.test_projects.test_maskd.helpers import DET, SEG, build, load_config, save_weights
+
     root = tmp_path_factory.mktemp('maskd')
     files = {}
     for task, base, levels, channels in (('det', DET, 5, 32), ('seg', SEG, 1, 6)):
@@ -191,13 +212,20 @@ def maskd_files(tmp_path_factory):
 
 
 @pytest.mark.parametrize('device,dtype', AUTOCASTS)
-@pytest.mark.parametrize('config,task,stage', [
-    ('DET_TOKENS', 'det', 1), ('SEG_TOKENS', 'seg', 1), ('DET_KD', 'det', 2),
-    ('SEG_KD', 'seg', 2)])
+@pytest.mark.parametrize(
+    'config,task,stage',
+    [
+        ('DET_TOKENS', 'det', 1),
+        ('SEG_TOKENS', 'seg', 1),
+        ('DET_KD', 'det', 2),
+        ('SEG_KD', 'seg', 2),
+    ],
+)
 def test_maskd_step_under_autocast(maskd_files, config, task, stage, device, dtype):
     from mmengine.registry import DefaultScope
 
     from tests.test_projects.test_maskd import helpers
+
     teacher, tokens = maskd_files[task]
     with DefaultScope.overwrite_default_scope('mmpcd'):
         cfg = helpers.load_config(getattr(helpers, config))
@@ -207,5 +235,4 @@ def test_maskd_step_under_autocast(maskd_files, config, task, stage, device, dty
         torch.manual_seed(0)
         model = helpers.build(cfg.model)
         model.init_weights()
-        check_autocast_step(model, helpers.batch(cfg), device, dtype,
-                            sampled=DETECTOR_ROI_LOSSES)
+        check_autocast_step(model, helpers.batch(cfg), device, dtype, sampled=DETECTOR_ROI_LOSSES)

@@ -33,15 +33,28 @@ pytestmark = pytest.mark.usefixtures('one_thread', 'mmpcd_scope')
 
 def _backbone() -> dict:
     """A narrow ResNet-18: C5 has 128 channels, stride 32."""
-    return dict(type='ResNet', depth=18, stem_channels=16, base_channels=16,
-                out_indices=(3, ))
+    return dict(type='ResNet', depth=18, stem_channels=16, base_channels=16, out_indices=(3,))
 
 
 def _build(num_grid: Optional[int] = None, queue_len: int = 32, **kwargs) -> DenseCL:
-    neck = dict(type='DenseProjection', in_channels=128, hid_channels=32,
-                out_channels=FEAT_DIM, num_grid=num_grid)
-    return MODELS.build(dict(type='DenseCL', backbone=_backbone(), neck=neck, head=HEAD,
-                             queue_len=queue_len, feat_dim=FEAT_DIM, **kwargs))
+    neck = dict(
+        type='DenseProjection',
+        in_channels=128,
+        hid_channels=32,
+        out_channels=FEAT_DIM,
+        num_grid=num_grid,
+    )
+    return MODELS.build(
+        dict(
+            type='DenseCL',
+            backbone=_backbone(),
+            neck=neck,
+            head=HEAD,
+            queue_len=queue_len,
+            feat_dim=FEAT_DIM,
+            **kwargs,
+        )
+    )
 
 
 def _views(n: int, size: int, seed: int = 0) -> List[torch.Tensor]:
@@ -51,17 +64,24 @@ def _views(n: int, size: int, seed: int = 0) -> List[torch.Tensor]:
 
 # ------------------------------------------------------------------ parity
 @pytest.mark.parametrize(
-    'dtype, steps, atol', [(torch.float32, 1, 1e-5), (torch.float64, 3, 1e-10)],
-    ids=['float32-1step', 'float64-3steps'])
-def test_loss_equals_mmpretrain_densecl_with_the_same_weights_inputs_and_queues(
-        dtype, steps, atol):
+    'dtype, steps, atol',
+    [(torch.float32, 1, 1e-5), (torch.float64, 3, 1e-10)],
+    ids=['float32-1step', 'float64-3steps'],
+)
+def test_loss_equals_mmpretrain_densecl_with_the_same_weights_inputs_and_queues(dtype, steps, atol):
     """One step in float32 to 1e-5; over several SGD steps float32 rounding gets amplified
     (a matching argmax may flip), so the evolution of the EMA and queues is compared in
     float64, where any algorithmic difference would still show."""
     torch.manual_seed(0)
     neck = dict(in_channels=128, hid_channels=64, out_channels=FEAT_DIM)
-    common = dict(backbone=_backbone(), head=HEAD,
-                  queue_len=32, feat_dim=FEAT_DIM, momentum=0.01, loss_lambda=0.3)
+    common = dict(
+        backbone=_backbone(),
+        head=HEAD,
+        queue_len=32,
+        feat_dim=FEAT_DIM,
+        momentum=0.01,
+        loss_lambda=0.3,
+    )
     peer = PeerDenseCL(neck=dict(type='DenseCLNeck', **neck), **common).to(dtype)
     ours = DenseCL(neck=dict(type='DenseProjection', **neck), **common).to(dtype)
     assert list(ours.state_dict()) == list(peer.state_dict())
@@ -106,7 +126,7 @@ def _argmax_reference(feat_q: torch.Tensor, feat_k: torch.Tensor) -> torch.Tenso
     idx = torch.empty(q.size(0), q.size(2), dtype=torch.long)
     for n in range(q.size(0)):
         for i in range(q.size(2)):
-            sims = F.cosine_similarity(q[n, :, i:i + 1], k[n], dim=0)
+            sims = F.cosine_similarity(q[n, :, i : i + 1], k[n], dim=0)
             idx[n, i] = int(sims.argmax())
     return idx
 
@@ -116,8 +136,12 @@ class _Recorder:
 
     def __init__(self, model: DenseCL, monkeypatch: pytest.MonkeyPatch) -> None:
         self.out: Dict[str, object] = {}
-        for name, module in (('q_b', model.backbone), ('k_b', model.encoder_k.module[0]),
-                             ('q_neck', model.neck), ('k_neck', model.encoder_k.module[1])):
+        for name, module in (
+            ('q_b', model.backbone),
+            ('k_b', model.encoder_k.module[0]),
+            ('q_neck', model.neck),
+            ('k_neck', model.encoder_k.module[1]),
+        ):
             module.register_forward_hook(self._hook(name))
         match = densecl_module.dense_argmax_match
 
@@ -130,15 +154,16 @@ class _Recorder:
     def _hook(self, name: str):
         def hook(module: nn.Module, args, output) -> None:
             self.out[name] = output[0] if name.endswith('_b') else output
+
         return hook
 
 
 @pytest.mark.parametrize(
     'num_grid, size, native',
     [(7, 224, 7), (4, 128, 4), (4, 224, 7), (7, 128, 4)],
-    ids=['grid7-native7', 'grid4-native4', 'grid4-native7', 'grid7-native4'])
-def test_num_grid_loss_step_matches_pooled_backbone_features(num_grid, size, native,
-                                                             monkeypatch):
+    ids=['grid7-native7', 'grid4-native4', 'grid4-native7', 'grid7-native4'],
+)
+def test_num_grid_loss_step_matches_pooled_backbone_features(num_grid, size, native, monkeypatch):
     torch.manual_seed(0)
     model = _build(num_grid=num_grid, queue_len=16)
     rec = _Recorder(model, monkeypatch)
@@ -147,8 +172,9 @@ def test_num_grid_loss_step_matches_pooled_backbone_features(num_grid, size, nat
 
     q_b, k_b = rec.out['q_b'].detach(), rec.out['k_b']
     assert q_b.shape[2:] == (native, native)
-    expected_idx = _argmax_reference(_adaptive_pool_reference(q_b, num_grid),
-                                     _adaptive_pool_reference(k_b, num_grid))
+    expected_idx = _argmax_reference(
+        _adaptive_pool_reference(q_b, num_grid), _adaptive_pool_reference(k_b, num_grid)
+    )
     assert rec.out['idx'].shape == (2, num_grid**2)
     assert torch.equal(rec.out['idx'], expected_idx)
 
@@ -174,16 +200,16 @@ def test_projection_matching_uses_the_dense_projections(monkeypatch):
     expected = _argmax_reference(rec.out['q_neck'][1][0].detach(), rec.out['k_neck'][1][0])
     assert torch.equal(rec.out['idx'], expected)
     # ... which here differs from what the backbone features would have matched.
-    assert not torch.equal(expected, _argmax_reference(rec.out['q_b'].detach(),
-                                                       rec.out['k_b']))
+    assert not torch.equal(expected, _argmax_reference(rec.out['q_b'].detach(), rec.out['k_b']))
 
 
 def test_random_matching_is_a_permutation_per_image():
     torch.manual_seed(0)
     model = _build(num_grid=4, matching='random', queue_len=16)
     q_grid = torch.randn(3, FEAT_DIM, 16)
-    idx = model._correspondence(torch.randn(3, 128, 7, 7), torch.randn(3, 128, 7, 7),
-                                q_grid, q_grid)
+    idx = model._correspondence(
+        torch.randn(3, 128, 7, 7), torch.randn(3, 128, 7, 7), q_grid, q_grid
+    )
     assert idx.shape == (3, 16) and idx.dtype == torch.long
     for row in idx:
         assert torch.equal(row.sort().values, torch.arange(16))
@@ -204,7 +230,7 @@ def test_queues_wrap_around_and_hold_the_normalised_keys():
         model.loss(views, None)
         ptrs.append((int(model.queue_ptr), int(model.queue2_ptr)))
         with torch.no_grad():  # same batch, train-mode BN: the keys the step computed
-            (k, ), _, (k2, ) = model.encoder_k.module(views[1])
+            (k,), _, (k2,) = model.encoder_k.module(views[1])
         written = slice(ptr, ptr + 4)
         torch.testing.assert_close(model.queue[:, written], F.normalize(k, dim=1).t())
         torch.testing.assert_close(model.queue2[:, written], F.normalize(k2, dim=1).t())
@@ -232,7 +258,7 @@ def test_batches_that_do_not_tile_the_queue_wrap_around():
         views = _views(n, 64, seed=step)
         model.loss(views, None)
         with torch.no_grad():
-            (k, ), _, _ = model.encoder_k.module(views[1])
+            (k,), _, _ = model.encoder_k.module(views[1])
         columns = [(ptr + i) % 10 for i in range(n)]
         torch.testing.assert_close(model.queue[:, columns], F.normalize(k, dim=1).t())
     assert int(model.queue_ptr) == 4  # 14 keys written
@@ -241,8 +267,9 @@ def test_batches_that_do_not_tile_the_queue_wrap_around():
 def _ddp_worker(rank: int, world_size: int, port: int) -> None:
     """One of two gloo processes; each holds half of an 8-image batch."""
     torch.set_num_threads(1)
-    torch_dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                                  world_size=world_size)
+    torch_dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=world_size
+    )
     try:
         register_all_modules()  # a fresh process: the mmpcd default scope, as a run has
         torch.manual_seed(0)  # identical weights and queues on both ranks
@@ -251,9 +278,9 @@ def _ddp_worker(rank: int, world_size: int, port: int) -> None:
         # shuffle -> key encoder -> unshuffle each rank must get back its own images' keys.
         model.eval()
         views = _views(8, 64)
-        model.loss([v[4 * rank:4 * rank + 4] for v in views], None)
+        model.loss([v[4 * rank : 4 * rank + 4] for v in views], None)
         with torch.no_grad():
-            (k, ), _, (k2, ) = model.encoder_k.module(views[1])
+            (k,), _, (k2,) = model.encoder_k.module(views[1])
         # Both ranks enqueue the keys of the whole (global) batch, rank 0's first.
         torch.testing.assert_close(model.queue[:, :8], F.normalize(k, dim=1).t())
         torch.testing.assert_close(model.queue2[:, :8], F.normalize(k2, dim=1).t())
@@ -292,8 +319,9 @@ def test_momentum_follows_mmengines_ema_convention():
     query_now = model.neck.mlp[0].weight.clone()
     assert not torch.allclose(key_before, query_now)
     model.loss(_views(4, 64, seed=1), None)
-    torch.testing.assert_close(model.encoder_k.module[1].mlp[0].weight,
-                               0.99 * key_before + 0.01 * query_now)
+    torch.testing.assert_close(
+        model.encoder_k.module[1].mlp[0].weight, 0.99 * key_before + 0.01 * query_now
+    )
 
 
 def test_unknown_matching_is_rejected():
@@ -302,10 +330,18 @@ def test_unknown_matching_is_rejected():
 
 
 def test_multi_level_backbone_is_rejected():
-    model = MODELS.build(dict(
-        type='DenseCL', backbone=dict(_backbone(), out_indices=(2, 3)),
-        neck=dict(type='DenseProjection', in_channels=128, hid_channels=32,
-                  out_channels=FEAT_DIM), head=HEAD, queue_len=32, feat_dim=FEAT_DIM))
+    model = MODELS.build(
+        dict(
+            type='DenseCL',
+            backbone=dict(_backbone(), out_indices=(2, 3)),
+            neck=dict(
+                type='DenseProjection', in_channels=128, hid_channels=32, out_channels=FEAT_DIM
+            ),
+            head=HEAD,
+            queue_len=32,
+            feat_dim=FEAT_DIM,
+        )
+    )
     with pytest.raises(ValueError, match='single backbone output level'):
         model.loss(_views(4, 64), None)
 
@@ -322,25 +358,54 @@ def test_short_training_run_lowers_the_dense_loss_after_queue_warmup():
     np.random.seed(0)
     torch.manual_seed(0)
     view = [
-        dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.2, 1.)),
-        dict(type='RandomApply', prob=0.8, transforms=[
-            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)]),
-        dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
-             channel_weights=(0.114, 0.587, 0.2989)),
+        dict(type='RandomResizedCrop', scale=64, crop_ratio_range=(0.2, 1.0)),
+        dict(
+            type='RandomApply',
+            prob=0.8,
+            transforms=[
+                dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)
+            ],
+        ),
+        dict(
+            type='RandomGrayscale',
+            prob=0.2,
+            keep_channels=True,
+            channel_weights=(0.114, 0.587, 0.2989),
+        ),
         dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
         dict(type='RandomFlip', prob=0.5),
     ]
     with DefaultScope.overwrite_default_scope('mmpcd'):  # the pipeline's transforms
-        dataset = DATASETS.build(dict(
-            type='SyntheticDenseDataset', num_images=32, img_shape=(64, 64), seed=0,
-            pipeline=[dict(type='MultiView', num_views=2, transforms=[view]),
-                      dict(type='PackInputs')]))
-    loader = DataLoader(dataset, batch_size=8, shuffle=True, drop_last=True,
-                        collate_fn=default_collate, generator=torch.Generator().manual_seed(0))
-    model = _build(queue_len=32, momentum=0.01, data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True))
-    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9,
-                                         weight_decay=1e-4))
+        dataset = DATASETS.build(
+            dict(
+                type='SyntheticDenseDataset',
+                num_images=32,
+                img_shape=(64, 64),
+                seed=0,
+                pipeline=[
+                    dict(type='MultiView', num_views=2, transforms=[view]),
+                    dict(type='PackInputs'),
+                ],
+            )
+        )
+    loader = DataLoader(
+        dataset,
+        batch_size=8,
+        shuffle=True,
+        drop_last=True,
+        collate_fn=default_collate,
+        generator=torch.Generator().manual_seed(0),
+    )
+    model = _build(
+        queue_len=32,
+        momentum=0.01,
+        data_preprocessor=dict(
+            mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True
+        ),
+    )
+    optim = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    )
     model.train()
     dense = []
     while len(dense) < 30:

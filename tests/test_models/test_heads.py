@@ -1,4 +1,5 @@
 """PixProHead, PixContrastHead, PCDHead: registered, composed from their losses, fp32 inside."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -18,16 +19,20 @@ SIZES = ((4, 4), (2, 3))  # two levels of different grids
 def _two_views(seed: int = 0, channels: int = 8):
     """online, target: per view, per level (N, C, H_l, W_l); coords (N, 2, 4)."""
     gen = torch.Generator().manual_seed(seed)
-    maps = [[[torch.randn(3, channels, *size, generator=gen) for size in SIZES]
-             for _ in range(2)] for _ in range(2)]
+    maps = [
+        [[torch.randn(3, channels, *size, generator=gen) for size in SIZES] for _ in range(2)]
+        for _ in range(2)
+    ]
     coord_1, coord_2 = overlapping_pair(3, gen)
     return maps[0], maps[1], torch.stack([coord_1, coord_2], dim=1)
 
 
 def _by_hand(loss, online, target, coords, **kwargs):
-    per_level = [loss(online[0][lvl], target[1][lvl], coords[:, 0], coords[:, 1], **kwargs) +
-                 loss(online[1][lvl], target[0][lvl], coords[:, 1], coords[:, 0], **kwargs)
-                 for lvl in range(len(SIZES))]
+    per_level = [
+        loss(online[0][lvl], target[1][lvl], coords[:, 0], coords[:, 1], **kwargs)
+        + loss(online[1][lvl], target[0][lvl], coords[:, 1], coords[:, 0], **kwargs)
+        for lvl in range(len(SIZES))
+    ]
     return sum(per_level) / len(SIZES)
 
 
@@ -49,8 +54,9 @@ def test_pixcontrast_head_is_the_symmetric_level_mean_of_pixcontrast_loss():
     head = MODELS.build(dict(type='PixContrastHead', temperature=0.5, neg_ratio=1.2))
     losses = head.loss(online, target, coords)
     assert set(losses) == {'loss_pixcontrast'}
-    expected = _by_hand(pixcontrast_loss, online, target, coords, pos_ratio=0.7,
-                        neg_ratio=1.2, temperature=0.5)
+    expected = _by_hand(
+        pixcontrast_loss, online, target, coords, pos_ratio=0.7, neg_ratio=1.2, temperature=0.5
+    )
     torch.testing.assert_close(losses['loss_pixcontrast'], expected)
     assert head.state_dict() == {}
 
@@ -65,15 +71,19 @@ def _bf16(tensors):
     return [[t.bfloat16() for t in levels] for levels in tensors]
 
 
-@pytest.mark.parametrize('head', [PixProHead(impl='pytorch'), PixContrastHead(impl='pytorch')],
-                         ids=['PixProHead', 'PixContrastHead'])
+@pytest.mark.parametrize(
+    'head',
+    [PixProHead(impl='pytorch'), PixContrastHead(impl='pytorch')],
+    ids=['PixProHead', 'PixContrastHead'],
+)
 def test_two_view_heads_compute_in_fp32_under_autocast(head):
     online, target, coords = _two_views(2, channels=64)
     online, target = _bf16(online), _bf16(target)
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        got, = head.loss(online, target, coords).values()
-    expected, = head.loss([[t.float() for t in v] for v in online],
-                          [[t.float() for t in v] for v in target], coords).values()
+        (got,) = head.loss(online, target, coords).values()
+    (expected,) = head.loss(
+        [[t.float() for t in v] for v in online], [[t.float() for t in v] for v in target], coords
+    ).values()
     assert got.dtype == torch.float32
     torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-6)
 
@@ -102,6 +112,6 @@ def test_two_view_inputs_are_checked():
     with pytest.raises(ValueError, match='neg_ratio'):
         PixContrastHead(pos_ratio=0.7, neg_ratio=0.5)
     with pytest.raises(ValueError, match='temperature'):
-        PixContrastHead(temperature=0.)
+        PixContrastHead(temperature=0.0)
     with pytest.raises(ValueError, match='pos_ratio'):
-        PixProHead(pos_ratio=0.)
+        PixProHead(pos_ratio=0.0)

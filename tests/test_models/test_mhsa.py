@@ -1,4 +1,5 @@
 """MHSA neck: shape-preserving, relates pixels, position encodings, clear errors."""
+
 import math
 
 import pytest
@@ -16,12 +17,12 @@ def test_shape_preserved_and_pixels_related(pos_encoding):
     y = mhsa(x)
     assert y.shape == x.shape
     # The output at one pixel depends on the input at another one (unlike a 1x1 conv) ...
-    grad, = torch.autograd.grad(y[0, :, 0, 0].sum(), x)
+    (grad,) = torch.autograd.grad(y[0, :, 0, 0].sum(), x)
     assert grad[0, :, 3, 3].abs().sum() > 0
     # ... but never on another image.
     assert grad[1].abs().sum() == 0
     # Smaller maps than feat_size work for every encoding; a backbone's 1-tuple is accepted.
-    assert mhsa((torch.randn(1, 32, 2, 3), )).shape == (1, 32, 2, 3)
+    assert mhsa((torch.randn(1, 32, 2, 3),)).shape == (1, 32, 2, 3)
 
 
 def test_position_encoding_breaks_permutation_equivariance():
@@ -57,10 +58,17 @@ def sincos_reference(height, width, dim):
     for y in range(height):
         for x in range(width):
             for k in range(quarter):
-                omega = 1. / 10000**(k / quarter)
-                code[y * width + x, [k, quarter + k, 2 * quarter + k, 3 * quarter + k]] = \
-                    torch.tensor([math.sin(y * omega), math.cos(y * omega),
-                                  math.sin(x * omega), math.cos(x * omega)])
+                omega = 1.0 / 10000 ** (k / quarter)
+                code[y * width + x, [k, quarter + k, 2 * quarter + k, 3 * quarter + k]] = (
+                    torch.tensor(
+                        [
+                            math.sin(y * omega),
+                            math.cos(y * omega),
+                            math.sin(x * omega),
+                            math.cos(x * omega),
+                        ]
+                    )
+                )
     return code
 
 

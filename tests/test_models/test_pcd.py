@@ -1,4 +1,5 @@
 """PCD algorithm: loss, pairing geometry, frozen eval-mode teacher, queue, export."""
+
 import numpy as np
 import pytest
 import torch
@@ -12,7 +13,7 @@ from mmpcd.utils import register_all_modules
 register_all_modules(init_default_scope=False)
 pytestmark = pytest.mark.usefixtures('mmpcd_scope')
 
-SMALL_RESNET = dict(type='ResNet', depth=18, base_channels=8, out_indices=(3, ))  # 64 channels
+SMALL_RESNET = dict(type='ResNet', depth=18, base_channels=8, out_indices=(3,))  # 64 channels
 
 
 def build_pcd(pairing='same_view', teacher_bn='eval', mhsa=True, queue_len=16):
@@ -25,13 +26,20 @@ def build_pcd(pairing='same_view', teacher_bn='eval', mhsa=True, queue_len=16):
             teacher_bn=teacher_bn,
             backbone=SMALL_RESNET,
             neck=dict(
-                type='PCDStudentNeck', in_channels=64, hid_channels=32, out_channels=16,
-                mhsa=dict(type='MHSA', in_channels=64, feat_size=2) if mhsa else None),
+                type='PCDStudentNeck',
+                in_channels=64,
+                hid_channels=32,
+                out_channels=16,
+                mhsa=dict(type='MHSA', in_channels=64, feat_size=2) if mhsa else None,
+            ),
             head=dict(type='PCDHead', temperature=0.2),
             teacher=dict(
                 backbone=SMALL_RESNET,
                 adaptor=dict(type='SpatialAdaptor', channels=(64, 32, 16)),
-                checkpoint='random')))
+                checkpoint='random',
+            ),
+        )
+    )
     model.init_weights()
     return model.train()
 
@@ -160,17 +168,19 @@ def test_pairing_geometry(pairing):
         s, t = pairs[0]
         assert s.shape == (2, 3, 8, 8)
         # The resampled cells tile the intersection in the original image's orientation.
-        assert torch.allclose(s[0, 1, 0, 1:-1], 0.3 + (torch.arange(1, 7) + 0.5) * 0.05,
-                              atol=1e-4)
+        assert torch.allclose(s[0, 1, 0, 1:-1], 0.3 + (torch.arange(1, 7) + 0.5) * 0.05, atol=1e-4)
         assert s[0, 1, 0, 0] >= 0.3 - 1e-6 and s[0, 1, 0, -1] <= 0.7 + 1e-6
 
 
 def test_aligned_pairing_skips_images_without_overlap():
     model = build_pcd(pairing='cross_view_aligned')
-    apart = [[0., 0., 0.3, 0.3], [0.5, 0.5, 1., 1.]]
+    apart = [[0.0, 0.0, 0.3, 0.3], [0.5, 0.5, 1.0, 1.0]]
     inputs = views(n=4)
-    pairs = model.pair((position_map(C1, 1, n=4), ) * 2, (position_map(C2, 2, n=4), ) * 2,
-                       samples([[C1, C2], apart, [C1, C2], apart]))
+    pairs = model.pair(
+        (position_map(C1, 1, n=4),) * 2,
+        (position_map(C2, 2, n=4),) * 2,
+        samples([[C1, C2], apart, [C1, C2], apart]),
+    )
     assert pairs[0][0].shape[0] == 2
     # Overlapping images train through the resampling (RoIAlign's backward) ...
     losses = model.loss(inputs, samples([[C1, C2], apart, [C1, C2], apart]))

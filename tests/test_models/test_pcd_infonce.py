@@ -1,4 +1,5 @@
 """pcd_infonce_loss / PCDHead against a direct dense computation."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -10,7 +11,7 @@ from mmpcd.models.losses import pcd_infonce_loss
 def direct_loss(student, teacher, queue, temperature):
     """The formula written out per image and pixel, with no shared code path."""
     n, d, h, w = student.shape
-    total = 0.
+    total = 0.0
     for i in range(n):
         s = student[i].reshape(d, h * w)
         t = teacher[i].reshape(d, h * w).detach()
@@ -35,9 +36,9 @@ def maps():
 def test_equals_the_direct_computation(maps, chunk_size):
     student, teacher, queue = maps
     expected = direct_loss(student, teacher, queue, 0.2)
-    grad_expected, = torch.autograd.grad(expected, student)
+    (grad_expected,) = torch.autograd.grad(expected, student)
     loss = pcd_infonce_loss(student, teacher, queue, 0.2, chunk_size=chunk_size)
-    grad, = torch.autograd.grad(loss, student)
+    (grad,) = torch.autograd.grad(loss, student)
     assert torch.allclose(loss, expected, atol=1e-6, rtol=1e-6)
     assert torch.allclose(grad, grad_expected, atol=1e-7, rtol=1e-5)
 
@@ -45,10 +46,10 @@ def test_equals_the_direct_computation(maps, chunk_size):
 def test_chunked_equals_unchunked(maps):
     student, teacher, queue = maps
     dense = pcd_infonce_loss(student, teacher, queue, 0.5, chunk_size=0)
-    grad_dense, = torch.autograd.grad(dense, student)
+    (grad_dense,) = torch.autograd.grad(dense, student)
     for chunk_size in (None, 3, 13):
         chunked = pcd_infonce_loss(student, teacher, queue, 0.5, chunk_size=chunk_size)
-        grad, = torch.autograd.grad(chunked, student)
+        (grad,) = torch.autograd.grad(chunked, student)
         assert (chunked - dense).abs() < 1e-6
         assert (grad - grad_dense).abs().max() < 1e-7
 
@@ -64,15 +65,15 @@ def test_gradients_reach_only_the_student(maps, chunk_size):
 def test_matching_teacher_gives_a_lower_loss(maps):
     student, _, queue = maps
     other = torch.randn_like(student)
-    assert pcd_infonce_loss(student, student, queue) < pcd_infonce_loss(
-        student, other, queue)
+    assert pcd_infonce_loss(student, student, queue) < pcd_infonce_loss(student, other, queue)
 
 
 def test_head_and_errors(maps):
     student, teacher, queue = maps
     head = PCDHead(temperature=0.2)
-    assert torch.allclose(head.loss(student, teacher, queue),
-                          direct_loss(student, teacher, queue, 0.2), atol=1e-6)
+    assert torch.allclose(
+        head.loss(student, teacher, queue), direct_loss(student, teacher, queue, 0.2), atol=1e-6
+    )
     with pytest.raises(ValueError, match='same shape'):
         pcd_infonce_loss(student, teacher[:, :, :2], queue)
     with pytest.raises(ValueError, match=r'queue must be \(D, K\) with D = 16'):

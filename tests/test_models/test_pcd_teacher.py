@@ -1,5 +1,6 @@
 """PCD teacher loading from synthetic checkpoints in every supported layout, when training
 starts (init_weights), never when the teacher is built."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -11,7 +12,7 @@ from mmpcd.utils import register_all_modules
 
 register_all_modules(init_default_scope=False)
 
-R18 = dict(type='ResNet', depth=18, out_indices=(3, ))
+R18 = dict(type='ResNet', depth=18, out_indices=(3,))
 
 
 def randomise_bn(module: nn.Module) -> None:
@@ -23,12 +24,16 @@ def randomise_bn(module: nn.Module) -> None:
                 nn.init.uniform_(m.weight, 0.5, 1.5)
                 nn.init.uniform_(m.bias, -0.2, 0.2)
             m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 2.)
+            m.running_var.uniform_(0.5, 2.0)
 
 
 def torch_head(hid=64, out=32, first_bias=False, last_bias=False, last_bn=True):
-    layers = [nn.Linear(512, hid, bias=first_bias), nn.BatchNorm1d(hid), nn.ReLU(),
-              nn.Linear(hid, out, bias=last_bias)]
+    layers = [
+        nn.Linear(512, hid, bias=first_bias),
+        nn.BatchNorm1d(hid),
+        nn.ReLU(),
+        nn.Linear(hid, out, bias=last_bias),
+    ]
     if last_bn:
         layers.append(nn.BatchNorm1d(out, affine=False))
     return nn.Sequential(*layers)
@@ -54,7 +59,8 @@ def build_teacher(path, layout, adaptor_channels=(512, 64, 32), bias=False, dept
         backbone=dict(R18, depth=depth),
         adaptor=dict(type='SpatialAdaptor', channels=adaptor_channels, bias=bias),
         checkpoint=str(path),
-        layout=layout)
+        layout=layout,
+    )
     teacher.init_weights()
     return teacher.eval()
 
@@ -76,8 +82,9 @@ def mocov3_official(tmp_path_factory):
     predictor under ``state_dict``."""
     momentum = torchvision_encoder()
     state = {f'module.momentum_encoder.{k}': v for k, v in momentum.state_dict().items()}
-    state.update({f'module.base_encoder.{k}': v.clone() + 1
-                  for k, v in momentum.state_dict().items()})
+    state.update(
+        {f'module.base_encoder.{k}': v.clone() + 1 for k, v in momentum.state_dict().items()}
+    )
     state['module.predictor.0.weight'] = torch.randn(64, 32)
     path = tmp_path_factory.mktemp('ckpt') / 'r-18-mocov3.pth.tar'
     torch.save(dict(epoch=100, arch='resnet18', state_dict=state), path)
@@ -87,20 +94,39 @@ def mocov3_official(tmp_path_factory):
 def test_official_mocov3_layout(mocov3_official):
     path, momentum = mocov3_official
     teacher = build_teacher(path, 'mocov3')
-    assert_teacher_matches(teacher, lambda x: torchvision_features(momentum, x),
-                           momentum.fc[:4])  # fc.4 (affine-free BN) dropped
+    assert_teacher_matches(
+        teacher, lambda x: torchvision_features(momentum, x), momentum.fc[:4]
+    )  # fc.4 (affine-free BN) dropped
     assert not any(p.requires_grad for p in teacher.parameters())
 
 
 def test_mmpretrain_mocov3_layout(tmp_path):
-    neck = dict(type='NonLinearNeck', in_channels=512, hid_channels=64, out_channels=32,
-                num_layers=2, with_bias=False, with_last_bn=True, with_last_bn_affine=False,
-                with_last_bias=False, with_avg_pool=True)
+    neck = dict(
+        type='NonLinearNeck',
+        in_channels=512,
+        hid_channels=64,
+        out_channels=32,
+        num_layers=2,
+        with_bias=False,
+        with_last_bn=True,
+        with_last_bn_affine=False,
+        with_last_bias=False,
+        with_avg_pool=True,
+    )
     predictor = dict(neck, in_channels=32, with_avg_pool=False)
     mocov3 = MODELS.build(
-        dict(type='MoCoV3', backbone=dict(type='ResNet', depth=18), neck=neck,
-             head=dict(type='MoCoV3Head', predictor=predictor, temperature=1.,
-                       loss=dict(type='CrossEntropyLoss', loss_weight=2.))))
+        dict(
+            type='MoCoV3',
+            backbone=dict(type='ResNet', depth=18),
+            neck=neck,
+            head=dict(
+                type='MoCoV3Head',
+                predictor=predictor,
+                temperature=1.0,
+                loss=dict(type='CrossEntropyLoss', loss_weight=2.0),
+            ),
+        )
+    )
     encoder = mocov3.momentum_encoder.module
     randomise_bn(encoder)
     encoder.eval()
@@ -109,8 +135,9 @@ def test_mmpretrain_mocov3_layout(tmp_path):
 
     teacher = build_teacher(path, 'mmpretrain_mocov3')
     head = encoder[1]
-    assert_teacher_matches(teacher, lambda x: encoder[0](x)[0],
-                           lambda v: head.fc1(head.relu(head.bn0(head.fc0(v)))))
+    assert_teacher_matches(
+        teacher, lambda x: encoder[0](x)[0], lambda v: head.fc1(head.relu(head.bn0(head.fc0(v))))
+    )
 
 
 def test_byol_layout(tmp_path):
@@ -138,13 +165,21 @@ def test_swav_layout(tmp_path):
 def test_barlow_twins_layout(tmp_path):
     encoder = torchvision_encoder()
     projector = nn.Sequential(
-        nn.Linear(512, 48, bias=False), nn.BatchNorm1d(48), nn.ReLU(),
-        nn.Linear(48, 48, bias=False), nn.BatchNorm1d(48), nn.ReLU(),
-        nn.Linear(48, 40, bias=False))
+        nn.Linear(512, 48, bias=False),
+        nn.BatchNorm1d(48),
+        nn.ReLU(),
+        nn.Linear(48, 48, bias=False),
+        nn.BatchNorm1d(48),
+        nn.ReLU(),
+        nn.Linear(48, 40, bias=False),
+    )
     randomise_bn(projector)
     projector.eval()
-    state = {f'module.backbone.{k}': v for k, v in encoder.state_dict().items()
-             if not k.startswith('fc.')}
+    state = {
+        f'module.backbone.{k}': v
+        for k, v in encoder.state_dict().items()
+        if not k.startswith('fc.')
+    }
     state.update({f'module.projector.{k}': v for k, v in projector.state_dict().items()})
     state['module.bn.running_mean'] = torch.zeros(40)  # the loss-only BN
     path = tmp_path / 'barlow.pth'
@@ -168,8 +203,11 @@ def test_mismatched_architecture_lists_the_keys(mocov3_official):
     path, _ = mocov3_official
     with pytest.raises(ValueError, match=r'missing backbone keys .*layer1\.2\.conv1\.weight'):
         build_teacher(path, 'mocov3', depth=34)
-    with pytest.raises(ValueError, match=r'head shape mismatches .*0\.weight \(64, 512, 1, 1\) '
-                       r'vs \(128, 512, 1, 1\)'):
+    with pytest.raises(
+        ValueError,
+        match=r'head shape mismatches .*0\.weight \(64, 512, 1, 1\) '
+        r'vs \(128, 512, 1, 1\)',
+    ):
         build_teacher(path, 'mocov3', adaptor_channels=(512, 128, 32))
     with pytest.raises(ValueError, match=r'missing head keys .*0\.bias'):
         build_teacher(path, 'mocov3', bias=True)
@@ -182,19 +220,29 @@ def test_missing_and_unset_checkpoints(tmp_path):
         PCDTeacher(backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)))
     with pytest.raises(ValueError, match='Unknown teacher layout'):
         build_teacher(tmp_path / 'nope.pth', 'dino')
-    assert set(LAYOUTS) == {'mocov3', 'mmpretrain_mocov3', 'byol', 'swav', 'barlow_twins',
-                            'mocov3_vit'}
+    assert set(LAYOUTS) == {
+        'mocov3',
+        'mmpretrain_mocov3',
+        'byol',
+        'swav',
+        'barlow_twins',
+        'mocov3_vit',
+    }
 
 
 def test_building_reads_nothing(tmp_path, monkeypatch):
     """The checkpoint is read in init_weights: building the teacher (so the model, e.g. for a
     config check or a test loop) neither opens the file nor resolves a zoo name."""
     import mmpcd.models.teachers.checkpointed_teacher as lazy
+
     calls = []
     monkeypatch.setattr(lazy, 'read_checkpoint', lambda *a, **k: calls.append(a))
     monkeypatch.setattr(lazy, 'resolve', lambda *a, **k: calls.append(a))
-    teacher = PCDTeacher(backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
-                         checkpoint='mocov3_resnet50_official-1000e_in1k')
+    teacher = PCDTeacher(
+        backbone=R18,
+        adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+        checkpoint='mocov3_resnet50_official-1000e_in1k',
+    )
     assert calls == [] and not any(p.requires_grad for p in teacher.parameters())
     with pytest.raises(Exception):
         teacher.init_weights()
@@ -203,10 +251,12 @@ def test_building_reads_nothing(tmp_path, monkeypatch):
 
 def test_random_teacher_is_initialised_and_warned(monkeypatch):
     import mmpcd.models.teachers.checkpointed_teacher as lazy
+
     logged = []
     monkeypatch.setattr(lazy, 'print_log', lambda msg, **kw: logged.append((msg, kw)))
-    teacher = PCDTeacher(backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
-                         checkpoint='random')
+    teacher = PCDTeacher(
+        backbone=R18, adaptor=dict(type='SpatialAdaptor', channels=(512, 8)), checkpoint='random'
+    )
     assert teacher.is_random
     teacher.init_weights()
     assert any('the teacher is RANDOM' in msg and kw.get('level') == 30 for msg, kw in logged)

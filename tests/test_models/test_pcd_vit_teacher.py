@@ -4,6 +4,7 @@ VisionTransformer + SpatialAdaptor, and the teacher's output equals a transcript
 official forward (allo-rene/pcd ``pcd/backbone/vit.py`` ``forward_features`` with timm's
 blocks, then ``pcd/teacher_model/mocov3_vit.py`` ``ModifiedMLP``); then two iterations of
 tools/train.py with it, and the student's export in mmdet."""
+
 import math
 import os.path as osp
 
@@ -59,9 +60,15 @@ class OfficialMoCoV3ViT(nn.Module):
         self.blocks = nn.ModuleList(OfficialBlock() for _ in range(DEPTH))
         self.norm = nn.LayerNorm(DIM, eps=1e-6)
         self.head = nn.Sequential(
-            nn.Linear(DIM, HID, bias=False), nn.BatchNorm1d(HID), nn.ReLU(),
-            nn.Linear(HID, HID, bias=False), nn.BatchNorm1d(HID), nn.ReLU(),
-            nn.Linear(HID, OUT, bias=False), nn.BatchNorm1d(OUT, affine=False))
+            nn.Linear(DIM, HID, bias=False),
+            nn.BatchNorm1d(HID),
+            nn.ReLU(),
+            nn.Linear(HID, HID, bias=False),
+            nn.BatchNorm1d(HID),
+            nn.ReLU(),
+            nn.Linear(HID, OUT, bias=False),
+            nn.BatchNorm1d(OUT, affine=False),
+        )
 
     def forward_features(self, img):
         """vit.py:27-44 with flatten=False: every token after the final norm."""
@@ -91,7 +98,7 @@ def official_checkpoint(tmp_path_factory):
     encoder = OfficialMoCoV3ViT()
     for bn in (encoder.head[1], encoder.head[4]):  # non-trivial running statistics
         bn.running_mean.uniform_(-0.5, 0.5)
-        bn.running_var.uniform_(0.5, 2.)
+        bn.running_var.uniform_(0.5, 2.0)
     state = {f'module.momentum_encoder.{k}': v for k, v in encoder.state_dict().items()}
     state['module.predictor.0.weight'] = torch.zeros(1)  # another network: ignored
     path = tmp_path_factory.mktemp('vit') / 'vit-b-300ep.pth.tar'
@@ -111,12 +118,12 @@ def _teacher(checkpoint):
     return teacher.eval()
 
 
-def test_official_checkpoint_loads_and_the_output_matches_the_official_forward(
-        official_checkpoint):
+def test_official_checkpoint_loads_and_the_output_matches_the_official_forward(official_checkpoint):
     path, encoder = official_checkpoint
     teacher = _teacher(path)
-    source = {timm_vit_key(k): v for k, v in encoder.state_dict().items()
-              if not k.startswith('head.')}
+    source = {
+        timm_vit_key(k): v for k, v in encoder.state_dict().items() if not k.startswith('head.')
+    }
     for key, value in teacher.backbone.state_dict().items():
         torch.testing.assert_close(value, source[key], msg=key)
     img = torch.randn(3, 3, 64, 64)
@@ -129,17 +136,25 @@ def test_official_checkpoint_loads_and_the_output_matches_the_official_forward(
 
 def test_a_resnet_checkpoint_is_refused_with_the_layout_it_looks_like(tmp_path):
     import torchvision
+
     encoder = torchvision.models.resnet18()
     encoder.fc = nn.Sequential(nn.Linear(512, 8))
-    torch.save(dict(state_dict={f'module.momentum_encoder.{k}': v
-                                for k, v in encoder.state_dict().items()}), tmp_path / 'r.pth')
+    torch.save(
+        dict(
+            state_dict={f'module.momentum_encoder.{k}': v for k, v in encoder.state_dict().items()}
+        ),
+        tmp_path / 'r.pth',
+    )
     with pytest.raises(ValueError, match="looks like layout \\['mocov3'\\]"):
         _teacher(tmp_path / 'r.pth')
 
 
 def test_the_vit_b16_config_is_the_official_teacher():
-    cfg = Config.fromfile(osp.join(
-        REPO_ROOT, 'configs/pcd/pcd_resnet18_mocov3-vit-b16_8xb128-lars-coslr-100e_in1k.py'))
+    cfg = Config.fromfile(
+        osp.join(
+            REPO_ROOT, 'configs/pcd/pcd_resnet18_mocov3-vit-b16_8xb128-lars-coslr-100e_in1k.py'
+        )
+    )
     teacher = cfg.model.teacher
     assert (teacher.backbone.arch, teacher.backbone.patch_size) == ('b', 16)
     assert teacher.adaptor.channels == (768, 4096, 4096, 256) and teacher.out_size == 7
@@ -147,15 +162,29 @@ def test_the_vit_b16_config_is_the_official_teacher():
 
 
 def test_two_iterations_through_tools_train_and_the_student_loads_into_mmdet(
-        official_checkpoint, python, repo_root, tmp_path):
+    official_checkpoint, python, repo_root, tmp_path
+):
     path, _ = official_checkpoint
-    run(python, repo_root, DEMO, '--work-dir', str(tmp_path), '--cfg-options', *OPTIONS,
-        f'teacher_checkpoint={path}', 'train_cfg.max_epochs=1')
+    run(
+        python,
+        repo_root,
+        DEMO,
+        '--work-dir',
+        str(tmp_path),
+        '--cfg-options',
+        *OPTIONS,
+        f'teacher_checkpoint={path}',
+        'train_cfg.max_epochs=1',
+    )
     log = newest_log(tmp_path)
     assert f'Loaded the PCD teacher from {path}' in log and 'Epoch(train) [1][2/2]' in log
-    state = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu',
-                       weights_only=False)['state_dict']
+    state = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu', weights_only=False)[
+        'state_dict'
+    ]
     from mmdet.models.backbones import ResNet
+
     backbone = ResNet(depth=18)
-    backbone.load_state_dict({k[len('backbone.'):]: v for k, v in state.items()
-                              if k.startswith('backbone.')}, strict=True)
+    backbone.load_state_dict(
+        {k[len('backbone.') :]: v for k, v in state.items() if k.startswith('backbone.')},
+        strict=True,
+    )

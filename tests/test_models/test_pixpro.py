@@ -1,4 +1,5 @@
 """PixPro / PixContrast algorithms: wiring, momentum, branches, errors, a short overfit."""
+
 import math
 
 import numpy as np
@@ -31,19 +32,30 @@ def max_iters():
 
 def _backbone(**kwargs) -> dict:
     """A narrow ResNet-18: C5 has 128 channels, stride 32."""
-    cfg = dict(type='ResNet', depth=18, stem_channels=16, base_channels=16, out_indices=(3, ))
+    cfg = dict(type='ResNet', depth=18, stem_channels=16, base_channels=16, out_indices=(3,))
     cfg.update(kwargs)
     return cfg
 
 
 def _projector(in_channels: int = 128) -> dict:
-    return dict(type='DenseProjection', in_channels=in_channels, hid_channels=32,
-                out_channels=DIM, with_global=False, norm_cfg=dict(type='BN'))
+    return dict(
+        type='DenseProjection',
+        in_channels=in_channels,
+        hid_channels=32,
+        out_channels=DIM,
+        with_global=False,
+        norm_cfg=dict(type='BN'),
+    )
 
 
 def _pixpro(**kwargs) -> PixPro:
-    cfg = dict(type='PixPro', backbone=_backbone(), projector=_projector(),
-               ppm=dict(type='PPM', channels=DIM), head=dict(type='PixProHead', pos_ratio=0.7))
+    cfg = dict(
+        type='PixPro',
+        backbone=_backbone(),
+        projector=_projector(),
+        ppm=dict(type='PPM', channels=DIM),
+        head=dict(type='PixProHead', pos_ratio=0.7),
+    )
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -85,13 +97,15 @@ def test_loss_is_the_symmetrised_official_loss():
     pred = [model.ppm(p)[0] for p in proj]
     tgt = [F.normalize(p, dim=1) for p in proj]
     coords = _coords(samples)
-    expected = (pixpro_loss(pred[0], tgt[1], coords[:, 0], coords[:, 1]) +
-                pixpro_loss(pred[1], tgt[0], coords[:, 1], coords[:, 0]))
+    expected = pixpro_loss(pred[0], tgt[1], coords[:, 0], coords[:, 1]) + pixpro_loss(
+        pred[1], tgt[0], coords[:, 1], coords[:, 0]
+    )
     assert set(losses) == {'loss_pixpro'}
     torch.testing.assert_close(losses['loss_pixpro'], expected, atol=1e-5, rtol=1e-5)
     # Crop boxes swapped between the views give another loss: the wiring matters.
-    swapped = (pixpro_loss(pred[0], tgt[1], coords[:, 1], coords[:, 0]) +
-               pixpro_loss(pred[1], tgt[0], coords[:, 0], coords[:, 1]))
+    swapped = pixpro_loss(pred[0], tgt[1], coords[:, 1], coords[:, 0]) + pixpro_loss(
+        pred[1], tgt[0], coords[:, 0], coords[:, 1]
+    )
     assert not torch.allclose(swapped, expected, atol=1e-4)
 
 
@@ -131,13 +145,13 @@ def test_the_first_update_copies_the_online_weights():
     with torch.no_grad():
         model.projector.mlp2[0].weight.add_(1.0)
     model.target_net.update_parameters(model._momentum_modules())
-    torch.testing.assert_close(model.target_net.module['projector'].mlp2[0].weight,
-                               model.projector.mlp2[0].weight)
+    torch.testing.assert_close(
+        model.target_net.module['projector'].mlp2[0].weight, model.projector.mlp2[0].weight
+    )
 
 
 def test_the_target_follows_backbone_projector_and_instance_projector_only():
-    model = _pixpro(ins_loss_weight=1., ins_projector=_projector(),
-                    ins_predictor=_projector(DIM))
+    model = _pixpro(ins_loss_weight=1.0, ins_projector=_projector(), ins_predictor=_projector(DIM))
     assert set(model.target_net.module.keys()) == {'backbone', 'projector', 'ins_projector'}
 
 
@@ -145,10 +159,10 @@ def test_fpn_levels_each_use_their_own_mask_and_are_averaged():
     torch.manual_seed(0)
     model = _pixpro(
         backbone=_backbone(out_indices=(0, 1, 2, 3)),
-        neck=dict(type='mmdet.FPN', in_channels=[16, 32, 64, 128], out_channels=DIM,
-                  num_outs=5),
+        neck=dict(type='mmdet.FPN', in_channels=[16, 32, 64, 128], out_channels=DIM, num_outs=5),
         loss_levels=(1, 2, 3, 4),
-        projector=_projector(DIM)).train()
+        projector=_projector(DIM),
+    ).train()
     inputs, samples = _inputs(model, *_batch(size=128))
     loss = model.loss(inputs, samples)['loss_pixpro']
     coords = _coords(samples)
@@ -158,16 +172,19 @@ def test_fpn_levels_each_use_their_own_mask_and_are_averaged():
     for lvl in range(4):
         proj = [model.projector(levels[v][lvl])[1][0] for v in range(2)]
         pred = [model.ppm(p)[0] for p in proj]
-        per_level.append(pixpro_loss(pred[0], proj[1], coords[:, 0], coords[:, 1]) +
-                         pixpro_loss(pred[1], proj[0], coords[:, 1], coords[:, 0]))
+        per_level.append(
+            pixpro_loss(pred[0], proj[1], coords[:, 0], coords[:, 1])
+            + pixpro_loss(pred[1], proj[0], coords[:, 1], coords[:, 0])
+        )
     torch.testing.assert_close(loss, sum(per_level) / 4, atol=1e-5, rtol=1e-5)
     # The FPN sits under `neck.`, as mmdet's detectors name it (prefix='neck.' loads it).
     assert any(k.startswith('neck.lateral_convs.0.') for k in model.state_dict())
 
 
 def test_loss_levels_outside_the_neck_are_a_clear_error():
-    model = _pixpro(backbone=_backbone(out_indices=(2, 3)), loss_levels=(0, 2),
-                    projector=_projector())
+    model = _pixpro(
+        backbone=_backbone(out_indices=(2, 3)), loss_levels=(0, 2), projector=_projector()
+    )
     inputs, samples = _inputs(model, *_batch())
     with pytest.raises(ValueError, match='loss_levels'):
         model.loss(inputs, samples)
@@ -175,8 +192,9 @@ def test_loss_levels_outside_the_neck_are_a_clear_error():
 
 def test_byol_instance_branch_regresses_the_other_views_pooled_target():
     torch.manual_seed(0)
-    model = _pixpro(ins_loss_weight=0.5, ins_projector=_projector(),
-                    ins_predictor=_projector(DIM)).train()
+    model = _pixpro(
+        ins_loss_weight=0.5, ins_projector=_projector(), ins_predictor=_projector(DIM)
+    ).train()
     inputs, samples = _inputs(model, *_batch())
     losses = model.loss(inputs, samples)
     c5 = [model.backbone(v)[0] for v in inputs]
@@ -191,13 +209,14 @@ def test_byol_instance_branch_regresses_the_other_views_pooled_target():
 
 def test_simclr_instance_branch_is_nt_xent_of_the_pooled_projections():
     torch.manual_seed(0)
-    model = _pixpro(ins_loss_weight=1., ins_loss='simclr', ins_projector=_projector(),
-                    ins_temperature=0.5).train()
+    model = _pixpro(
+        ins_loss_weight=1.0, ins_loss='simclr', ins_projector=_projector(), ins_temperature=0.5
+    ).train()
     inputs, samples = _inputs(model, *_batch())
     losses = model.loss(inputs, samples)
     z = [F.normalize(model.ins_projector(model.backbone(v)[0])[2][0], dim=1) for v in inputs]
     n = z[0].size(0)
-    total = 0.
+    total = 0.0
     for a, b in ((0, 1), (1, 0)):
         for i in range(n):
             others = torch.cat([z[a][torch.arange(n) != i], z[b]])
@@ -209,15 +228,22 @@ def test_simclr_instance_branch_is_nt_xent_of_the_pooled_projections():
 
 def test_pixcontrast_contrasts_projections_without_a_ppm():
     torch.manual_seed(0)
-    model = MODELS.build(dict(type='PixContrast', backbone=_backbone(), projector=_projector(),
-                              head=dict(type='PixContrastHead', temperature=0.3))).train()
+    model = MODELS.build(
+        dict(
+            type='PixContrast',
+            backbone=_backbone(),
+            projector=_projector(),
+            head=dict(type='PixContrastHead', temperature=0.3),
+        )
+    ).train()
     assert model.ppm is None
     inputs, samples = _inputs(model, *_batch())
     losses = model.loss(inputs, samples)
     proj = [model.projector([model.backbone(v)[0]])[1][0] for v in inputs]
     coords = _coords(samples)
-    expected = (pixcontrast_loss(proj[0], proj[1], coords[:, 0], coords[:, 1]) +
-                pixcontrast_loss(proj[1], proj[0], coords[:, 1], coords[:, 0]))
+    expected = pixcontrast_loss(proj[0], proj[1], coords[:, 0], coords[:, 1]) + pixcontrast_loss(
+        proj[1], proj[0], coords[:, 1], coords[:, 0]
+    )
     assert set(losses) == {'loss_pixcontrast'}
     torch.testing.assert_close(losses['loss_pixcontrast'], expected, atol=1e-5, rtol=1e-5)
 
@@ -228,20 +254,35 @@ def test_bad_configs_and_inputs_are_clear_errors():
     with pytest.raises(ValueError, match='needs a `ppm`'):
         _pixpro(ppm=None)
     with pytest.raises(ValueError, match='ins_projector'):
-        _pixpro(ins_loss_weight=1.)
+        _pixpro(ins_loss_weight=1.0)
     with pytest.raises(ValueError, match='ins_predictor'):
-        _pixpro(ins_loss_weight=1., ins_projector=_projector())
+        _pixpro(ins_loss_weight=1.0, ins_projector=_projector())
     with pytest.raises(ValueError, match='has no PPM; set .ppm=None.'):
-        MODELS.build(dict(type='PixContrast', backbone=_backbone(), projector=_projector(),
-                          head=dict(type='PixContrastHead'), ppm=dict(type='PPM')))
+        MODELS.build(
+            dict(
+                type='PixContrast',
+                backbone=_backbone(),
+                projector=_projector(),
+                head=dict(type='PixContrastHead'),
+                ppm=dict(type='PPM'),
+            )
+        )
     # Configs written before the heads name the loss's arguments on the model.
     with pytest.raises(ValueError, match=r"\['pos_ratio'\] are arguments of the head now"):
         _pixpro(pos_ratio=0.7)
     with pytest.raises(ValueError, match=r"\['neg_ratio', 'temperature'\] are arguments of the"):
-        MODELS.build(dict(type='PixContrast', backbone=_backbone(), projector=_projector(),
-                          head=dict(type='PixContrastHead'), temperature=0.3, neg_ratio=1.))
+        MODELS.build(
+            dict(
+                type='PixContrast',
+                backbone=_backbone(),
+                projector=_projector(),
+                head=dict(type='PixContrastHead'),
+                temperature=0.3,
+                neg_ratio=1.0,
+            )
+        )
     with pytest.raises(TypeError, match=r"unexpected arguments \['gamma'\]"):
-        _pixpro(gamma=2.)
+        _pixpro(gamma=2.0)
     model = _pixpro()
     views, samples = _batch()
     with pytest.raises(ValueError, match=r"MultiViewWithCoord.*algorithm_keys=\['coord'\]"):
@@ -251,8 +292,9 @@ def test_bad_configs_and_inputs_are_clear_errors():
 
 
 def test_recipe_excludes_every_1d_parameter_from_decay_and_lars(repo_root):
-    cfg = Config.fromfile(f'{repo_root}/configs/pixpro/'
-                          'pixpro-ins_resnet50_8xb128-lars-coslr-100e_in1k.py')
+    cfg = Config.fromfile(
+        f'{repo_root}/configs/pixpro/pixpro-ins_resnet50_8xb128-lars-coslr-100e_in1k.py'
+    )
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     cfg.model.backbone.update(depth=18, norm_cfg=dict(type='BN'))
     for key, channels in (('projector', 512), ('ins_projector', 512), ('ins_predictor', 256)):
@@ -284,8 +326,9 @@ def test_a_short_overfit_run_lowers_the_loss():
     MessageHub.get_current_instance().update_info('max_iters', 40)
     model = _pixpro().train()
     inputs, samples = _inputs(model, *_batch(num=8, size=96))
-    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.05,
-                                momentum=0.9, weight_decay=1e-5)
+    optimizer = torch.optim.SGD(
+        [p for p in model.parameters() if p.requires_grad], lr=0.05, momentum=0.9, weight_decay=1e-5
+    )
     history = []
     for _ in range(40):
         loss = model.loss(inputs, samples)['loss_pixpro']

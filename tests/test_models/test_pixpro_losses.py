@@ -1,4 +1,5 @@
 """pixpro_loss and pixcontrast_loss against straightforward loops over cell pairs."""
+
 import math
 
 import pytest
@@ -13,8 +14,11 @@ def _centres(coord, height, width):
     directly from the official definition."""
     bin_w = (coord[2] - coord[0]) / width
     bin_h = (coord[3] - coord[1]) / height
-    centres = [(coord[0] + (s + 0.5) * bin_w, coord[1] + (r + 0.5) * bin_h)
-               for r in range(height) for s in range(width)]
+    centres = [
+        (coord[0] + (s + 0.5) * bin_w, coord[1] + (r + 0.5) * bin_h)
+        for r in range(height)
+        for s in range(width)
+    ]
     return centres, math.hypot(bin_w, bin_h)
 
 
@@ -51,10 +55,12 @@ def loop_pixcontrast(query, key, coord_q, coord_k, pos_ratio, neg_ratio, tau):
         dist = _distances(coord_q[n], coord_k[n], query.shape[2:], key.shape[2:])
         terms = []
         for i, row in enumerate(dist):
-            pos = [math.exp(_cos(q[:, i], k[:, j]) / tau) for j, d in enumerate(row)
-                   if d < pos_ratio]
-            neg = [math.exp(_cos(q[:, i], k[:, j]) / tau) for j, d in enumerate(row)
-                   if d >= neg_ratio]
+            pos = [
+                math.exp(_cos(q[:, i], k[:, j]) / tau) for j, d in enumerate(row) if d < pos_ratio
+            ]
+            neg = [
+                math.exp(_cos(q[:, i], k[:, j]) / tau) for j, d in enumerate(row) if d >= neg_ratio
+            ]
             if pos:
                 terms.append(-math.log(sum(pos) / (sum(pos) + sum(neg))))
         total += sum(terms) / len(terms) if terms else 0.0
@@ -113,8 +119,9 @@ def test_pixcontrast_loss_equals_the_loop(kind, neg_ratio):
     key = torch.randn(num, 5, 4, 3, generator=gen, dtype=torch.float64)
     coord_q, coord_k = _coords(kind, num, gen)
     coord_q, coord_k = coord_q.double(), coord_k.double()
-    expected = loop_pixcontrast(query, key, coord_q, coord_k, 0.7,
-                                0.7 if neg_ratio is None else neg_ratio, 0.3)
+    expected = loop_pixcontrast(
+        query, key, coord_q, coord_k, 0.7, 0.7 if neg_ratio is None else neg_ratio, 0.3
+    )
     got = pixcontrast_loss(query, key, coord_q, coord_k, 0.7, neg_ratio, 0.3)
     assert got.item() == pytest.approx(expected, abs=1e-9)
 
@@ -129,6 +136,6 @@ def test_pixcontrast_loss_gradients_are_finite_without_positives():
 
 def test_pixcontrast_loss_rejects_a_neg_ratio_below_the_positive_threshold():
     x = torch.randn(1, 4, 2, 2)
-    coord = torch.tensor([[0., 0., 1., 1.]])
+    coord = torch.tensor([[0.0, 0.0, 1.0, 1.0]])
     with pytest.raises(ValueError, match='neg_ratio'):
         pixcontrast_loss(x, x, coord, coord, pos_ratio=0.7, neg_ratio=0.5)

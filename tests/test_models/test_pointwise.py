@@ -1,4 +1,5 @@
 """Per-pixel MLPs computed as GEMMs equal the 1x1-conv modules (values, gradients, BN stats)."""
+
 import copy
 
 import pytest
@@ -10,8 +11,12 @@ from mmpcd.models.utils.pointwise import is_pointwise, pointwise_forward
 
 
 def _mlp():
-    return nn.Sequential(nn.Conv2d(8, 16, 1, bias=False), nn.BatchNorm2d(16),
-                         nn.ReLU(inplace=True), nn.Conv2d(16, 4, 1))
+    return nn.Sequential(
+        nn.Conv2d(8, 16, 1, bias=False),
+        nn.BatchNorm2d(16),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(16, 4, 1),
+    )
 
 
 @pytest.mark.parametrize('train', [True, False])
@@ -27,8 +32,7 @@ def test_pointwise_forward_equals_the_modules(train):
     expected.backward(grad)
     got.backward(grad)
     torch.testing.assert_close(x_ours.grad, x.grad, atol=1e-5, rtol=1e-5)
-    torch.testing.assert_close(ours[0].weight.grad, reference[0].weight.grad, atol=1e-4,
-                               rtol=1e-4)
+    torch.testing.assert_close(ours[0].weight.grad, reference[0].weight.grad, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(ours[1].running_mean, reference[1].running_mean)
     torch.testing.assert_close(ours[1].running_var, reference[1].running_var)
 

@@ -1,4 +1,5 @@
 """SpatialAdaptor / SpatialReLU: the GAP invariance, head conversion and the gate."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -10,15 +11,22 @@ from mmpcd.registry import MODELS
 def mocov3_head(c_in=32, hid=64, out=16):
     """MoCo v3 ResNet projector: Linear-BN-ReLU-Linear (no bias) + BN(affine=False)."""
     return nn.Sequential(
-        nn.Linear(c_in, hid, bias=False), nn.BatchNorm1d(hid), nn.ReLU(),
-        nn.Linear(hid, out, bias=False), nn.BatchNorm1d(out, affine=False))
+        nn.Linear(c_in, hid, bias=False),
+        nn.BatchNorm1d(hid),
+        nn.ReLU(),
+        nn.Linear(hid, out, bias=False),
+        nn.BatchNorm1d(out, affine=False),
+    )
 
 
 def byol_head(c_in=32, hid=64, out=16):
     """BYOL projector as PCD loads it: biased first Linear, unbiased last."""
     return nn.Sequential(
-        nn.Linear(c_in, hid, bias=True), nn.BatchNorm1d(hid), nn.ReLU(),
-        nn.Linear(hid, out, bias=False))
+        nn.Linear(c_in, hid, bias=True),
+        nn.BatchNorm1d(hid),
+        nn.ReLU(),
+        nn.Linear(hid, out, bias=False),
+    )
 
 
 def pretrained(head, feat):
@@ -104,18 +112,18 @@ def test_config_constructor_matches_the_head_layout():
     adaptor = MODELS.build(dict(type='SpatialAdaptor', channels=(2048, 4096, 256), bias=False))
     shapes = {k: tuple(v.shape) for k, v in adaptor.state_dict().items()}
     assert shapes['0.weight'] == (4096, 2048, 1, 1)
-    assert shapes['1.running_var'] == (4096, )
+    assert shapes['1.running_var'] == (4096,)
     assert shapes['3.weight'] == (256, 4096, 1, 1)
     assert '0.bias' not in shapes and '4.running_mean' not in shapes
     with pytest.raises(ValueError, match='one entry per layer'):
-        SpatialAdaptor((8, 8, 8), bias=(True, ))
+        SpatialAdaptor((8, 8, 8), bias=(True,))
 
 
 def test_spatial_relu_gate_is_constant_over_space_and_detached():
     torch.manual_seed(0)
     x = torch.randn(3, 6, 4, 4)
-    x[0, 0] = torch.tensor([5.] + [-0.1] * 15).reshape(4, 4)  # mean > 0, mostly negative
-    x[0, 1] = torch.tensor([-5.] + [0.1] * 15).reshape(4, 4)  # mean < 0, mostly positive
+    x[0, 0] = torch.tensor([5.0] + [-0.1] * 15).reshape(4, 4)  # mean > 0, mostly negative
+    x[0, 1] = torch.tensor([-5.0] + [0.1] * 15).reshape(4, 4)  # mean < 0, mostly positive
     x.requires_grad_(True)
     y = SpatialReLU()(x)
     gate = (x.detach().mean(dim=(2, 3)) > 0).float()

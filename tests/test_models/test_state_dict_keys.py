@@ -5,6 +5,7 @@ keys and shapes recorded before the heads and per-level necks were introduced.
 commit before the change): for each config, the number of keys and every key outside the
 backbones (mmpretrain's ResNet, whose keys are not mmpcd's) with its shape.
 """
+
 import json
 import os.path as osp
 import re
@@ -21,8 +22,10 @@ pytestmark = pytest.mark.usefixtures('mmpcd_scope')
 
 with open(osp.join(REPO_ROOT, 'tests', 'data', 'state_dict_keys.json')) as file:
     RECORDED = json.load(file)
-BACKBONE = re.compile(r'^(backbone|target_net\.module\.backbone|encoder_k\.module\.0|'
-                      r'teacher\.backbone)\.')
+BACKBONE = re.compile(
+    r'^(backbone|target_net\.module\.backbone|encoder_k\.module\.0|'
+    r'teacher\.backbone)\.'
+)
 
 
 @pytest.mark.parametrize('config', sorted(RECORDED), ids=osp.basename)

@@ -1,4 +1,5 @@
 """Inputs and implementation lists shared by the op tests."""
+
 import pytest
 import torch
 
@@ -10,14 +11,20 @@ CUDA = torch.cuda.is_available()
 def compiled_impls():
     """(impl, device) pairs of the compiled kernels to check against the reference; CUDA ones
     are skipped cleanly without a GPU."""
-    cuda = pytest.param('cuda', 'cuda', marks=pytest.mark.skipif(
-        not (CUDA and load_ext() is not None and ext_has_cuda()),
-        reason='needs a GPU and mmpcd._ext built with CUDA'))
+    cuda = pytest.param(
+        'cuda',
+        'cuda',
+        marks=pytest.mark.skipif(
+            not (CUDA and load_ext() is not None and ext_has_cuda()),
+            reason='needs a GPU and mmpcd._ext built with CUDA',
+        ),
+    )
     return [('cpu', 'cpu'), cuda]
 
 
-def random_coord(num: int, generator: torch.Generator, flip_prob: float = 0.5,
-                 dtype=torch.float32) -> torch.Tensor:
+def random_coord(
+    num: int, generator: torch.Generator, flip_prob: float = 0.5, dtype=torch.float32
+) -> torch.Tensor:
     """(num, 4) crop boxes in [0, 1] (PixPro convention), some flipped horizontally."""
     low = torch.rand(num, 2, generator=generator) * 0.6
     size = 0.1 + torch.rand(num, 2, generator=generator) * 0.4

@@ -18,8 +18,12 @@ def _bilinear(feat, y, x):
     y0, x0 = y.floor().long(), x.floor().long()
     y1, x1 = (y0 + 1).clamp(max=height - 1), (x0 + 1).clamp(max=width - 1)
     ly, lx = y - y0, x - x0
-    value = (feat[:, y0, x0] * (1 - ly) * (1 - lx) + feat[:, y0, x1] * (1 - ly) * lx +
-             feat[:, y1, x0] * ly * (1 - lx) + feat[:, y1, x1] * ly * lx)
+    value = (
+        feat[:, y0, x0] * (1 - ly) * (1 - lx)
+        + feat[:, y0, x1] * (1 - ly) * lx
+        + feat[:, y1, x0] * ly * (1 - lx)
+        + feat[:, y1, x1] * ly * lx
+    )
     return value * inside
 
 
@@ -83,22 +87,27 @@ def test_disjoint_crops_are_flagged_and_zeroed():
     assert torch.equal(aligned, torch.zeros_like(aligned))
 
 
-@pytest.mark.parametrize('device', ['cpu', pytest.param('cuda', marks=pytest.mark.skipif(
-    not CUDA, reason='needs a GPU'))])
+@pytest.mark.parametrize(
+    'device',
+    ['cpu', pytest.param('cuda', marks=pytest.mark.skipif(not CUDA, reason='needs a GPU'))],
+)
 @pytest.mark.parametrize('size', [(7, 7), (5, 9), (1, 1)])
 def test_roi_align_matches_the_written_out_reference(device, size):
     generator = torch.Generator().manual_seed(sum(size))
     coord_1, coord_2 = overlapping_pair(6, generator, dtype=torch.float64)
     # No flips: the reference has to see the same (unflipped) output orientation.
-    coord_1, coord_2 = (torch.cat([c[:, :2].minimum(c[:, 2:]), c[:, :2].maximum(c[:, 2:])], 1)
-                        for c in (coord_1, coord_2))
+    coord_1, coord_2 = (
+        torch.cat([c[:, :2].minimum(c[:, 2:]), c[:, :2].maximum(c[:, 2:])], 1)
+        for c in (coord_1, coord_2)
+    )
     feat = torch.randn(6, 4, *size, generator=generator, dtype=torch.float64)
     box, valid = crop_intersection(coord_1, coord_2)
     rois = rois_in_cells(coord_1, box, size)
     expected = roi_align_reference(feat, rois, (7, 7), 2) * valid[:, None, None, None]
     for impl in ('auto', device):
-        got, valid_got = align_views(feat.to(device), coord_1.to(device), coord_2.to(device),
-                                     (7, 7), impl=impl)
+        got, valid_got = align_views(
+            feat.to(device), coord_1.to(device), coord_2.to(device), (7, 7), impl=impl
+        )
         assert torch.equal(valid_got.cpu(), valid)
         assert torch.allclose(got.cpu(), expected, atol=1e-10), impl
 
@@ -108,7 +117,8 @@ def test_gradients_flow_through_roi_align():
     coord_1, coord_2 = overlapping_pair(2, generator, dtype=torch.float64)
     feat = torch.randn(2, 2, 4, 4, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(
-        lambda f: align_views(f, coord_1, coord_2, (2, 2), impl='pytorch')[0], (feat, ))
+        lambda f: align_views(f, coord_1, coord_2, (2, 2), impl='pytorch')[0], (feat,)
+    )
 
 
 def test_bad_inputs_are_rejected():

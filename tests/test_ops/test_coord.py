@@ -11,8 +11,8 @@ SIZES = [((7, 7), (7, 7)), ((5, 7), (4, 6)), ((1, 1), (3, 2)), ((14, 14), (7, 7)
 def pixpro_official_mask(coord_q, coord_k, size, pos_ratio):
     """Transcription of the positive mask of PixPro's ``regression_loss`` (equal sizes)."""
     h, w = size
-    x_array = torch.arange(0., float(w)).view(1, 1, -1).repeat(1, h, 1)
-    y_array = torch.arange(0., float(h)).view(1, -1, 1).repeat(1, 1, w)
+    x_array = torch.arange(0.0, float(w)).view(1, 1, -1).repeat(1, h, 1)
+    y_array = torch.arange(0.0, float(h)).view(1, -1, 1).repeat(1, 1, w)
     q_bin_width = ((coord_q[:, 2] - coord_q[:, 0]) / w).view(-1, 1, 1)
     q_bin_height = ((coord_q[:, 3] - coord_q[:, 1]) / h).view(-1, 1, 1)
     k_bin_width = ((coord_k[:, 2] - coord_k[:, 0]) / w).view(-1, 1, 1)
@@ -24,8 +24,10 @@ def pixpro_official_mask(coord_q, coord_k, size, pos_ratio):
     center_q_y = (y_array + 0.5) * q_bin_height + coord_q[:, 1].view(-1, 1, 1)
     center_k_x = (x_array + 0.5) * k_bin_width + coord_k[:, 0].view(-1, 1, 1)
     center_k_y = (y_array + 0.5) * k_bin_height + coord_k[:, 1].view(-1, 1, 1)
-    dist = torch.sqrt((center_q_x.view(-1, h * w, 1) - center_k_x.view(-1, 1, h * w))**2 +
-                      (center_q_y.view(-1, h * w, 1) - center_k_y.view(-1, 1, h * w))**2)
+    dist = torch.sqrt(
+        (center_q_x.view(-1, h * w, 1) - center_k_x.view(-1, 1, h * w)) ** 2
+        + (center_q_y.view(-1, h * w, 1) - center_k_y.view(-1, 1, h * w)) ** 2
+    )
     dist = dist / max_bin_diag
     return dist < pos_ratio, dist
 
@@ -41,7 +43,7 @@ def test_cell_centers_follow_the_box_and_mirror_when_flipped():
     centers, diag = cell_centers(coord, (1, 2))
     assert torch.allclose(centers[0], torch.tensor([[0.25, 0.25], [0.75, 0.25]]))
     assert torch.allclose(centers[1], torch.tensor([[0.75, 0.25], [0.25, 0.25]]))  # mirrored
-    assert torch.allclose(diag, torch.full((2, ), (0.5**2 + 0.5**2)**0.5))
+    assert torch.allclose(diag, torch.full((2,), (0.5**2 + 0.5**2) ** 0.5))
 
 
 def test_reference_matches_the_official_pixpro_mask():
@@ -52,7 +54,8 @@ def test_reference_matches_the_official_pixpro_mask():
     assert ours.any()  # the views overlap: there are positives to compare
     assert_masks_equal_away_from_threshold(ours, official, distance, 0.7)
     assert torch.allclose(
-        coord_distance(coord_q, coord_k, (7, 7), (7, 7), impl='pytorch'), distance, rtol=1e-6)
+        coord_distance(coord_q, coord_k, (7, 7), (7, 7), impl='pytorch'), distance, rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize('impl,device', compiled_impls())

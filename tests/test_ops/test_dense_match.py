@@ -7,8 +7,13 @@ from mmpcd.ops import dense_argmax_match
 from .helpers import compiled_impls
 
 # (N, C, Hq, Wq, Hk, Wk); 18 x 17 = 306 key pixels span two tiles of the kernels.
-SHAPES = [(2, 8, 7, 7, 7, 7), (3, 5, 4, 6, 5, 3), (2, 4, 1, 1, 3, 3), (2, 6, 3, 4, 1, 1),
-          (1, 16, 9, 8, 18, 17)]
+SHAPES = [
+    (2, 8, 7, 7, 7, 7),
+    (3, 5, 4, 6, 5, 3),
+    (2, 4, 1, 1, 3, 3),
+    (2, 6, 3, 4, 1, 1),
+    (1, 16, 9, 8, 18, 17),
+]
 
 
 def cosine(feat_q, feat_k):

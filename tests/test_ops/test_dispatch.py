@@ -1,4 +1,5 @@
 """The implementation and precision policy of mmpcd.ops (dispatch.py): pinned choice logic."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -16,24 +17,26 @@ def kernels_built(monkeypatch):
     monkeypatch.setattr(dispatch, '_kernel_built', lambda device: device in ('cpu', 'cuda'))
 
 
-@pytest.mark.parametrize('op,grad,side,expected', [
-    # CUDA (H100 table): the pixel_propagation kernel loses every forward ...
-    ('pixel_propagation', False, 7, 'pytorch'),
-    ('pixel_propagation', False, 28, 'pytorch'),
-    # ... and forward + backward from 28^2, wins it at 7^2 and 14^2
-    ('pixel_propagation', True, 7, 'cuda'),
-    ('pixel_propagation', True, 14, 'cuda'),
-    ('pixel_propagation', True, 20, 'pytorch'),
-    ('pixel_propagation', True, 28, 'pytorch'),
-    ('dense_argmax_match', False, 28, 'cuda'),
-    ('dense_argmax_match', False, 56, 'pytorch'),
-    ('masked_pair_cosine', False, 7, 'cuda'),
-    ('masked_pair_cosine', True, 56, 'cuda'),
-    ('coord_distance', False, 56, 'cuda'),
-])
+@pytest.mark.parametrize(
+    'op,grad,side,expected',
+    [
+        # CUDA (H100 table): the pixel_propagation kernel loses every forward ...
+        ('pixel_propagation', False, 7, 'pytorch'),
+        ('pixel_propagation', False, 28, 'pytorch'),
+        # ... and forward + backward from 28^2, wins it at 7^2 and 14^2
+        ('pixel_propagation', True, 7, 'cuda'),
+        ('pixel_propagation', True, 14, 'cuda'),
+        ('pixel_propagation', True, 20, 'pytorch'),
+        ('pixel_propagation', True, 28, 'pytorch'),
+        ('dense_argmax_match', False, 28, 'cuda'),
+        ('dense_argmax_match', False, 56, 'pytorch'),
+        ('masked_pair_cosine', False, 7, 'cuda'),
+        ('masked_pair_cosine', True, 56, 'cuda'),
+        ('coord_distance', False, 56, 'cuda'),
+    ],
+)
 def test_cuda_crossovers(kernels_built, op, grad, side, expected):
-    assert dispatch.resolve_impl('auto', op, CUDA_TENSOR, pixels=side * side, grad=grad) == \
-        expected
+    assert dispatch.resolve_impl('auto', op, CUDA_TENSOR, pixels=side * side, grad=grad) == expected
 
 
 def test_large_problems_keep_the_kernel_whatever_the_crossover(kernels_built):
@@ -41,11 +44,19 @@ def test_large_problems_keep_the_kernel_whatever_the_crossover(kernels_built):
     pairs = 64 * 3136**2
     assert pairs > dispatch.REFERENCE_MAX_PAIRS
     for grad in (False, True):
-        assert dispatch.resolve_impl('auto', 'pixel_propagation', CUDA_TENSOR, pixels=3136,
-                                     pairs=pairs, grad=grad) == 'cuda'
+        assert (
+            dispatch.resolve_impl(
+                'auto', 'pixel_propagation', CUDA_TENSOR, pixels=3136, pairs=pairs, grad=grad
+            )
+            == 'cuda'
+        )
     # the same maps at batch 8 stay on the faster reference
-    assert dispatch.resolve_impl('auto', 'pixel_propagation', CUDA_TENSOR, pixels=3136,
-                                 pairs=8 * 3136**2) == 'pytorch'
+    assert (
+        dispatch.resolve_impl(
+            'auto', 'pixel_propagation', CUDA_TENSOR, pixels=3136, pairs=8 * 3136**2
+        )
+        == 'pytorch'
+    )
 
 
 def test_cuda_kernels_need_validation_for_their_numeric_path(kernels_built, monkeypatch):
@@ -53,8 +64,10 @@ def test_cuda_kernels_need_validation_for_their_numeric_path(kernels_built, monk
     assert dispatch.resolve_impl('auto', 'masked_pair_cosine', CUDA_TENSOR, **args) == 'cuda'
     # the half/TF32 paths are compiled but not validated on a GPU yet
     assert not dispatch.CUDA_VALIDATED_LOW_PRECISION_OPS
-    assert dispatch.resolve_impl('auto', 'masked_pair_cosine', CUDA_TENSOR, low_precision=True,
-                                 **args) == 'pytorch'
+    assert (
+        dispatch.resolve_impl('auto', 'masked_pair_cosine', CUDA_TENSOR, low_precision=True, **args)
+        == 'pytorch'
+    )
     monkeypatch.setattr(dispatch, 'CUDA_VALIDATED_OPS', frozenset())
     assert dispatch.resolve_impl('auto', 'masked_pair_cosine', CUDA_TENSOR, **args) == 'pytorch'
     # an explicit request still runs it
@@ -87,13 +100,14 @@ def test_bad_arguments_name_the_choices():
     with pytest.raises(ValueError, match="impl='cuda' needs cuda tensors"):
         dispatch.resolve_impl('cuda', 'pixel_propagation', CPU_TENSOR)
     with pytest.raises(ValueError, match='precision must be one of'):
-        dispatch.plan('pixel_propagation', 'auto', (CPU_TENSOR, ), precision='fp16')
+        dispatch.plan('pixel_propagation', 'auto', (CPU_TENSOR,), precision='fp16')
 
 
 def _plan(*dtypes, impl='auto', precision='fp32', half_kernels=True, device='cpu'):
     tensors = tuple(torch.zeros(1, dtype=dtype, device=device) for dtype in dtypes)
-    return dispatch.plan('pixel_propagation', impl, tensors, precision, pixels=49,
-                         half_kernels=half_kernels)
+    return dispatch.plan(
+        'pixel_propagation', impl, tensors, precision, pixels=49, half_kernels=half_kernels
+    )
 
 
 def test_dtype_contract_outside_autocast(monkeypatch):
@@ -109,8 +123,7 @@ def test_dtype_contract_outside_autocast(monkeypatch):
     monkeypatch.setattr(dispatch, 'HALF_INPUTS', half_policy)
     # an explicit implementation runs the inputs' dtype; geometry/RoIAlign ops never do
     assert _plan(torch.float16, impl='pytorch').compute_dtype == torch.float16
-    assert _plan(torch.float16, impl='pytorch', half_kernels=False).compute_dtype == \
-        torch.float32
+    assert _plan(torch.float16, impl='pytorch', half_kernels=False).compute_dtype == torch.float32
 
 
 def test_dtype_contract_under_autocast():
@@ -128,14 +141,17 @@ def test_precision_applies_to_float32_work():
     # TF32 exists on CUDA only; on the CPU the GEMMs stay IEEE float32
     assert not _plan(torch.float32, precision='tf32').tf32
     cuda_float = SimpleNamespace(device=torch.device('cuda'), dtype=torch.float32)
-    call = dispatch.plan('pixel_propagation', 'pytorch', (cuda_float, ), 'tf32')
+    call = dispatch.plan('pixel_propagation', 'pytorch', (cuda_float,), 'tf32')
     assert call.tf32 and call.compute_dtype == torch.float32
 
 
 def test_tf32_context_restores_the_setting():
     matmul = torch.backends.cuda.matmul
-    read = (lambda: matmul.fp32_precision) if hasattr(matmul, 'fp32_precision') else \
-        (lambda: matmul.allow_tf32)
+    read = (
+        (lambda: matmul.fp32_precision)
+        if hasattr(matmul, 'fp32_precision')
+        else (lambda: matmul.allow_tf32)
+    )
     before = read()
     with dispatch.tf32_matmul(True):
         assert read() in ('tf32', True)

@@ -21,6 +21,7 @@ def features(shape, dtype, device, seed):
 def pixpro_official_loss(pred, target, coord_q, coord_k, pos_ratio):
     """Transcription of PixPro's ``regression_loss`` (inputs already L2-normalised)."""
     from .test_coord import pixpro_official_mask
+
     n, c, h, w = pred.shape
     mask, _ = pixpro_official_mask(coord_q, coord_k, (h, w), pos_ratio)
     mask = mask.float().detach()
@@ -38,7 +39,7 @@ def test_forward_and_backward_match_the_reference(impl, device, shape):
     coord_q, coord_k = coord_q.to(device), coord_k.to(device)
     reference = masked_pair_cosine(pred, target, coord_q, coord_k, 0.7, impl='pytorch')
     out = masked_pair_cosine(pred, target, coord_q, coord_k, 0.7, impl=impl)
-    assert out.shape == (shape[0], )
+    assert out.shape == (shape[0],)
     assert torch.allclose(out, reference, rtol=1e-10, atol=1e-12)
     grad = torch.randn_like(out)
     expected = torch.autograd.grad(reference, (pred, target), grad)
@@ -67,7 +68,8 @@ def test_gradcheck(impl, device):
     coord_q, coord_k = coord_q.to(device), coord_k.to(device)
     assert masked_pair_cosine(pred, target, coord_q, coord_k, impl='pytorch').abs().sum() > 0
     assert torch.autograd.gradcheck(
-        lambda p, t: masked_pair_cosine(p, t, coord_q, coord_k, 0.7, impl=impl), (pred, target))
+        lambda p, t: masked_pair_cosine(p, t, coord_q, coord_k, 0.7, impl=impl), (pred, target)
+    )
 
 
 @pytest.mark.parametrize('impl', ['pytorch', 'cpu'])
@@ -91,8 +93,10 @@ def test_identical_views_of_identical_features_have_cosine_one():
 
 def test_bad_inputs_are_rejected():
     with pytest.raises(ValueError, match='must share N and C'):
-        masked_pair_cosine(torch.randn(2, 3, 4, 4), torch.randn(2, 4, 4, 4), torch.rand(2, 4),
-                           torch.rand(2, 4))
+        masked_pair_cosine(
+            torch.randn(2, 3, 4, 4), torch.randn(2, 4, 4, 4), torch.rand(2, 4), torch.rand(2, 4)
+        )
     with pytest.raises(ValueError, match=r'coord_k must have shape \(N, 4\)'):
-        masked_pair_cosine(torch.randn(2, 3, 4, 4), torch.randn(2, 3, 4, 4), torch.rand(2, 4),
-                           torch.rand(2, 5))
+        masked_pair_cosine(
+            torch.randn(2, 3, 4, 4), torch.randn(2, 3, 4, 4), torch.rand(2, 4), torch.rand(2, 5)
+        )

@@ -4,11 +4,18 @@ Tolerances (relative to the largest float64 magnitude, inputs rounded to the hal
 so that only the op's own arithmetic is measured): bfloat16 3e-2 (8-bit mantissa, its GEMM
 outputs are rounded), float16 5e-3, precision='bf16' on float32 inputs 3e-2.
 """
+
 import pytest
 import torch
 
-from mmpcd.ops import (align_views, coord_distance, dense_argmax_match, dispatch,
-                       masked_pair_cosine, pixel_propagation)
+from mmpcd.ops import (
+    align_views,
+    coord_distance,
+    dense_argmax_match,
+    dispatch,
+    masked_pair_cosine,
+    pixel_propagation,
+)
 
 from .helpers import compiled_impls, overlapping_pair
 
@@ -33,8 +40,9 @@ def exact_twin(tensor: torch.Tensor) -> torch.Tensor:
 
 
 def check_grads(outputs, inputs, exact_outputs, exact_inputs, tolerance):
-    weight = torch.randn(exact_outputs.shape, generator=torch.Generator().manual_seed(9),
-                         dtype=torch.float64).to(exact_outputs.device)
+    weight = torch.randn(
+        exact_outputs.shape, generator=torch.Generator().manual_seed(9), dtype=torch.float64
+    ).to(exact_outputs.device)
     grads = torch.autograd.grad((outputs.double() * weight).sum(), inputs)
     expected = torch.autograd.grad((exact_outputs * weight).sum(), exact_inputs)
     for grad, exact, leaf in zip(grads, expected, inputs):
@@ -77,8 +85,9 @@ def test_masked_pair_cosine_half_inputs(impl, device, dtype):
     target = features(3, 8, 7, 7, dtype=dtype, device=device, seed=1).requires_grad_()
     out = masked_pair_cosine(pred, target, coord_q, coord_k, impl=impl)
     exact_pred, exact_target = exact_twin(pred), exact_twin(target)
-    exact = masked_pair_cosine(exact_pred, exact_target, coord_q.double(), coord_k.double(),
-                               impl='pytorch')
+    exact = masked_pair_cosine(
+        exact_pred, exact_target, coord_q.double(), coord_k.double(), impl='pytorch'
+    )
     assert out.dtype == dtype
     assert relative_error(out, exact) < TOLERANCE[dtype]
     check_grads(out, (pred, target), exact, (exact_pred, exact_target), TOLERANCE[dtype])
@@ -88,8 +97,9 @@ def test_masked_pair_cosine_half_inputs(impl, device, dtype):
 def test_half_boxes_are_measured_in_float32(impl):
     coord_q, coord_k = overlapping_pair(2, torch.Generator().manual_seed(3))
     out = coord_distance(coord_q.bfloat16(), coord_k.bfloat16(), (5, 5), (4, 6), impl=impl)
-    expected = coord_distance(coord_q.bfloat16().float(), coord_k.bfloat16().float(), (5, 5),
-                              (4, 6), impl=impl)
+    expected = coord_distance(
+        coord_q.bfloat16().float(), coord_k.bfloat16().float(), (5, 5), (4, 6), impl=impl
+    )
     assert out.dtype == torch.float32 and torch.equal(out, expected)
 
 
@@ -121,7 +131,8 @@ def _ops_on(x, value, coord_q, coord_k, impl):
         pixel_propagation=pixel_propagation(x, value, impl=impl),
         masked_pair_cosine=masked_pair_cosine(x, value, coord_q, coord_k, impl=impl),
         dense_argmax_match=dense_argmax_match(x, value, impl=impl),
-        align_views=align_views(x, coord_q, coord_k, impl=impl)[0])
+        align_views=align_views(x, coord_q, coord_k, impl=impl)[0],
+    )
 
 
 @pytest.mark.parametrize('impl', ['auto', 'pytorch', 'cpu'])
@@ -161,10 +172,14 @@ def test_bf16_precision_of_float32_inputs(impl, device):
 def test_tf32_is_ieee_float32_on_the_cpu(impl):
     x = features(2, 8, 7, 7)
     value = features(2, 8, 7, 7, seed=1)
-    assert torch.equal(pixel_propagation(x, value, impl=impl, precision='tf32'),
-                       pixel_propagation(x, value, impl=impl))
-    assert torch.equal(dense_argmax_match(x, value, impl=impl, precision='tf32'),
-                       dense_argmax_match(x, value, impl=impl))
+    assert torch.equal(
+        pixel_propagation(x, value, impl=impl, precision='tf32'),
+        pixel_propagation(x, value, impl=impl),
+    )
+    assert torch.equal(
+        dense_argmax_match(x, value, impl=impl, precision='tf32'),
+        dense_argmax_match(x, value, impl=impl),
+    )
 
 
 def test_tf32_reference_keeps_its_gradients():
@@ -174,10 +189,12 @@ def test_tf32_reference_keeps_its_gradients():
     value = features(2, 8, 5, 5, seed=1).requires_grad_()
     tf32_plan = dispatch.Plan('pytorch', torch.float32, torch.float32, tf32=True)
     from mmpcd.ops.pixel_propagation import pixel_propagation_pytorch
+
     out = dispatch.run_reference(tf32_plan, pixel_propagation_pytorch, x, value)
     expected = pixel_propagation_pytorch(x, value)
     assert torch.equal(out, expected)
     grad = torch.randn_like(out)
-    for a, e in zip(torch.autograd.grad(out, (x, value), grad),
-                    torch.autograd.grad(expected, (x, value), grad)):
+    for a, e in zip(
+        torch.autograd.grad(out, (x, value), grad), torch.autograd.grad(expected, (x, value), grad)
+    ):
         assert torch.allclose(a, e, rtol=1e-6, atol=1e-7)

@@ -38,8 +38,7 @@ def test_forward_and_backward_match_the_reference(impl, device, shape, gamma, cl
 def test_float32_matches_the_reference(impl, device):
     x, value = inputs((4, 16, 16, 9, 11), torch.float32, device, seed=3)
     reference = pixel_propagation(x, value, impl='pytorch')
-    assert torch.allclose(pixel_propagation(x, value, impl=impl), reference, rtol=1e-4,
-                          atol=1e-4)
+    assert torch.allclose(pixel_propagation(x, value, impl=impl), reference, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize('impl,device', compiled_impls())
@@ -47,7 +46,8 @@ def test_float32_matches_the_reference(impl, device):
 def test_gradcheck(impl, device, gamma, clamp_min):
     x, value = inputs((1, 3, 2, 2, 3), torch.float64, device, seed=7)
     assert torch.autograd.gradcheck(
-        lambda a, b: pixel_propagation(a, b, gamma, clamp_min, impl=impl), (x, value))
+        lambda a, b: pixel_propagation(a, b, gamma, clamp_min, impl=impl), (x, value)
+    )
 
 
 def test_propagation_is_a_similarity_weighted_sum():

@@ -1,4 +1,5 @@
 """benchmark_train.py's PCD head measurement runs and reports time and memory."""
+
 import argparse
 
 from tests.conftest import load_script

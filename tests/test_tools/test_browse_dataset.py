@@ -1,5 +1,6 @@
 """tools/misc/browse_dataset.py: both views of N samples with their crop boxes and PixPro's
 positive cell pairs, from a real two-view pipeline."""
+
 import os.path as osp
 
 import numpy as np
@@ -18,8 +19,9 @@ def tool():
 
 
 def test_writes_one_figure_per_sample(tool, repo_root, tmp_path, capsys):
-    tool.main([osp.join(repo_root, CONFIG), '--out-dir', str(tmp_path), '--num', '2',
-               '--panel', '128'])
+    tool.main(
+        [osp.join(repo_root, CONFIG), '--out-dir', str(tmp_path), '--num', '2', '--panel', '128']
+    )
     for index in range(2):
         assert_png(str(tmp_path / f'sample_{index}.png'), 128 + 24, 3 * 128)
     assert capsys.readouterr().out.count('wrote ') == 2
@@ -30,6 +32,7 @@ def test_the_drawn_geometry_is_the_pipelines(tool, repo_root, mmpcd_scope):
 
     from mmpcd.registry import DATASETS
     from mmpcd.utils import register_all_modules
+
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(osp.join(repo_root, CONFIG))
     results = tool.views_before_packing(DATASETS.build(cfg.train_dataloader.dataset), 0)

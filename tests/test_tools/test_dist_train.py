@@ -1,4 +1,5 @@
 """tools/dist_train.sh with two gloo processes on the CPU."""
+
 import glob
 import json
 import os.path as osp
@@ -21,7 +22,12 @@ def test_dist_train_runs_two_ranks_and_writes_one_checkpoint(tmp_path, python, r
     env = fresh_shell_env(repo_root, PORT=str(free_port()), OMP_NUM_THREADS='1')
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', str(tmp_path)],
-        cwd=repo_root, env=env, capture_output=True, text=True, timeout=600)
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
     markers = []
@@ -32,7 +38,6 @@ def test_dist_train_runs_two_ranks_and_writes_one_checkpoint(tmp_path, python, r
     # 16 images, 8 per rank, batches of 4
     assert [m['iters'] for m in markers] == [2, 2]
     # DDP kept the replicas identical
-    assert abs(markers[0]['checksum'] - markers[1]['checksum']) < 1e-6 * abs(
-        markers[0]['checksum'])
+    assert abs(markers[0]['checksum'] - markers[1]['checksum']) < 1e-6 * abs(markers[0]['checksum'])
     # only rank 0 saves
     assert sorted(osp.basename(p) for p in glob.glob(str(tmp_path / '*.pth'))) == ['epoch_1.pth']

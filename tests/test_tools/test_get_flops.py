@@ -1,4 +1,5 @@
 """tools/analysis_tools/get_flops.py: backbone FLOPs and a method's training-forward overhead."""
+
 import os.path as osp
 
 import pytest
@@ -16,6 +17,7 @@ def tool():
 
 def test_pixpro_counts_four_backbone_passes_per_image(tool, repo_root, one_thread):
     from mmpcd.utils import register_all_modules
+
     register_all_modules(init_default_scope=False)
     result = tool.count(Config.fromfile(osp.join(repo_root, PIXPRO)), batch=2)
     # ResNet-18: 1.82 GFLOPs at 224 px (torchvision's figure), scaled to the 64 px views.

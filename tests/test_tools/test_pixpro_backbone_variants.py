@@ -2,6 +2,7 @@
 (``resnet50_16s``) and ResNet-D (``resnet50_d``: deep stem, average-pooled shortcuts). Each
 trains two iterations through tools/train.py (the demo's ResNet-18 with the option the
 ResNet-50 config sets), and its exported backbone loads into mmdet's / mmseg's backbone."""
+
 import os.path as osp
 
 import pytest
@@ -18,12 +19,18 @@ RECIPE = 'configs/pixpro/pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py'
 # variant: (ResNet-50 config, its backbone options, extract --layout, targets as
 # (package, backbone type, extra args))
 VARIANTS = {
-    'd16': ('configs/pixpro/pixpro_resnet50-d16_8xb128-lars-coslr-100e_in1k.py',
-            dict(strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)), 'mmpretrain',
-            [('mmseg', 'ResNet', dict(dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1)))]),
-    'v1d': ('configs/pixpro/pixpro_resnetv1d50_8xb128-lars-coslr-100e_in1k.py',
-            dict(type='ResNetV1d'), 'mmdet',
-            [('mmdet', 'ResNetV1d', {}), ('mmseg', 'ResNetV1d', {})]),
+    'd16': (
+        'configs/pixpro/pixpro_resnet50-d16_8xb128-lars-coslr-100e_in1k.py',
+        dict(strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)),
+        'mmpretrain',
+        [('mmseg', 'ResNet', dict(dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1)))],
+    ),
+    'v1d': (
+        'configs/pixpro/pixpro_resnetv1d50_8xb128-lars-coslr-100e_in1k.py',
+        dict(type='ResNetV1d'),
+        'mmdet',
+        [('mmdet', 'ResNetV1d', {}), ('mmseg', 'ResNetV1d', {})],
+    ),
 }
 
 
@@ -41,17 +48,38 @@ def test_the_resnet50_config_sets_only_the_option(variant, repo_root):
 
 
 @pytest.mark.parametrize('variant', list(VARIANTS))
-def test_variant_trains_and_its_export_loads_into_mmdet_or_mmseg(variant, python, repo_root,
-                                                                  tmp_path):
+def test_variant_trains_and_its_export_loads_into_mmdet_or_mmseg(
+    variant, python, repo_root, tmp_path
+):
     _, options, layout, targets = VARIANTS[variant]
-    run([python, 'tools/train.py', DEMO, '--work-dir', str(tmp_path), '--cfg-options', *TINY,
-         *(_cfg_option(k, v) for k, v in options.items())], repo_root)
+    run(
+        [
+            python,
+            'tools/train.py',
+            DEMO,
+            '--work-dir',
+            str(tmp_path),
+            '--cfg-options',
+            *TINY,
+            *(_cfg_option(k, v) for k, v in options.items()),
+        ],
+        repo_root,
+    )
     log = newest_log(tmp_path)
     assert 'Epoch(train) [1][2/2]' in log and 'loss_pixpro' in log
     exported = tmp_path / 'backbone.pth'
-    run([python, 'tools/model_converters/extract_backbone_weights.py',
-         str(tmp_path / 'epoch_1.pth'), str(exported), '--strip-prefix', '--layout', layout],
-        repo_root)
+    run(
+        [
+            python,
+            'tools/model_converters/extract_backbone_weights.py',
+            str(tmp_path / 'epoch_1.pth'),
+            str(exported),
+            '--strip-prefix',
+            '--layout',
+            layout,
+        ],
+        repo_root,
+    )
     weights = torch.load(exported, weights_only=True)['state_dict']
     for package, backbone_type, extra in targets:
         registry = __import__(f'{package}.registry', fromlist=['MODELS']).MODELS
@@ -67,8 +95,9 @@ def test_variant_trains_and_its_export_loads_into_mmdet_or_mmseg(variant, python
 def test_deep_stem_renaming_matches_mmdets_layout():
     from mmdet.models.backbones import ResNetV1d as MMDetResNetV1d
     from mmpretrain.models import ResNetV1d
+
     ours = ResNetV1d(depth=18).state_dict()
     renamed = deep_stem_to_mmdet({f'backbone.{k}': v for k, v in ours.items()})
-    assert {k[len('backbone.'):] for k in renamed} == set(MMDetResNetV1d(depth=18).state_dict())
+    assert {k[len('backbone.') :] for k in renamed} == set(MMDetResNetV1d(depth=18).state_dict())
     plain = {'backbone.conv1.weight': torch.zeros(1)}
     assert deep_stem_to_mmdet(plain) == plain

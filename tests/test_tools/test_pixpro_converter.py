@@ -4,6 +4,7 @@ The official encoder is a torchvision-named ResNet: the fake source takes torchv
 ResNet-18 (without ``fc``, as ``head_type='early_return'``), so the expected names come from an
 independent implementation, not from the tool's tables.
 """
+
 import argparse
 import os.path as osp
 import subprocess
@@ -14,6 +15,7 @@ import torch
 import torchvision
 from mmengine.runner.checkpoint import _load_checkpoint_with_prefix
 from mmpretrain.models import ResNet
+
 from tests.conftest import REPO_ROOT, load_script
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'model_converters', 'pixpro_to_mmpcd.py')
@@ -23,13 +25,20 @@ def _official(tmp_path, with_opt=True, prefix='module.', drop=None):
     """An official-layout checkpoint: online encoder, momentum encoder, projectors, PPM
     transform and instance branch, random values, plus the run's argparse options."""
     torch.manual_seed(0)
-    encoder = {k: torch.randn(v.shape) if v.is_floating_point() else v
-               for k, v in torchvision.models.resnet18().state_dict().items()
-               if not k.startswith('fc.')}
+    encoder = {
+        k: torch.randn(v.shape) if v.is_floating_point() else v
+        for k, v in torchvision.models.resnet18().state_dict().items()
+        if not k.startswith('fc.')
+    }
     model = {f'{prefix}encoder.{k}': v for k, v in encoder.items()}
     model.update({f'{prefix}encoder_k.{k}': v + 1 for k, v in encoder.items()})
-    for part in ('projector', 'projector_k', 'projector_instance', 'projector_instance_k',
-                 'predictor'):
+    for part in (
+        'projector',
+        'projector_k',
+        'projector_instance',
+        'projector_instance_k',
+        'predictor',
+    ):
         model[f'{prefix}{part}.linear1.weight'] = torch.randn(32, 512, 1, 1)
         model[f'{prefix}{part}.bn1.running_mean'] = torch.randn(32)
     model[f'{prefix}value_transform.weight'] = torch.randn(16, 16, 1, 1)
@@ -37,15 +46,16 @@ def _official(tmp_path, with_opt=True, prefix='module.', drop=None):
         model.pop(prefix + drop)
     checkpoint = dict(model=model, optimizer={}, epoch=100)
     if with_opt:
-        checkpoint['opt'] = argparse.Namespace(arch='resnet18', pixpro_p=2.)
+        checkpoint['opt'] = argparse.Namespace(arch='resnet18', pixpro_p=2.0)
     path = tmp_path / 'pixpro_official.pth'
     torch.save(checkpoint, path)
     return path, encoder
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, TOOL, *map(str, args)], capture_output=True,
-                          text=True, cwd=REPO_ROOT)
+    return subprocess.run(
+        [sys.executable, TOOL, *map(str, args)], capture_output=True, text=True, cwd=REPO_ROOT
+    )
 
 
 @pytest.fixture(scope='module')
@@ -70,7 +80,8 @@ def test_round_trip_loads_strictly_into_resnet(tmp_path):
     assert "prefix='backbone.'" in result.stdout
     saved = torch.load(dst, weights_only=True)  # no pickled objects in the output
     assert saved['meta']['backbone_only'] and set(saved['state_dict']) == {
-        'backbone.' + k for k in encoder}
+        'backbone.' + k for k in encoder
+    }
     # What mmdet/mmseg's init_cfg=dict(type='Pretrained', prefix='backbone.') reads.
     backbone = _load_checkpoint_with_prefix('backbone.', str(dst), map_location='cpu')
     resnet = ResNet(depth=18)

@@ -2,6 +2,7 @@
 tools/train.py on the embedded photographs, the export in mmdet FCOS's layout, and mmdet's
 FCOS initialised from it by the transfer benchmark config (towers pre-trained, predictors
 with FCOS's own initialisation)."""
+
 import os
 import os.path as osp
 import subprocess
@@ -24,13 +25,23 @@ TRANSFER = 'configs/benchmarks/mmdetection/coco/fcos_r50_fpn_gn-head_1x_coco.py'
 @pytest.fixture(scope='module')
 def exported(tmp_path_factory, python, repo_root):
     work_dir = tmp_path_factory.mktemp('fcos_head')
-    run([python, 'tools/train.py', DEMO, '--work-dir', str(work_dir), '--cfg-options', *TINY],
-        repo_root)
+    run(
+        [python, 'tools/train.py', DEMO, '--work-dir', str(work_dir), '--cfg-options', *TINY],
+        repo_root,
+    )
     log = newest_log(work_dir)
     assert 'Epoch(train) [1][2/2]' in log and 'loss_pixpro' in log
     out = work_dir / 'fcos.pth'
-    run([python, 'tools/model_converters/extract_backbone_weights.py',
-         str(work_dir / 'epoch_1.pth'), str(out), '--fcos'], repo_root)
+    run(
+        [
+            python,
+            'tools/model_converters/extract_backbone_weights.py',
+            str(work_dir / 'epoch_1.pth'),
+            str(out),
+            '--fcos',
+        ],
+        repo_root,
+    )
     return out
 
 
@@ -39,7 +50,9 @@ def test_export_holds_backbone_fpn_and_towers_in_fcos_layout(exported):
     tops = {k.split('.')[0] for k in state}
     assert tops == {'backbone', 'neck', 'bbox_head'}
     assert {k.split('.')[1] for k in state if k.startswith('bbox_head.')} == {
-        'cls_convs', 'reg_convs'}  # the untrained predictors stay out
+        'cls_convs',
+        'reg_convs',
+    }  # the untrained predictors stay out
     assert not any(k.startswith(('neck.fpn.', 'target_net.')) for k in state)
 
 
@@ -54,6 +67,7 @@ def _tiny_fcos(repo_root, checkpoint):
     for init in (model.backbone.init_cfg, model.neck.init_cfg, model.bbox_head.init_cfg[1]):
         init.checkpoint = str(checkpoint)
     from mmdet.registry import MODELS
+
     with DefaultScope.overwrite_default_scope('mmdet'):
         return MODELS.build(model)
 
@@ -67,10 +81,12 @@ def test_fcos_transfer_loads_the_pretrained_parts_and_keeps_fcos_init(exported, 
     for key, value in state.items():
         torch.testing.assert_close(own[key], value, msg=key)
     head = detector.bbox_head
-    assert torch.allclose(head.conv_cls.bias, torch.full_like(head.conv_cls.bias, -4.59512),
-                          atol=1e-4)  # FCOS's focal-loss prior, not the checkpoint's
+    assert torch.allclose(
+        head.conv_cls.bias, torch.full_like(head.conv_cls.bias, -4.59512), atol=1e-4
+    )  # FCOS's focal-loss prior, not the checkpoint's
     assert head.conv_reg.weight.std().item() == pytest.approx(0.01, rel=0.1)
     from mmdet.testing import demo_mm_inputs
+
     packed = demo_mm_inputs(2, (3, 64, 64), num_items=[2, 1], num_classes=4)
     data = detector.data_preprocessor(packed, True)
     losses = detector(**data, mode='loss')
@@ -91,17 +107,24 @@ def test_the_recipe_uses_mmdets_fcos_fpn_and_head(repo_root):
 
 def test_converter_refuses_a_checkpoint_without_towers():
     with pytest.raises(ValueError, match='not a PixPro FPN \\+ head pre-training'):
-        fpn_head_towers_to_mmdet({'backbone.conv1.weight': torch.zeros(1),
-                                  'neck.lateral_convs.0.conv.weight': torch.zeros(1)})
+        fpn_head_towers_to_mmdet(
+            {
+                'backbone.conv1.weight': torch.zeros(1),
+                'neck.lateral_convs.0.conv.weight': torch.zeros(1),
+            }
+        )
 
 
 def test_fcos_launcher_fills_the_three_checkpoints(fake_python, tmp_path, repo_root):  # noqa
     python, record = fake_python
     ckpt = tmp_path / 'fcos.pth'
     ckpt.write_bytes(b'')
-    subprocess.run(['bash', 'tools/benchmarks/mmdetection/dist_train_fcos.sh', TRANSFER,
-                    str(ckpt), '8'], cwd=repo_root, check=True,
-                   env=dict(os.environ, PYTHON=python))
+    subprocess.run(
+        ['bash', 'tools/benchmarks/mmdetection/dist_train_fcos.sh', TRANSFER, str(ckpt), '8'],
+        cwd=repo_root,
+        check=True,
+        env=dict(os.environ, PYTHON=python),
+    )
     args = record.read_text().split('\n')
     for key in ('model.backbone.init_cfg', 'model.neck.init_cfg', 'model.bbox_head.init_cfg.1'):
         assert f'{key}.checkpoint={ckpt}' in args

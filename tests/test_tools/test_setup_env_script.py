@@ -1,4 +1,5 @@
 """tools/setup/setup_env.sh: fast when up to date, actionable when the machine is not ready."""
+
 import os
 import subprocess
 import sys
@@ -9,8 +10,14 @@ SCRIPT = 'tools/setup/setup_env.sh'
 
 
 def run_setup(repo_root, **env):
-    return subprocess.run(['bash', SCRIPT], cwd=repo_root, env=dict(os.environ, **env),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ['bash', SCRIPT],
+        cwd=repo_root,
+        env=dict(os.environ, **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_second_setup_is_a_quick_no_op(repo_root):
@@ -47,12 +54,14 @@ def test_missing_compiler_is_reported_with_a_fix(repo_root, tmp_path):
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
     for tool in ('bash', 'dirname', 'cat', 'sha256sum', 'cut', 'df', 'awk', 'nproc', 'printf'):
-        path = subprocess.run(['bash', '-c', f'command -v {tool}'], capture_output=True,
-                              text=True).stdout.strip()
+        path = subprocess.run(
+            ['bash', '-c', f'command -v {tool}'], capture_output=True, text=True
+        ).stdout.strip()
         if path.startswith('/'):
             os.symlink(path, bin_dir / tool)
-    result = run_setup(repo_root, VENV=str(tmp_path / 'venv'), PATH=str(bin_dir),
-                       PYTHON=sys.executable)
+    result = run_setup(
+        repo_root, VENV=str(tmp_path / 'venv'), PATH=str(bin_dir), PYTHON=sys.executable
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'no C++ compiler found' in result.stderr
     assert 'build-essential' in result.stderr

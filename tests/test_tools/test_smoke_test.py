@@ -6,6 +6,7 @@ By default one config per kind of run (pre-training with a teacher, mmseg transf
 linear benchmark, MasKD stage 1 and 2) runs; ``pytest -m full_sweep`` runs every other config
 (about 1-2 minutes each on 2 cores).
 """
+
 import glob
 import os
 import os.path as osp
@@ -28,9 +29,11 @@ REPRESENTATIVE = {
 def _all_configs():
     found = []
     for pattern in ('configs/**/*.py', 'projects/maskd/configs/*.py'):
-        found += [osp.relpath(p, REPO_ROOT)
-                  for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
-                  if '/_base_/' not in p]
+        found += [
+            osp.relpath(p, REPO_ROOT)
+            for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
+            if '/_base_/' not in p
+        ]
     return sorted(found)
 
 
@@ -38,7 +41,7 @@ CONFIGS = _all_configs()
 
 
 def _param(config):
-    marks = () if config in REPRESENTATIVE else (pytest.mark.full_sweep, )
+    marks = () if config in REPRESENTATIVE else (pytest.mark.full_sweep,)
     return pytest.param(config, marks=marks, id=osp.basename(config))
 
 
@@ -50,12 +53,22 @@ def test_the_representative_subset_exists():
 def test_smoke_test(config, tmp_path, python):
     work_dir = tmp_path / 'work'
     # Any download would go through the unreachable proxy and fail the run.
-    env = dict(os.environ, OMP_NUM_THREADS='1', MMPCD_CACHE_DIR=str(tmp_path / 'cache'),
-               http_proxy='http://127.0.0.1:9', https_proxy='http://127.0.0.1:9',
-               TORCH_HOME=str(tmp_path / 'torch'))
-    result = subprocess.run([python, 'tools/train.py', config, '--smoke-test', '--work-dir',
-                             str(work_dir)], cwd=REPO_ROOT, env=env, capture_output=True,
-                            text=True, timeout=900)
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        MMPCD_CACHE_DIR=str(tmp_path / 'cache'),
+        http_proxy='http://127.0.0.1:9',
+        https_proxy='http://127.0.0.1:9',
+        TORCH_HOME=str(tmp_path / 'torch'),
+    )
+    result = subprocess.run(
+        [python, 'tools/train.py', config, '--smoke-test', '--work-dir', str(work_dir)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert '[2/2]' in output  # two iterations

@@ -1,5 +1,6 @@
 """tools/test.py and tools/dist_test.sh on a config with a real test loop (mmseg on the
 synthetic dataset, in the mmpcd scope)."""
+
 import os
 import os.path as osp
 import pickle
@@ -15,8 +16,9 @@ CONFIG = 'tests/data/configs/fcn_r18_synthetic-seg.py'
 
 
 def run(cmd, cwd, **env):
-    result = subprocess.run(cmd, cwd=cwd, env=dict(os.environ, **env), capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        cmd, cwd=cwd, env=dict(os.environ, **env), capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return result
 
@@ -32,8 +34,19 @@ def checkpoint(tmp_path_factory, python, repo_root):
 
 def test_test_tool_reports_miou_and_dumps_predictions(checkpoint, python, repo_root, tmp_path):
     out = tmp_path / 'preds.pkl'
-    result = run([python, 'tools/test.py', CONFIG, str(checkpoint), '--work-dir', str(tmp_path),
-                  '--out', str(out)], repo_root)
+    result = run(
+        [
+            python,
+            'tools/test.py',
+            CONFIG,
+            str(checkpoint),
+            '--work-dir',
+            str(tmp_path),
+            '--out',
+            str(out),
+        ],
+        repo_root,
+    )
     assert re.search(r'\[mmpcd\] metrics: aAcc: [\d.]+, mIoU: [\d.]+, mAcc: [\d.]+', result.stdout)
     with open(out, 'rb') as f:
         predictions = pickle.load(f)
@@ -48,17 +61,27 @@ def test_dist_test_with_two_gloo_processes(checkpoint, python, repo_root, tmp_pa
     # From a fresh shell: the launcher finds the repository's .venv itself.
     result = subprocess.run(
         ['bash', 'tools/dist_test.sh', CONFIG, str(checkpoint), '2', '--work-dir', str(tmp_path)],
-        cwd=repo_root, capture_output=True, text=True, timeout=600,
-        env=fresh_shell_env(repo_root, PORT=str(port), OMP_NUM_THREADS='1'))
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=fresh_shell_env(repo_root, PORT=str(port), OMP_NUM_THREADS='1'),
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    assert len(re.findall(r'\[mmpcd\] metrics: aAcc: [\d.]+, mIoU: [\d.]+',
-                          result.stdout)) == 1  # said once, by rank 0
+    assert (
+        len(re.findall(r'\[mmpcd\] metrics: aAcc: [\d.]+, mIoU: [\d.]+', result.stdout)) == 1
+    )  # said once, by rank 0
     logs = [osp.join(dp, f) for dp, _, fs in os.walk(tmp_path) for f in fs if f.endswith('.log')]
     assert any('Epoch(test) [2/2]' in open(p).read() for p in logs)  # 8 images, 2 ranks, batch 2
 
 
 def test_test_tool_rejects_a_bad_out_file(checkpoint, python, repo_root):
-    result = subprocess.run([python, 'tools/test.py', CONFIG, str(checkpoint), '--out', 'x.json'],
-                            cwd=repo_root, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [python, 'tools/test.py', CONFIG, str(checkpoint), '--out', 'x.json'],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode != 0
     assert '--out must be a .pkl or .pickle file' in result.stderr

@@ -1,5 +1,6 @@
 """A user's own config folder outside the repository, inheriting ``mmpcd::`` bases, trained
 through ``tools/train.py`` from that folder: one of the three ways mmpcd is meant to be used."""
+
 import os
 import os.path as osp
 import subprocess
@@ -21,7 +22,11 @@ def test_train_a_config_inheriting_mmpcd_from_another_folder(tmp_path, python, r
     assert not osp.realpath(folder).startswith(osp.realpath(repo_root) + os.sep)
     result = subprocess.run(
         [python, osp.join(repo_root, 'tools', 'train.py'), 'my_pixpro.py', '--work-dir', 'wd'],
-        cwd=folder, capture_output=True, text=True, timeout=600)
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # The demo photographs were found from the package, not from the working directory ...
     assert osp.isfile(folder / 'wd' / 'epoch_1.pth')

@@ -1,4 +1,5 @@
 """mmpcd.utils.checkpoint: the one reader of checkpoint files."""
+
 import argparse
 import os
 
@@ -7,8 +8,13 @@ import pytest
 import torch
 from mmengine.logging import HistoryBuffer
 
-from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
-                                    read_checkpoint, state_dict_of, strip_prefix)
+from mmpcd.utils.checkpoint import (
+    CorruptCheckpointError,
+    UntrustedCheckpointError,
+    read_checkpoint,
+    state_dict_of,
+    strip_prefix,
+)
 
 
 def test_mmengine_training_checkpoints_are_read_weights_only(tmp_path):
@@ -16,9 +22,14 @@ def test_mmengine_training_checkpoints_are_read_weights_only(tmp_path):
     RNG states) is read without trust."""
     path = tmp_path / 'epoch_1.pth'
     buffer = HistoryBuffer([1.0, 2.0], [1, 1])
-    torch.save({'state_dict': {'w': torch.ones(2)},
-                'meta': {'rng': np.random.get_state(), 'scalar': np.float64(0.5)},
-                'message_hub': {'log_scalars': {'train/loss': buffer}}}, path)
+    torch.save(
+        {
+            'state_dict': {'w': torch.ones(2)},
+            'meta': {'rng': np.random.get_state(), 'scalar': np.float64(0.5)},
+            'message_hub': {'log_scalars': {'train/loss': buffer}},
+        },
+        path,
+    )
     loaded = read_checkpoint(str(path))
     assert loaded['message_hub']['log_scalars']['train/loss'].mean() == pytest.approx(1.5)
     assert loaded['meta']['scalar'] == 0.5 and loaded['meta']['rng'][0] == 'MT19937'
@@ -27,8 +38,7 @@ def test_mmengine_training_checkpoints_are_read_weights_only(tmp_path):
 def test_other_objects_need_trust_and_the_error_names_the_switch(tmp_path):
     path = tmp_path / 'official.pth'
     torch.save({'opt': argparse.Namespace(lr=1.0), 'model': {'w': torch.ones(1)}}, path)
-    with pytest.raises(UntrustedCheckpointError,
-                       match=r'argparse\.Namespace.*pass --my-switch'):
+    with pytest.raises(UntrustedCheckpointError, match=r'argparse\.Namespace.*pass --my-switch'):
         read_checkpoint(str(path), switch='--my-switch')
     assert read_checkpoint(str(path), trust=True)['opt'].lr == 1.0
 
@@ -46,8 +56,9 @@ def test_the_restricted_getattr_reaches_only_history_buffer_methods(tmp_path):
         read_checkpoint(str(path))
 
 
-@pytest.mark.parametrize('variable', ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD',
-                                      'TORCH_FORCE_WEIGHTS_ONLY_LOAD'])
+@pytest.mark.parametrize(
+    'variable', ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', 'TORCH_FORCE_WEIGHTS_ONLY_LOAD']
+)
 def test_torch_environment_variables_change_nothing(tmp_path, monkeypatch, variable):
     """A variable set for another program neither loosens nor breaks the policy, and is
     restored afterwards."""
@@ -58,8 +69,10 @@ def test_torch_environment_variables_change_nothing(tmp_path, monkeypatch, varia
         read_checkpoint(str(path))
     assert read_checkpoint(str(path), trust=True)['opt'].lr == 1.0
     assert os.environ[variable] == '1'
-    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ or \
-        variable == 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+    assert (
+        'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+        or variable == 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+    )
 
 
 @pytest.mark.parametrize('content', [b'', b'<html><body>login</body></html>', 'truncated'])

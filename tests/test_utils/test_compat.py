@@ -9,6 +9,7 @@ IMG = np.random.RandomState(0).randint(0, 256, (24, 32, 3)).astype(np.uint8)
 
 def test_mmcv_adjust_hue_is_patched_on_import():
     import mmcv.image.photometric as photometric
+
     assert mmcv.adjust_hue is compat.adjust_hue
     assert photometric.adjust_hue is compat.adjust_hue
 
@@ -41,6 +42,7 @@ def test_opposite_shifts_cancel_in_hsv_space(backend):
 
 def test_color_jitter_with_hue_runs_on_numpy_2():
     from mmpretrain.datasets.transforms import ColorJitter
+
     jitter = ColorJitter(hue=0.5)
     for seed in range(20):  # about half of the draws are negative
         np.random.seed(seed)

@@ -1,4 +1,5 @@
 """requirements/gpu_check.txt pins what this environment runs, so the carried wheels match."""
+
 import os.path as osp
 from importlib.metadata import version
 

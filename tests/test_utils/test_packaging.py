@@ -1,4 +1,5 @@
 """The installed package exposes what OpenMMLab tooling expects."""
+
 import os.path as osp
 
 import yaml
@@ -21,6 +22,7 @@ def test_mim_folder_exposes_configs_tools_and_model_index():
 
 def test_model_index_parses(repo_root):
     from modelindex.load_model_index import load
+
     index = load(osp.join(repo_root, 'model-index.yml'))
     assert index is not None
 

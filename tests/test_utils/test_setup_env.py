@@ -6,8 +6,7 @@ from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 
 from mmpcd.registry import DATASETS, MODELS, RUNNERS, TRANSFORMS
-from mmpcd.utils import register_all_modules
-from mmpcd.utils import version_check
+from mmpcd.utils import register_all_modules, version_check
 
 
 def test_register_all_modules_sets_the_mmpcd_scope():
@@ -30,7 +29,7 @@ def test_registries_are_children_of_mmpretrain():
 
 def test_mmpretrain_components_resolve_in_the_mmpcd_scope():
     register_all_modules()
-    backbone = MODELS.build(dict(type='ResNet', depth=18, out_indices=(3, )))
+    backbone = MODELS.build(dict(type='ResNet', depth=18, out_indices=(3,)))
     assert type(backbone).__module__.startswith('mmpretrain.')
     assert TRANSFORMS.get('MultiView') is not None
     assert DATASETS.get('CustomDataset') is not None
@@ -41,7 +40,8 @@ def test_mmdet_and_mmseg_components_need_their_prefix():
     fpn = MODELS.build(dict(type='mmdet.FPN', in_channels=[8, 16], out_channels=8, num_outs=2))
     assert type(fpn).__module__.startswith('mmdet.')
     head = MODELS.build(
-        dict(type='mmseg.FCNHead', in_channels=8, channels=8, num_classes=3, num_convs=1))
+        dict(type='mmseg.FCNHead', in_channels=8, channels=8, num_classes=3, num_convs=1)
+    )
     assert type(head).__module__.startswith('mmseg.')
     # siblings do not see each other's bare names
     assert MODELS.get('FPN') is None
@@ -71,10 +71,9 @@ def test_version_check_is_silent_inside_the_window(monkeypatch):
 
 
 def test_version_check_warns_about_transformers_5(monkeypatch):
-    monkeypatch.setattr(version_check, 'installed_version', {
-        'transformers': '5.1.0',
-        'mmpretrain': '1.2.0'
-    }.get)
+    monkeypatch.setattr(
+        version_check, 'installed_version', {'transformers': '5.1.0', 'mmpretrain': '1.2.0'}.get
+    )
     with pytest.warns(UserWarning, match='transformers<5'):
         version_check.check_dependency_versions()
 

@@ -10,6 +10,7 @@ first check can fail). :func:`test_every_tool_is_classified` makes a new script 
 is added to the table or to :data:`NOT_READING`, and :func:`test_one_reader` fails when code
 outside ``mmpcd/utils/checkpoint.py`` calls ``torch.load`` itself.
 """
+
 import ast
 import glob
 import os.path as osp
@@ -26,11 +27,16 @@ DENSECL = 'configs/densecl/densecl_resnet18_1xb16-coslr-2e_demo.py'
 PCD = 'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py'
 TEST_CONFIG = 'tests/data/configs/fcn_r18_synthetic-seg.py'
 MASKD_TOKENS = 'projects/maskd/configs/tiny/maskd-tokens_faster-rcnn_r18_tiny_synthetic.py'
-MASKD_DISTIL = ('projects/maskd/configs/tiny/'
-                'maskd_fpn_faster-rcnn_r18_faster-rcnn_r18_tiny_synthetic.py')
+MASKD_DISTIL = (
+    'projects/maskd/configs/tiny/maskd_fpn_faster-rcnn_r18_faster-rcnn_r18_tiny_synthetic.py'
+)
 IMAGE_DIR = osp.join(REPO_ROOT, 'data', 'demo', 'images')
-TINY_TRAIN = ['train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-              'train_dataloader.dataset.indices=2', 'model.queue_len=64']
+TINY_TRAIN = [
+    'train_dataloader.batch_size=2',
+    'train_dataloader.num_workers=0',
+    'train_dataloader.dataset.indices=2',
+    'model.queue_len=64',
+]
 
 
 class Payload:
@@ -51,16 +57,19 @@ class EntryPoint(NamedTuple):
 
 # ---- how each entry point is called --------------------------------------------------------
 
+
 def _cli(script: str, *args: str, trust_flag: str = '--trust') -> Callable:
     """``script``'s main() in this process, with ``args`` (``{path}``/``{tmp}`` filled in)."""
 
     def run(path, tmp_path, trust, monkeypatch):
-        argv = [a.format(path=path, tmp=tmp_path, images=IMAGE_DIR, image=_first_image())
-                for a in args]
+        argv = [
+            a.format(path=path, tmp=tmp_path, images=IMAGE_DIR, image=_first_image()) for a in args
+        ]
         argv += [trust_flag] if trust else []
         module = load_script(script)
         monkeypatch.setattr(sys, 'argv', [script, *argv])
         module.main()
+
     return run
 
 
@@ -75,42 +84,62 @@ def _train(flags=(), options=(), trust_option: str = '--trust') -> Callable:
         if trust:
             (flags_ if trust_option.startswith('--') else options_).append(trust_option)
         module = load_script('tools/train.py')
-        monkeypatch.setattr(sys, 'argv', [
-            'tools/train.py', PCD if pcd else DENSECL, '--work-dir', str(tmp_path / 'work'),
-            *flags_, '--cfg-options', *options_, 'train_cfg.max_epochs=1'])
+        monkeypatch.setattr(
+            sys,
+            'argv',
+            [
+                'tools/train.py',
+                PCD if pcd else DENSECL,
+                '--work-dir',
+                str(tmp_path / 'work'),
+                *flags_,
+                '--cfg-options',
+                *options_,
+                'train_cfg.max_epochs=1',
+            ],
+        )
         module.main()
+
     return run
 
 
 def _read_checkpoint(path, tmp_path, trust, monkeypatch):
     from mmpcd.utils.checkpoint import read_checkpoint
+
     read_checkpoint(path, trust=trust)
 
 
 def _get_checkpoint(path, tmp_path, trust, monkeypatch):
     from mmpcd.apis import get_checkpoint
+
     get_checkpoint(path, cache_dir=str(tmp_path / 'cache'), trust=trust)
 
 
 def _get_checkpoint_url(path, tmp_path, trust, monkeypatch):
     from mmpcd.apis import get_checkpoint
-    get_checkpoint('file://' + path, cache_dir=str(tmp_path / 'cache'), trust=trust,
-                   show_progress=False)
+
+    get_checkpoint(
+        'file://' + path, cache_dir=str(tmp_path / 'cache'), trust=trust, show_progress=False
+    )
 
 
 def _get_checkpoint_converted(path, tmp_path, trust, monkeypatch):
     from mmpcd.apis import get_checkpoint
-    get_checkpoint(path, cache_dir=str(tmp_path / 'cache'), trust=trust,
-                   converter='pixpro_to_mmpcd')
+
+    get_checkpoint(
+        path, cache_dir=str(tmp_path / 'cache'), trust=trust, converter='pixpro_to_mmpcd'
+    )
 
 
 def _resnet18(init_cfg=None):
     from mmpcd.registry import MODELS
+
     return MODELS.build(dict(type='ResNet', depth=18, init_cfg=init_cfg))
 
 
 def _load_pretrained(path, tmp_path, trust, monkeypatch):
     from mmpcd.models.utils import load_pretrained
+
     load_pretrained(_resnet18(), path, trust=trust)
 
 
@@ -123,18 +152,24 @@ def _pretrained_init_cfg(path, tmp_path, trust, monkeypatch):
 
 def _pcd_teacher(path, tmp_path, trust, monkeypatch):
     from mmpcd.models.teachers import PCDTeacher
-    PCDTeacher(backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-               adaptor=dict(type='SpatialAdaptor', channels=(512, 8)), checkpoint=path,
-               trust=trust).init_weights()
+
+    PCDTeacher(
+        backbone=dict(type='ResNet', depth=18, out_indices=(3,)),
+        adaptor=dict(type='SpatialAdaptor', channels=(512, 8)),
+        checkpoint=path,
+        trust=trust,
+    ).init_weights()
 
 
 def _feature_model(path, tmp_path, trust, monkeypatch):
     from mmpcd.visualization import build_feature_model
+
     build_feature_model(osp.join(REPO_ROOT, DENSECL), path, trust=trust)
 
 
 def _probe_backbone(path, tmp_path, trust, monkeypatch):
     from mmpcd.evaluation import build_probe_backbone
+
     build_probe_backbone(osp.join(REPO_ROOT, DENSECL), path, trust=trust)
 
 
@@ -148,95 +183,196 @@ def _maskd_model(config: str, key: str, trust_key: str) -> Callable:
 
         from mmpcd.registry import MODELS
         from mmpcd.utils import register_all_modules
+
         register_all_modules(init_default_scope=False)
         import projects.maskd.maskd  # noqa: F401
+
         cfg = Config.fromfile(osp.join(REPO_ROOT, config))
         cfg.merge_from_dict({f'model.{key}': path, f'model.{trust_key}': trust})
         if key != 'teacher_ckpt':
             cfg.model.teacher_ckpt = 'random'  # read before the tokens
         with DefaultScope.overwrite_default_scope('mmpcd'):
             MODELS.build(cfg.model).init_weights()
+
     return run
 
 
 def _pcd_teacher_converter(path, tmp_path, trust, monkeypatch):
     from mmpcd.converters.pcd_teacher import write_pcd_teacher
+
     write_pcd_teacher(path, str(tmp_path / 'out.pth'), trust=trust)
 
 
 ENTRY_POINTS = [
     # Python functions and classes
     EntryPoint('mmpcd.utils.checkpoint.read_checkpoint', 'trust=True', _read_checkpoint),
-    EntryPoint('mmpcd.apis.get_checkpoint(file)', 'trust=True to get_checkpoint',
-               _get_checkpoint),
-    EntryPoint('mmpcd.apis.get_checkpoint(URL) / mmpcd.hub.fetch',
-               'trust=True to get_checkpoint', _get_checkpoint_url),
-    EntryPoint('mmpcd.apis.get_checkpoint(converter=...)', 'trust=True to get_checkpoint',
-               _get_checkpoint_converted),
-    EntryPoint('mmpcd.models.utils.load_pretrained', 'trust=True in the init_cfg',
-               _load_pretrained),
-    EntryPoint("init_cfg=dict(type='Pretrained', _scope_='mmpcd')", 'trust=True in the init_cfg',
-               _pretrained_init_cfg),
-    EntryPoint('PCDTeacher (model.teacher.checkpoint)', 'teacher_checkpoint_trust=True',
-               _pcd_teacher),
+    EntryPoint('mmpcd.apis.get_checkpoint(file)', 'trust=True to get_checkpoint', _get_checkpoint),
+    EntryPoint(
+        'mmpcd.apis.get_checkpoint(URL) / mmpcd.hub.fetch',
+        'trust=True to get_checkpoint',
+        _get_checkpoint_url,
+    ),
+    EntryPoint(
+        'mmpcd.apis.get_checkpoint(converter=...)',
+        'trust=True to get_checkpoint',
+        _get_checkpoint_converted,
+    ),
+    EntryPoint(
+        'mmpcd.models.utils.load_pretrained', 'trust=True in the init_cfg', _load_pretrained
+    ),
+    EntryPoint(
+        "init_cfg=dict(type='Pretrained', _scope_='mmpcd')",
+        'trust=True in the init_cfg',
+        _pretrained_init_cfg,
+    ),
+    EntryPoint(
+        'PCDTeacher (model.teacher.checkpoint)', 'teacher_checkpoint_trust=True', _pcd_teacher
+    ),
     EntryPoint('mmpcd.visualization.build_feature_model', '--trust', _feature_model),
-    EntryPoint('mmpcd.evaluation.build_probe_backbone / run_dense_probe',
-               'dense_probe.py --trust', _probe_backbone),
-    EntryPoint('MaskLearner(teacher_ckpt)', 'model.teacher_ckpt_trust=True',
-               _maskd_model(MASKD_TOKENS, 'teacher_ckpt', 'teacher_ckpt_trust')),
-    EntryPoint('MasKDDistiller(teacher_ckpt)', 'model.teacher_ckpt_trust=True',
-               _maskd_model(MASKD_DISTIL, 'teacher_ckpt', 'teacher_ckpt_trust')),
-    EntryPoint('MasKDLoss(tokens)', 'model.maskd_loss.tokens_trust=True',
-               _maskd_model(MASKD_DISTIL, 'maskd_loss.tokens', 'maskd_loss.tokens_trust')),
-    EntryPoint('mmpcd.converters.pcd_teacher.write_pcd_teacher (demo, dense bench)',
-               'trust=True', _pcd_teacher_converter),
+    EntryPoint(
+        'mmpcd.evaluation.build_probe_backbone / run_dense_probe',
+        'dense_probe.py --trust',
+        _probe_backbone,
+    ),
+    EntryPoint(
+        'MaskLearner(teacher_ckpt)',
+        'model.teacher_ckpt_trust=True',
+        _maskd_model(MASKD_TOKENS, 'teacher_ckpt', 'teacher_ckpt_trust'),
+    ),
+    EntryPoint(
+        'MasKDDistiller(teacher_ckpt)',
+        'model.teacher_ckpt_trust=True',
+        _maskd_model(MASKD_DISTIL, 'teacher_ckpt', 'teacher_ckpt_trust'),
+    ),
+    EntryPoint(
+        'MasKDLoss(tokens)',
+        'model.maskd_loss.tokens_trust=True',
+        _maskd_model(MASKD_DISTIL, 'maskd_loss.tokens', 'maskd_loss.tokens_trust'),
+    ),
+    EntryPoint(
+        'mmpcd.converters.pcd_teacher.write_pcd_teacher (demo, dense bench)',
+        'trust=True',
+        _pcd_teacher_converter,
+    ),
     # Configs through tools/train.py (the runner)
-    EntryPoint('tools/train.py teacher_checkpoint=PATH (PCD)', 'teacher_checkpoint_trust=True',
-               _train(options=['teacher_checkpoint={path}'],
-                      trust_option='teacher_checkpoint_trust=True')),
-    EntryPoint('tools/train.py model.teacher.checkpoint=PATH (PCD)',
-               'teacher_checkpoint_trust=True',
-               _train(options=['model.teacher.checkpoint={path}'],
-                      trust_option='model.teacher.trust=True')),
-    EntryPoint('tools/train.py --resume PATH', '--trust',
-               _train(flags=['--resume', '{path}'])),
-    EntryPoint('tools/train.py load_from=PATH', 'load_from_trust=True',
-               _train(options=['load_from={path}'], trust_option='load_from_trust=True')),
+    EntryPoint(
+        'tools/train.py teacher_checkpoint=PATH (PCD)',
+        'teacher_checkpoint_trust=True',
+        _train(options=['teacher_checkpoint={path}'], trust_option='teacher_checkpoint_trust=True'),
+    ),
+    EntryPoint(
+        'tools/train.py model.teacher.checkpoint=PATH (PCD)',
+        'teacher_checkpoint_trust=True',
+        _train(
+            options=['model.teacher.checkpoint={path}'], trust_option='model.teacher.trust=True'
+        ),
+    ),
+    EntryPoint('tools/train.py --resume PATH', '--trust', _train(flags=['--resume', '{path}'])),
+    EntryPoint(
+        'tools/train.py load_from=PATH',
+        'load_from_trust=True',
+        _train(options=['load_from={path}'], trust_option='load_from_trust=True'),
+    ),
     # CLIs
-    EntryPoint('tools/test.py', '--trust', _cli('tools/test.py', TEST_CONFIG, '{path}',
-                                                '--work-dir', '{tmp}/work')),
-    EntryPoint('tools/model_converters/densecl_to_mmpcd.py', '--trust',
-               _cli('tools/model_converters/densecl_to_mmpcd.py', '{path}', '{tmp}/out.pth')),
-    EntryPoint('tools/model_converters/pixpro_to_mmpcd.py', '--trust',
-               _cli('tools/model_converters/pixpro_to_mmpcd.py', '{path}', '{tmp}/out.pth')),
-    EntryPoint('tools/model_converters/extract_backbone_weights.py', '--trust',
-               _cli('tools/model_converters/extract_backbone_weights.py', '{path}',
-                    '{tmp}/out.pth')),
-    EntryPoint('tools/model_converters/publish_model.py', '--trust',
-               _cli('tools/model_converters/publish_model.py', '{path}', '{tmp}/out.pth')),
-    EntryPoint('tools/misc/download_checkpoint.py', '--trust',
-               _cli('tools/misc/download_checkpoint.py', '{path}', '--cache-dir', '{tmp}/c',
-                    '--quiet')),
-    EntryPoint('tools/analysis_tools/dense_probe.py', '--trust',
-               _cli('tools/analysis_tools/dense_probe.py', DENSECL, '{path}', '--iters', '1')),
-    EntryPoint('tools/analysis_tools/visualize_features.py', '--trust',
-               _cli('tools/analysis_tools/visualize_features.py', DENSECL, '{path}',
-                    '--images', '{images}', '--out-dir', '{tmp}/vis')),
-    EntryPoint('tools/analysis_tools/visualize_correspondence.py', '--trust',
-               _cli('tools/analysis_tools/visualize_correspondence.py', DENSECL, '{path}',
-                    '--image', '{image}', '--out', '{tmp}/c.png')),
-    EntryPoint('tools/analysis_tools/visualize_erf.py', '--trust',
-               _cli('tools/analysis_tools/visualize_erf.py', DENSECL, '{path}', '--images',
-                    '{images}', '--out', '{tmp}/erf.png')),
-    EntryPoint('projects/maskd/tools/export_student.py', '--trust',
-               _cli('projects/maskd/tools/export_student.py', '{path}', '{tmp}/s.pth')),
-    EntryPoint('projects/maskd/tools/convert_official_tokens.py', '--trust',
-               _cli('projects/maskd/tools/convert_official_tokens.py', '{path}',
-                    '{tmp}/t.pth')),
-    EntryPoint('projects/maskd/tools/visualize_masks.py', '--trust',
-               _cli('projects/maskd/tools/visualize_masks.py', MASKD_TOKENS, '{path}',
-                    '--teacher-ckpt', '{path}', '--image', '{image}', '--out',
-                    '{tmp}/m.png')),
+    EntryPoint(
+        'tools/test.py',
+        '--trust',
+        _cli('tools/test.py', TEST_CONFIG, '{path}', '--work-dir', '{tmp}/work'),
+    ),
+    EntryPoint(
+        'tools/model_converters/densecl_to_mmpcd.py',
+        '--trust',
+        _cli('tools/model_converters/densecl_to_mmpcd.py', '{path}', '{tmp}/out.pth'),
+    ),
+    EntryPoint(
+        'tools/model_converters/pixpro_to_mmpcd.py',
+        '--trust',
+        _cli('tools/model_converters/pixpro_to_mmpcd.py', '{path}', '{tmp}/out.pth'),
+    ),
+    EntryPoint(
+        'tools/model_converters/extract_backbone_weights.py',
+        '--trust',
+        _cli('tools/model_converters/extract_backbone_weights.py', '{path}', '{tmp}/out.pth'),
+    ),
+    EntryPoint(
+        'tools/model_converters/publish_model.py',
+        '--trust',
+        _cli('tools/model_converters/publish_model.py', '{path}', '{tmp}/out.pth'),
+    ),
+    EntryPoint(
+        'tools/misc/download_checkpoint.py',
+        '--trust',
+        _cli('tools/misc/download_checkpoint.py', '{path}', '--cache-dir', '{tmp}/c', '--quiet'),
+    ),
+    EntryPoint(
+        'tools/analysis_tools/dense_probe.py',
+        '--trust',
+        _cli('tools/analysis_tools/dense_probe.py', DENSECL, '{path}', '--iters', '1'),
+    ),
+    EntryPoint(
+        'tools/analysis_tools/visualize_features.py',
+        '--trust',
+        _cli(
+            'tools/analysis_tools/visualize_features.py',
+            DENSECL,
+            '{path}',
+            '--images',
+            '{images}',
+            '--out-dir',
+            '{tmp}/vis',
+        ),
+    ),
+    EntryPoint(
+        'tools/analysis_tools/visualize_correspondence.py',
+        '--trust',
+        _cli(
+            'tools/analysis_tools/visualize_correspondence.py',
+            DENSECL,
+            '{path}',
+            '--image',
+            '{image}',
+            '--out',
+            '{tmp}/c.png',
+        ),
+    ),
+    EntryPoint(
+        'tools/analysis_tools/visualize_erf.py',
+        '--trust',
+        _cli(
+            'tools/analysis_tools/visualize_erf.py',
+            DENSECL,
+            '{path}',
+            '--images',
+            '{images}',
+            '--out',
+            '{tmp}/erf.png',
+        ),
+    ),
+    EntryPoint(
+        'projects/maskd/tools/export_student.py',
+        '--trust',
+        _cli('projects/maskd/tools/export_student.py', '{path}', '{tmp}/s.pth'),
+    ),
+    EntryPoint(
+        'projects/maskd/tools/convert_official_tokens.py',
+        '--trust',
+        _cli('projects/maskd/tools/convert_official_tokens.py', '{path}', '{tmp}/t.pth'),
+    ),
+    EntryPoint(
+        'projects/maskd/tools/visualize_masks.py',
+        '--trust',
+        _cli(
+            'projects/maskd/tools/visualize_masks.py',
+            MASKD_TOKENS,
+            '{path}',
+            '--teacher-ckpt',
+            '{path}',
+            '--image',
+            '{image}',
+            '--out',
+            '{tmp}/m.png',
+        ),
+    ),
 ]
 
 # Scripts that read no checkpoint file.
@@ -246,9 +382,6 @@ NOT_READING = {
     'tools/analysis_tools/benchmark_ops.py': 'random inputs',
     'tools/analysis_tools/benchmark_train.py': 'random weights (random PCD teacher)',
     'tools/analysis_tools/benchmark_timing.py': 'a helper of the benchmarks',
-    'tools/analysis_tools/benchmark_data.py': 'reads images',
-    'tools/analysis_tools/gpu_check.py': 'random weights (random PCD teacher)',
-    'tools/analysis_tools/gpu_check_device.sh': 'launches gpu_check.py (random weights)',
     'tools/misc/check_images.py': 'reads images',
     'tools/setup/setup_env.sh': 'installs the environment',
     'tools/launch.sh': 'the launchers\' shared torchrun/srun call (their tools: in the table)',
@@ -273,8 +406,13 @@ def payload(tmp_path):
     (mmengine ``state_dict``) and the payload in ``meta``."""
     marker = tmp_path / 'PWNED'
     path = tmp_path / 'evil_epoch_1.pth'
-    torch.save({'state_dict': {'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)},
-                'meta': {'epoch': 1, 'iter': 1, 'note': Payload(str(marker))}}, path)
+    torch.save(
+        {
+            'state_dict': {'backbone.conv1.weight': torch.zeros(64, 3, 7, 7)},
+            'meta': {'epoch': 1, 'iter': 1, 'note': Payload(str(marker))},
+        },
+        path,
+    )
     return str(path), marker
 
 
@@ -300,8 +438,9 @@ def test_no_code_runs_without_the_trust_switch(entry, payload, tmp_path, monkeyp
     path, marker = payload
     message = _outcome(entry, path, tmp_path, False, monkeypatch)
     assert not marker.exists(), f'{entry.name} ran the pickled payload without trust'
-    assert entry.switch in message, f'{entry.name}: the error does not name ' \
-        f'{entry.switch!r}:\n{message[-2000:]}'
+    assert entry.switch in message, (
+        f'{entry.name}: the error does not name {entry.switch!r}:\n{message[-2000:]}'
+    )
     assert 'io.open' in message, message[-2000:]  # and says what it refused
 
 
@@ -316,15 +455,18 @@ def _scripts():
     patterns = ('tools/**/*.py', 'tools/**/*.sh', 'projects/maskd/tools/*.py')
     found = set()
     for pattern in patterns:
-        found |= {osp.relpath(p, REPO_ROOT)
-                  for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)}
+        found |= {
+            osp.relpath(p, REPO_ROOT)
+            for p in glob.glob(osp.join(REPO_ROOT, pattern), recursive=True)
+        }
     return sorted(p for p in found if not p.startswith('tools/benchmarks/'))
 
 
 def test_every_tool_is_classified():
     in_table = {re.match(r'[\w/.]+', entry.name).group(0) for entry in ENTRY_POINTS}
-    unknown = [script for script in _scripts()
-               if script not in in_table and script not in NOT_READING]
+    unknown = [
+        script for script in _scripts() if script not in in_table and script not in NOT_READING
+    ]
     assert not unknown, f'add these scripts to ENTRY_POINTS or NOT_READING: {unknown}'
 
 
@@ -335,9 +477,14 @@ def _reading_calls(tree: ast.AST) -> List[str]:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and (
                 (func.value.id == 'torch' and func.attr == 'load')
-                or func.value.id == 'CheckpointLoader'):
+                or func.value.id == 'CheckpointLoader'
+            )
+        ):
             found.append(f'{func.value.id}.{func.attr}')
         elif isinstance(func, ast.Name) and func.id in ('load_checkpoint', '_load_checkpoint'):
             found.append(func.id)

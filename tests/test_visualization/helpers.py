@@ -1,5 +1,6 @@
 """Running the visualisation tools in-process, the commands of their doc, and the demo-run
 checkpoints and logs those commands refer to."""
+
 import os.path as osp
 import shutil
 from typing import List
@@ -9,13 +10,18 @@ import torch
 from matplotlib.image import imread
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
+
 from tests.conftest import REPO_ROOT, load_script
 from tests.doc_commands import documented_commands
 
 DOC = osp.join(REPO_ROOT, 'docs/en/user_guides/visualization.md')
 DATA = osp.join(osp.dirname(osp.abspath(__file__)), 'data')
-TOOLS = ('visualize_erf.py', 'visualize_features.py', 'visualize_correspondence.py',
-         'analyze_logs.py')
+TOOLS = (
+    'visualize_erf.py',
+    'visualize_features.py',
+    'visualize_correspondence.py',
+    'analyze_logs.py',
+)
 PIXPRO = 'configs/pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py'
 DENSECL = 'configs/densecl/densecl_resnet18_1xb16-coslr-2e_demo.py'
 PCD = 'configs/pcd/pcd_resnet18_mocov3-resnet18_1xb8-lars-coslr-2e_demo.py'
@@ -60,6 +66,7 @@ def save_training_checkpoint(config: str, path: str, seed: int) -> dict:
 
     from mmpcd.registry import MODELS
     from mmpcd.utils import register_all_modules
+
     register_all_modules(init_default_scope=False)
     torch.manual_seed(seed)
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
@@ -70,8 +77,14 @@ def save_training_checkpoint(config: str, path: str, seed: int) -> dict:
     state = model.state_dict()
     buffer = HistoryBuffer()
     buffer.update(1.0)
-    torch.save(dict(meta=dict(epoch=2), state_dict=state,
-                    message_hub=dict(log_scalars={'train/loss': buffer})), path)
+    torch.save(
+        dict(
+            meta=dict(epoch=2),
+            state_dict=state,
+            message_hub=dict(log_scalars={'train/loss': buffer}),
+        ),
+        path,
+    )
     return state
 
 
@@ -79,10 +92,13 @@ def make_demo_work_dirs(root: str) -> None:
     """``root/{pixpro,densecl}_demo`` as the doc's two demo runs leave them: epoch_2.pth and
     the json log (real logs of those runs, under the doc's TIMESTAMP placeholder)."""
     import os
+
     for name, config, seed in (('pixpro', PIXPRO, 1), ('densecl', DENSECL, 2)):
         run_dir = osp.join(root, f'{name}_demo')
         os.makedirs(osp.join(run_dir, 'TIMESTAMP', 'vis_data'))
         save_training_checkpoint(config, osp.join(run_dir, 'epoch_2.pth'), seed)
-        shutil.copy(osp.join(DATA, f'{name}_demo_scalars.json'),
-                    osp.join(run_dir, 'TIMESTAMP', 'vis_data', 'TIMESTAMP.json'))
+        shutil.copy(
+            osp.join(DATA, f'{name}_demo_scalars.json'),
+            osp.join(run_dir, 'TIMESTAMP', 'vis_data', 'TIMESTAMP.json'),
+        )
     os.makedirs(osp.join(root, 'vis'))

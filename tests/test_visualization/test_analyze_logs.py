@@ -1,4 +1,5 @@
 """analyze_logs.py plot_curve over real mmengine json logs of the demo runs."""
+
 import json
 import os.path as osp
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import pytest
 
 from mmpcd.visualization import curves, load_train_scalars
+
 from .helpers import DATA, REPO_ROOT, assert_png, doc_commands, in_work_dir, load_tool
 
 PIXPRO_LOG = osp.join(DATA, 'pixpro_demo_scalars.json')
@@ -22,17 +24,29 @@ def test_doc_command_draws_one_panel_per_key(demo_work_dirs):
 def test_curves_are_the_logged_values_against_the_iteration():
     with open(DENSECL_LOG) as f:
         rows = [json.loads(line) for line in f]
-    data = curves({'densecl': load_train_scalars(DENSECL_LOG),
-                   'pixpro': load_train_scalars(PIXPRO_LOG)}, ['loss_dense', 'lr'])
+    data = curves(
+        {'densecl': load_train_scalars(DENSECL_LOG), 'pixpro': load_train_scalars(PIXPRO_LOG)},
+        ['loss_dense', 'lr'],
+    )
     assert data['loss_dense'] == {
-        'densecl': ([row['step'] for row in rows], [row['loss_dense'] for row in rows])}
+        'densecl': ([row['step'] for row in rows], [row['loss_dense'] for row in rows])
+    }
     assert set(data['lr']) == {'densecl', 'pixpro'}
 
 
 def test_a_key_no_log_has_stops_with_the_keys_there_are(tmp_path):
     with pytest.raises(SystemExit, match="'loss_dense'.*loss_pixpro"):
-        load_tool('analyze_logs.py').main(['plot_curve', PIXPRO_LOG, '--keys', 'loss',
-                                           'loss_dense', '--out', str(tmp_path / 'c.png')])
+        load_tool('analyze_logs.py').main(
+            [
+                'plot_curve',
+                PIXPRO_LOG,
+                '--keys',
+                'loss',
+                'loss_dense',
+                '--out',
+                str(tmp_path / 'c.png'),
+            ]
+        )
 
 
 def test_the_text_log_is_refused_with_the_file_to_use(tmp_path):
@@ -44,9 +58,25 @@ def test_the_text_log_is_refused_with_the_file_to_use(tmp_path):
 
 def test_runs_as_a_script(tmp_path):
     out = tmp_path / 'curves.png'
-    subprocess.run([sys.executable, 'tools/analysis_tools/analyze_logs.py', 'plot_curve',
-                    PIXPRO_LOG, '--keys', 'loss', '--out', str(out), '--panel', '200', '100'],
-                   cwd=REPO_ROOT, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            'tools/analysis_tools/analyze_logs.py',
+            'plot_curve',
+            PIXPRO_LOG,
+            '--keys',
+            'loss',
+            '--out',
+            str(out),
+            '--panel',
+            '200',
+            '100',
+        ],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert_png(str(out), 124, 200)
 
 

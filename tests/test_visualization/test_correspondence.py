@@ -1,5 +1,6 @@
 """visualize_correspondence.py: its doc command, and lines that join the cells DenseCL's
 matching and PixPro's geometry pair."""
+
 import numpy as np
 import pytest
 import torch
@@ -7,9 +8,9 @@ from matplotlib import colormaps
 from matplotlib.collections import LineCollection, PatchCollection
 
 from mmpcd.ops import dense_argmax_match
-from mmpcd.visualization import (View, draw_correspondence, load_square, positive_mask,
-                                 sample_views)
+from mmpcd.visualization import View, draw_correspondence, load_square, positive_mask, sample_views
 from mmpcd.visualization.correspondence import SIMILARITY_CMAP
+
 from .helpers import assert_png, doc_commands, in_work_dir, load_tool
 
 PANEL, TITLE = 96, 24
@@ -25,8 +26,10 @@ def test_doc_command_draws_both_rows(demo_work_dirs):
 
 def synthetic_views(coord1, coord2):
     blank = np.zeros((SIZE, SIZE, 3), dtype=np.uint8)
-    return tuple(View(blank, np.array(c, dtype=np.float32), np.array(c, dtype=np.float32) * 99)
-                 for c in (coord1, coord2))
+    return tuple(
+        View(blank, np.array(c, dtype=np.float32), np.array(c, dtype=np.float32) * 99)
+        for c in (coord1, coord2)
+    )
 
 
 def cell_of(point, right_view: bool) -> int:
@@ -41,8 +44,9 @@ def cell_of(point, right_view: bool) -> int:
 
 
 def lines(axes, index: int) -> np.ndarray:
-    return np.array([c for c in axes.collections if isinstance(c, LineCollection)][index]
-                    .get_segments())
+    return np.array(
+        [c for c in axes.collections if isinstance(c, LineCollection)][index].get_segments()
+    )
 
 
 @pytest.mark.parametrize('case', ['mirrored', 'random'])
@@ -51,8 +55,9 @@ def test_densecl_lines_join_the_cells_dense_argmax_match_pairs(case):
     ``dense_argmax_match`` picks: every line runs from cell i of view 1 to its match."""
     generator = torch.Generator().manual_seed(0)
     feat1 = torch.randn(8, GRID, GRID, generator=generator)
-    feat2 = feat1.flip(-1) if case == 'mirrored' else torch.randn(8, GRID, GRID,
-                                                                  generator=generator)
+    feat2 = (
+        feat1.flip(-1) if case == 'mirrored' else torch.randn(8, GRID, GRID, generator=generator)
+    )
     views = synthetic_views([0, 0, 1, 1], [0, 0, 1, 1])
     figure = draw_correspondence(views, (feat1, feat2), None, panel=PANEL)
     densecl = figure.figure.axes[0]
@@ -69,8 +74,9 @@ def test_densecl_lines_join_the_cells_dense_argmax_match_pairs(case):
         assert np.allclose(colours, cmap(1.0))  # all perfect matches (cosine 1)
         return
     # Coloured by cosine similarity: the colour map's ends at the best and worst match.
-    cosine = torch.nn.functional.cosine_similarity(feat1.flatten(1),
-                                                   feat2.flatten(1)[:, matched], dim=0)
+    cosine = torch.nn.functional.cosine_similarity(
+        feat1.flatten(1), feat2.flatten(1)[:, matched], dim=0
+    )
     assert np.allclose(colours[int(cosine.argmax())], cmap(1.0))
     assert np.allclose(colours[int(cosine.argmin())], cmap(0.0))
 
@@ -81,7 +87,8 @@ def test_pixpro_positives_of_identical_views_join_each_cell_to_itself():
     figure = draw_correspondence(views, (feat, feat), None, panel=PANEL)
     pixpro = figure.figure.axes[-1]
     assert [(cell_of(a, False), cell_of(b, True)) for a, b in lines(pixpro, 0)] == [
-        (i, i) for i in range(GRID**2)]
+        (i, i) for i in range(GRID**2)
+    ]
     shaded = [c for c in pixpro.collections if isinstance(c, PatchCollection)][0]
     assert len(shaded.get_paths()) == 2 * GRID**2
 

@@ -1,4 +1,5 @@
 """docs/en/user_guides/visualization.md shows only commands that the tests run."""
+
 from tests.doc_commands import documented_commands
 
 from .helpers import DOC, TOOLS, doc_commands
@@ -13,10 +14,22 @@ RUN_BY_TESTS = {
 # The demo runs the doc starts from: tools/train.py on these configs is tested in
 # tests/test_tools/ (test_train.py, test_pixpro_train.py).
 TRAIN_COMMANDS = [
-    ('tools/train.py', ['configs/pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py',
-                        '--work-dir', 'work_dirs/pixpro_demo']),
-    ('tools/train.py', ['configs/densecl/densecl_resnet18_1xb16-coslr-2e_demo.py',
-                        '--work-dir', 'work_dirs/densecl_demo']),
+    (
+        'tools/train.py',
+        [
+            'configs/pixpro/pixpro_resnet18_1xb16-lars-coslr-2e_demo.py',
+            '--work-dir',
+            'work_dirs/pixpro_demo',
+        ],
+    ),
+    (
+        'tools/train.py',
+        [
+            'configs/densecl/densecl_resnet18_1xb16-coslr-2e_demo.py',
+            '--work-dir',
+            'work_dirs/densecl_demo',
+        ],
+    ),
 ]
 
 

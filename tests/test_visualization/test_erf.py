@@ -1,12 +1,20 @@
 """visualize_erf.py: its doc commands, and what the ERF measures."""
+
 import json
 
 import pytest
 import torch
 import torch.nn as nn
 
-from mmpcd.visualization import (build_feature_model, effective_receptive_field, erf_centroid,
-                                 erf_widths, load_folder, to_tensor)
+from mmpcd.visualization import (
+    build_feature_model,
+    effective_receptive_field,
+    erf_centroid,
+    erf_widths,
+    load_folder,
+    to_tensor,
+)
+
 from .helpers import PCD, assert_png, doc_commands, in_work_dir, load_tool
 
 PANEL, TITLE = 96, 40
@@ -21,7 +29,9 @@ def test_doc_command_mhsa_both_draws_both_panels_and_writes_widths(demo_work_dir
         written = json.load(f)
     assert written == widths
     assert {name: w['layer'] for name, w in written.items()} == {
-        'ResNet-18': 'backbone', 'ResNet-18+MHSA': 'neck.mhsa'}
+        'ResNet-18': 'backbone',
+        'ResNet-18+MHSA': 'neck.mhsa',
+    }
     assert all(w['feature_size'] == [3, 3] and w['images'] == 4 for w in written.values())
 
 
@@ -54,8 +64,7 @@ def mhsa_widths(cfg_options: dict) -> dict:
     inputs = model.preprocess(to_tensor(images))
     widths = {}
     for layer in ('backbone', 'neck.mhsa'):
-        erf, _ = effective_receptive_field(lambda x, layer=layer: model.features(x, layer),
-                                           inputs)
+        erf, _ = effective_receptive_field(lambda x, layer=layer: model.features(x, layer), inputs)
         widths[layer] = erf_widths(erf, erf_centroid(erf), window=40)
     return widths
 
@@ -68,18 +77,18 @@ def test_erf_of_stacked_3x3_convs_covers_exactly_their_receptive_field(convs):
     erf, feat_hw = effective_receptive_field(net, torch.randn(3, 3, 9, 11))
     assert feat_hw == (9, 11)
     support = erf > 0
-    assert torch.isclose(erf.sum(), torch.tensor(1., dtype=erf.dtype))
+    assert torch.isclose(erf.sum(), torch.tensor(1.0, dtype=erf.dtype))
     expected = torch.zeros(9, 11, dtype=torch.bool)
-    expected[4 - convs:5 + convs, 5 - convs:6 + convs] = True
+    expected[4 - convs : 5 + convs, 5 - convs : 6 + convs] = True
     assert torch.equal(support, expected)
 
 
 def test_erf_widths_of_a_point_and_of_a_uniform_map():
     point = torch.zeros(21, 21, dtype=torch.float64)
     point[10, 10] = 1
-    assert erf_widths(point, erf_centroid(point), window=5) == dict(outside=0., radius=0.)
+    assert erf_widths(point, erf_centroid(point), window=5) == dict(outside=0.0, radius=0.0)
     uniform = torch.full((20, 20), 1 / 400, dtype=torch.float64)
     widths = erf_widths(uniform, torch.tensor([9.5, 9.5], dtype=torch.float64), window=10)
     assert widths['outside'] == pytest.approx(0.75)
     # Half of a 20 x 20 square lies within r of its centre for pi r^2 = 200.
-    assert widths['radius'] == pytest.approx((200 / torch.pi)**0.5, abs=0.5)
+    assert widths['radius'] == pytest.approx((200 / torch.pi) ** 0.5, abs=0.5)

@@ -1,10 +1,12 @@
 """visualize_features.py: its doc command, and PCA colours that follow the features."""
+
 import os.path as osp
 
 import numpy as np
 import torch
 
 from mmpcd.visualization import build_feature_model, list_images, load_folder, pca_rgb, to_tensor
+
 from .helpers import PIXPRO, assert_png, doc_commands, in_work_dir, load_tool
 
 PANEL, TITLE = 96, 24
@@ -13,9 +15,11 @@ PANEL, TITLE = 96, 24
 def test_doc_command_writes_one_png_per_image(demo_work_dirs):
     argv = in_work_dir(doc_commands('visualize_features.py')[0], demo_work_dirs)
     written = load_tool('visualize_features.py').main(
-        argv + ['--size', '64', '--num-images', '2', '--panel', str(PANEL)])
-    names = [osp.splitext(osp.basename(path))[0] + '.png'
-             for path in list_images('data/demo/images', 2)]
+        argv + ['--size', '64', '--num-images', '2', '--panel', str(PANEL)]
+    )
+    names = [
+        osp.splitext(osp.basename(path))[0] + '.png' for path in list_images('data/demo/images', 2)
+    ]
     assert [osp.basename(path) for path in written] == names
     for path in written:
         assert path.startswith(f'{demo_work_dirs}/vis/pca/')

@@ -1,8 +1,10 @@
 """The tools' model: backbone and neck of an algorithm config, weights from its checkpoint."""
+
 import pytest
 import torch
 
 from mmpcd.visualization import CheckpointMismatch, FeatureModel, build_feature_model
+
 from .helpers import DENSECL, PCD, load_tool, save_training_checkpoint
 
 
@@ -24,6 +26,7 @@ def test_training_checkpoint_gives_the_backbone_and_neck_weights(densecl_checkpo
 
 def test_pickled_checkpoint_is_refused_without_trust(densecl_checkpoint, tmp_path):
     import argparse
+
     path = str(tmp_path / 'pickled.pth')
     torch.save(dict(state_dict=densecl_checkpoint[1], opt=argparse.Namespace(lr=1)), path)
     with pytest.raises(CheckpointMismatch, match='argparse.Namespace.*--trust'):
@@ -43,13 +46,20 @@ def test_checkpoint_without_backbone_weights_is_refused(densecl_checkpoint, tmp_
     torch.save({'backbone.conv1.weight': torch.zeros(1)}, wrong_shape)
     with pytest.raises(SystemExit, match='no weights for this backbone'):
         load_tool('visualize_features.py').main(
-            [DENSECL, wrong_shape, '--images', 'data/demo/images', '--out-dir',
-             str(tmp_path / 'out')])
+            [
+                DENSECL,
+                wrong_shape,
+                '--images',
+                'data/demo/images',
+                '--out-dir',
+                str(tmp_path / 'out'),
+            ]
+        )
 
 
 def test_features_of_named_layers():
     model = build_feature_model(PCD)
-    inputs = model.preprocess(torch.full((2, 3, 64, 64), 128.))
+    inputs = model.preprocess(torch.full((2, 3, 64, 64), 128.0))
     assert model.features(inputs, 'backbone.layer3').shape == (2, 256, 4, 4)
     assert model.features(inputs, 'backbone').shape == (2, 512, 2, 2)
     assert model.features(inputs, 'neck.mhsa').shape == (2, 512, 2, 2)
@@ -60,9 +70,10 @@ def test_features_of_named_layers():
 
 def test_mhsa_is_found_inside_pcds_neck_or_as_the_neck():
     from mmpcd.models.necks.mhsa import MHSA
+
     assert build_feature_model(PCD).mhsa_layer == 'neck.mhsa'
     assert build_feature_model(DENSECL).mhsa_layer is None
     pcd = build_feature_model(PCD)
-    alone = FeatureModel(pcd.backbone, MHSA(512, feat_size=2), [0.] * 3, [1.] * 3, True)
+    alone = FeatureModel(pcd.backbone, MHSA(512, feat_size=2), [0.0] * 3, [1.0] * 3, True)
     assert alone.mhsa_layer == 'neck'
     assert alone.features(torch.zeros(1, 3, 64, 64), 'neck').shape == (1, 512, 2, 2)

@@ -14,6 +14,7 @@ Example::
 
     python tools/analysis_tools/benchmark_data.py --images 48 --gpu-img-s 1000
 """
+
 import argparse
 import glob
 import json
@@ -37,14 +38,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--pipelines', nargs='+', default=list(PIPELINES), choices=PIPELINES)
     parser.add_argument('--images', type=int, default=48, help='images per pipeline')
     parser.add_argument('--size', type=int, nargs=2, default=[500, 375], metavar=('W', 'H'))
-    parser.add_argument('--gpu-img-s', type=float,
-                        help='img/s one GPU trains at, to print the workers it needs')
+    parser.add_argument(
+        '--gpu-img-s', type=float, help='img/s one GPU trains at, to print the workers it needs'
+    )
     parser.add_argument('--json', help='also write the results to this file')
     return parser.parse_args(argv)
 
 
 def write_images(folder: str, count: int, size) -> List[str]:
     from PIL import Image
+
     sources = sorted(glob.glob(osp.join(REPO_ROOT, 'data', 'demo', 'images', '*_full.jpg')))
     paths = []
     for i in range(count):
@@ -61,6 +64,7 @@ def config_path(config: str) -> str:
     if '::' not in config:
         return osp.join(REPO_ROOT, config)
     import importlib
+
     package, relative = config.split('::')
     root = osp.dirname(importlib.import_module(package).__file__)
     return osp.join(root, '.mim', 'configs', relative)
@@ -72,6 +76,7 @@ def build_pipeline(config: str):
     from mmengine.registry import DefaultScope
 
     from mmpcd.utils import register_all_modules
+
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config_path(config))
     scope = 'mmpretrain' if '::' in config else 'mmpcd'
@@ -87,14 +92,20 @@ def per_worker_rate(config: str, paths: List[str]) -> Dict:
     for path in paths:
         pipeline(dict(img_path=path))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return dict(config=config, images=len(paths), cpu_seconds=cpu, wall_seconds=wall,
-                img_per_cpu_second=len(paths) / cpu)
+    return dict(
+        config=config,
+        images=len(paths),
+        cpu_seconds=cpu,
+        wall_seconds=wall,
+        img_per_cpu_second=len(paths) / cpu,
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> List[Dict]:
     args = parse_args(argv)
     import cv2
     import torch
+
     torch.set_num_threads(1)  # as in a dataloader worker
     cv2.setNumThreads(1)
     rows = []
@@ -105,11 +116,17 @@ def main(argv: Optional[List[str]] = None) -> List[Dict]:
             if args.gpu_img_s:
                 row['workers_per_gpu'] = math.ceil(args.gpu_img_s / row['img_per_cpu_second'])
             rows.append(row)
-            extra = f"   {row['workers_per_gpu']} workers per GPU at {args.gpu_img_s:g} img/s" \
-                if args.gpu_img_s else ''
-            print(f"{name:<20}{row['img_per_cpu_second']:>8.1f} img/s per worker "
-                  f"({row['images']} images of {args.size[0]}x{args.size[1]}, "
-                  f"{row['wall_seconds']:.1f} s wall){extra}", flush=True)
+            extra = (
+                f"   {row['workers_per_gpu']} workers per GPU at {args.gpu_img_s:g} img/s"
+                if args.gpu_img_s
+                else ''
+            )
+            print(
+                f"{name:<20}{row['img_per_cpu_second']:>8.1f} img/s per worker "
+                f"({row['images']} images of {args.size[0]}x{args.size[1]}, "
+                f"{row['wall_seconds']:.1f} s wall){extra}",
+                flush=True,
+            )
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(size=args.size, cpu=os.cpu_count(), rows=rows), f, indent=1)

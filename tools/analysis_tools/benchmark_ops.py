@@ -26,6 +26,7 @@ Example::
     python tools/analysis_tools/benchmark_ops.py --device cuda --precision bf16 --ops \\
         pixel_propagation dense_argmax_match
 """
+
 import argparse
 import json
 import os.path as osp
@@ -40,8 +41,14 @@ import torch
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark_timing import call_times, peak_extra_memory  # noqa: E402
 
-OPS = ('pixel_propagation', 'pixel_propagation_backward', 'dense_argmax_match',
-       'masked_pair_cosine', 'masked_pair_cosine_backward', 'coord_distance')
+OPS = (
+    'pixel_propagation',
+    'pixel_propagation_backward',
+    'dense_argmax_match',
+    'masked_pair_cosine',
+    'masked_pair_cosine_backward',
+    'coord_distance',
+)
 VARIANTS = ('kernel', 'auto', 'reference', 'upcast')
 DTYPES = ('float32', 'bfloat16', 'float16')
 PRECISIONS = ('fp32', 'tf32', 'bf16')
@@ -50,37 +57,62 @@ PRECISIONS = ('fp32', 'tf32', 'bf16')
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
-    parser.add_argument('--sizes', type=int, nargs='+', default=[7, 14, 28, 56],
-                        help='side of the square feature maps')
+    parser.add_argument(
+        '--sizes',
+        type=int,
+        nargs='+',
+        default=[7, 14, 28, 56],
+        help='side of the square feature maps',
+    )
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--channels', type=int, default=256)
     parser.add_argument('--ops', nargs='+', default=list(OPS), choices=OPS)
     parser.add_argument('--variants', nargs='+', default=['kernel', 'auto'], choices=VARIANTS)
     parser.add_argument('--dtype', default='float32', choices=DTYPES, help='input dtype')
-    parser.add_argument('--precision', default='fp32', choices=PRECISIONS,
-                        help='GEMM precision of the GEMM ops (pixel_propagation, '
-                        'dense_argmax_match)')
-    parser.add_argument('--error-batch', type=int, default=4,
-                        help='images of the float64 error check (0: no error check)')
+    parser.add_argument(
+        '--precision',
+        default='fp32',
+        choices=PRECISIONS,
+        help='GEMM precision of the GEMM ops (pixel_propagation, dense_argmax_match)',
+    )
+    parser.add_argument(
+        '--error-batch',
+        type=int,
+        default=4,
+        help='images of the float64 error check (0: no error check)',
+    )
     parser.add_argument('--repeat', type=int, default=3, help='timed calls per measurement')
-    parser.add_argument('--stat', default='median', choices=['median', 'min'],
-                        help='time statistic of the ratios; min = the least disturbed call, '
-                        'for a machine shared with other jobs (which only ever add time)')
+    parser.add_argument(
+        '--stat',
+        default='median',
+        choices=['median', 'min'],
+        help='time statistic of the ratios; min = the least disturbed call, '
+        'for a machine shared with other jobs (which only ever add time)',
+    )
     parser.add_argument('--threads', type=int, help='torch threads (CPU); default: torch\'s')
-    parser.add_argument('--clock', default='wall', choices=['wall', 'cpu'],
-                        help='cpu: the process\'s CPU time (CPU device; with --threads 1 the '
-                        'compute time of a call, unaffected by other jobs on the machine)')
-    parser.add_argument('--in-process', action='store_true',
-                        help='CPU: measure in this process instead of a fresh one per '
-                        'measurement (fast; the memory numbers then see the allocator\'s reuse)')
+    parser.add_argument(
+        '--clock',
+        default='wall',
+        choices=['wall', 'cpu'],
+        help='cpu: the process\'s CPU time (CPU device; with --threads 1 the '
+        'compute time of a call, unaffected by other jobs on the machine)',
+    )
+    parser.add_argument(
+        '--in-process',
+        action='store_true',
+        help='CPU: measure in this process instead of a fresh one per '
+        'measurement (fast; the memory numbers then see the allocator\'s reuse)',
+    )
     parser.add_argument('--json', help='also write the results to this file')
-    parser.add_argument('--measure', nargs=4, metavar=('OP', 'VARIANT', 'SIZE', 'WHAT'),
-                        help=argparse.SUPPRESS)  # internal: one measurement in a subprocess
+    parser.add_argument(
+        '--measure', nargs=4, metavar=('OP', 'VARIANT', 'SIZE', 'WHAT'), help=argparse.SUPPRESS
+    )  # internal: one measurement in a subprocess
     return parser.parse_args(argv)
 
 
-def variant_settings(variant: str, device: str, dtype: str,
-                     precision: str) -> Tuple[str, torch.dtype, str, bool]:
+def variant_settings(
+    variant: str, device: str, dtype: str, precision: str
+) -> Tuple[str, torch.dtype, str, bool]:
     """(impl, input dtype, precision, upcast) of a variant; 'pytorch' is the float32
     reference itself."""
     if variant == 'pytorch':
@@ -89,8 +121,9 @@ def variant_settings(variant: str, device: str, dtype: str,
     return impl, getattr(torch, dtype), precision, variant == 'upcast'
 
 
-def make_inputs(op: str, size: int, batch: int, channels: int, dtype: torch.dtype,
-                device: str, grad: bool):
+def make_inputs(
+    op: str, size: int, batch: int, channels: int, dtype: torch.dtype, device: str, grad: bool
+):
     """Random inputs of the training shapes (seeded, so every variant sees the same values)."""
     generator = torch.Generator().manual_seed(0)
 
@@ -111,6 +144,7 @@ def make_inputs(op: str, size: int, batch: int, channels: int, dtype: torch.dtyp
 def run_op(op: str, inputs, size: int, impl: str, precision: str, upcast: bool):
     """One forward call of ``op``."""
     from mmpcd import ops
+
     dtype = inputs[0].dtype
     if upcast:
         inputs = tuple(x.float() if x.is_floating_point() else x for x in inputs)
@@ -127,8 +161,9 @@ def run_op(op: str, inputs, size: int, impl: str, precision: str, upcast: bool):
 
 def make_call(op: str, variant: str, size: int, args: argparse.Namespace) -> Callable:
     """A closure that runs ``op`` once (forward, or forward + backward) for ``variant``."""
-    impl, dtype, precision, upcast = variant_settings(variant, args.device, args.dtype,
-                                                      args.precision)
+    impl, dtype, precision, upcast = variant_settings(
+        variant, args.device, args.dtype, args.precision
+    )
     backward = op.endswith('_backward')
     inputs = make_inputs(op, size, args.batch, args.channels, dtype, args.device, backward)
     if not backward:
@@ -142,17 +177,21 @@ def relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
 
 def error_vs_float64(op: str, variant: str, size: int, args: argparse.Namespace) -> float:
     """Error of ``variant`` against the float64 reference on ``--error-batch`` images."""
-    impl, dtype, precision, upcast = variant_settings(variant, args.device, args.dtype,
-                                                      args.precision)
+    impl, dtype, precision, upcast = variant_settings(
+        variant, args.device, args.dtype, args.precision
+    )
     backward = op.endswith('_backward')
-    base = make_inputs(op, size, args.error_batch, args.channels, torch.float64, args.device,
-                       False)
-    inputs = tuple((x.to(dtype) if x.is_floating_point() and x.dim() == 4 else x).detach()
-                   .requires_grad_(backward and x.dim() == 4) for x in base)
-    exact = tuple(x.detach().double().requires_grad_(backward and x.dim() == 4)
-                  for x in inputs)
+    base = make_inputs(op, size, args.error_batch, args.channels, torch.float64, args.device, False)
+    inputs = tuple(
+        (x.to(dtype) if x.is_floating_point() and x.dim() == 4 else x)
+        .detach()
+        .requires_grad_(backward and x.dim() == 4)
+        for x in base
+    )
+    exact = tuple(x.detach().double().requires_grad_(backward and x.dim() == 4) for x in inputs)
     if op == 'dense_argmax_match':
         from mmpcd.ops.dense_match import dense_argmax_match_pytorch
+
         q, k = (torch.nn.functional.normalize(x.flatten(2), dim=1) for x in exact)
         cosine = torch.bmm(q.transpose(1, 2), k)
         chosen = run_op(op, inputs, size, impl, precision, upcast)
@@ -163,8 +202,9 @@ def error_vs_float64(op: str, variant: str, size: int, args: argparse.Namespace)
         ref = run_op(op, exact, size, 'pytorch', 'fp32', False)
     if not backward:
         return relative_error(out, ref)
-    weight = torch.randn(ref.shape, generator=torch.Generator().manual_seed(1),
-                         dtype=torch.float64).to(args.device)
+    weight = torch.randn(
+        ref.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64
+    ).to(args.device)
     wanted = [i for i, x in enumerate(inputs) if x.requires_grad]
     actual = torch.autograd.grad((out.double() * weight).sum(), [inputs[i] for i in wanted])
     expected = torch.autograd.grad((ref * weight).sum(), [exact[i] for i in wanted])
@@ -181,24 +221,47 @@ def measure_here(op: str, variant: str, size: int, args: argparse.Namespace) -> 
         memory = peak_extra_memory(call, 'cuda')
     seconds = min(times) if args.stat == 'min' else statistics.median(times)
     impl = args.device if variant == 'kernel' else variant
-    return dict(op=op, impl=impl, size=size, seconds=seconds, seconds_all=times,
-                peak_extra_bytes=memory)
+    return dict(
+        op=op, impl=impl, size=size, seconds=seconds, seconds_all=times, peak_extra_bytes=memory
+    )
 
 
 def measure(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
     if args.device == 'cuda' or args.in_process:
         row = measure_here(op, variant, size, args)
     else:
-        cmd = [sys.executable, __file__, '--device', 'cpu', '--batch', str(args.batch),
-               '--channels', str(args.channels), '--repeat', str(args.repeat), '--dtype',
-               args.dtype, '--precision', args.precision, '--stat', args.stat, '--clock',
-               args.clock, '--measure', op, variant, str(size), 'json']
+        cmd = [
+            sys.executable,
+            __file__,
+            '--device',
+            'cpu',
+            '--batch',
+            str(args.batch),
+            '--channels',
+            str(args.channels),
+            '--repeat',
+            str(args.repeat),
+            '--dtype',
+            args.dtype,
+            '--precision',
+            args.precision,
+            '--stat',
+            args.stat,
+            '--clock',
+            args.clock,
+            '--measure',
+            op,
+            variant,
+            str(size),
+            'json',
+        ]
         if args.threads:
             cmd += ['--threads', str(args.threads)]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
-            return dict(op=op, impl=variant, size=size,
-                        error=result.stderr.strip().splitlines()[-1])
+            return dict(
+                op=op, impl=variant, size=size, error=result.stderr.strip().splitlines()[-1]
+            )
         row = json.loads(result.stdout.strip().splitlines()[-1])
     if args.error_batch > 0:
         row['error_vs_float64'] = error_vs_float64(op, variant, size, args)
@@ -208,8 +271,10 @@ def measure(op: str, variant: str, size: int, args: argparse.Namespace) -> Dict:
 def format_row(row: Dict, reference: Dict) -> str:
     if 'error' in row:
         return f"{row['op']:<30}{row['size']:>4}² {row['impl']:<10} failed: {row['error']}"
-    text = (f"{row['op']:<30}{row['size']:>4}² {row['impl']:<10}"
-            f"{row['seconds'] * 1e3:>11.2f} ms{row['peak_extra_bytes'] / 2**20:>11.1f} MiB")
+    text = (
+        f"{row['op']:<30}{row['size']:>4}² {row['impl']:<10}"
+        f"{row['seconds'] * 1e3:>11.2f} ms{row['peak_extra_bytes'] / 2**20:>11.1f} MiB"
+    )
     if 'error_vs_float64' in row:
         text += f"   err {row['error_vs_float64']:.1e}"
     if reference is not row and reference and 'error' not in reference:
@@ -222,8 +287,11 @@ def format_row(row: Dict, reference: Dict) -> str:
 
 def variants_to_run(args: argparse.Namespace) -> List[str]:
     low_precision = args.dtype != 'float32' or args.precision != 'fp32'
-    return [v for v in args.variants
-            if (v != 'reference' or low_precision) and (v != 'upcast' or args.dtype != 'float32')]
+    return [
+        v
+        for v in args.variants
+        if (v != 'reference' or low_precision) and (v != 'upcast' or args.dtype != 'float32')
+    ]
 
 
 def main(argv: Optional[List[str]] = None) -> Optional[List[Dict]]:
@@ -234,10 +302,12 @@ def main(argv: Optional[List[str]] = None) -> Optional[List[Dict]]:
         op, variant, size, _ = args.measure
         print(json.dumps(measure_here(op, variant, int(size), args)))
         return
-    print(f'device={args.device} batch={args.batch} channels={args.channels} '
-          f'dtype={args.dtype} precision={args.precision} repeat={args.repeat} '
-          f'stat={args.stat} clock={args.clock} '
-          f'torch={torch.__version__} threads={torch.get_num_threads()}')
+    print(
+        f'device={args.device} batch={args.batch} channels={args.channels} '
+        f'dtype={args.dtype} precision={args.precision} repeat={args.repeat} '
+        f'stat={args.stat} clock={args.clock} '
+        f'torch={torch.__version__} threads={torch.get_num_threads()}'
+    )
     print(f"{'op':<30}{'map':>5} {'variant':<10}{args.stat:>14}{'peak extra':>15}")
     rows: List[Dict] = []
     for op in args.ops:
@@ -251,11 +321,22 @@ def main(argv: Optional[List[str]] = None) -> Optional[List[Dict]]:
                 rows.append(row)
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(device=args.device, batch=args.batch, channels=args.channels,
-                           dtype=args.dtype, precision=args.precision, stat=args.stat,
-                           clock=args.clock,
-                           threads=torch.get_num_threads(), torch=torch.__version__,
-                           rows=rows), f, indent=1)
+            json.dump(
+                dict(
+                    device=args.device,
+                    batch=args.batch,
+                    channels=args.channels,
+                    dtype=args.dtype,
+                    precision=args.precision,
+                    stat=args.stat,
+                    clock=args.clock,
+                    threads=torch.get_num_threads(),
+                    torch=torch.__version__,
+                    rows=rows,
+                ),
+                f,
+                indent=1,
+            )
         print(f'results written to {args.json}')
     return rows
 

@@ -3,6 +3,7 @@
 Speed and memory targets are checked by running the candidate and a reference in the same
 process run and printing ratios, never by timed unit tests.
 """
+
 import statistics
 import time
 from typing import Callable, List
@@ -15,8 +16,9 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def call_times(call: Callable[[], object], repeat: int, device: str = 'cpu',
-               clock: str = 'wall') -> List[float]:
+def call_times(
+    call: Callable[[], object], repeat: int, device: str = 'cpu', clock: str = 'wall'
+) -> List[float]:
     """Seconds of ``repeat`` calls after one warm-up call.
 
     ``clock='cpu'`` counts the process's CPU time instead of wall time: with one thread, the
@@ -34,8 +36,9 @@ def call_times(call: Callable[[], object], repeat: int, device: str = 'cpu',
     return times
 
 
-def median_time(call: Callable[[], object], repeat: int, device: str = 'cpu',
-                clock: str = 'wall') -> float:
+def median_time(
+    call: Callable[[], object], repeat: int, device: str = 'cpu', clock: str = 'wall'
+) -> float:
     """Median seconds of ``repeat`` calls after one warm-up call."""
     return statistics.median(call_times(call, repeat, device, clock))
 

@@ -6,6 +6,7 @@ initialisation), freezes it, trains a 1x1-conv segmentation head on the syntheti
 and prints the val mIoU. ``--adapt-bn`` first re-estimates the BN statistics on the train
 images. See ``mmpcd.evaluation.dense_probe``.
 """
+
 import argparse
 import json
 
@@ -21,19 +22,32 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Dense linear probe on synthetic data')
     parser.add_argument('config', help='pre-training config whose model.backbone is probed')
     parser.add_argument('checkpoint', nargs='?', help='checkpoint (omit for random init)')
-    parser.add_argument('--seed', type=int, default=defaults.seed,
-                        help='seeds the data splits, the random init and the head')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=defaults.seed,
+        help='seeds the data splits, the random init and the head',
+    )
     parser.add_argument('--iters', type=int, default=defaults.iters)
     parser.add_argument('--num-train', type=int, default=defaults.num_train)
     parser.add_argument('--num-val', type=int, default=defaults.num_val)
     parser.add_argument('--img-size', type=int, default=defaults.img_size)
-    parser.add_argument('--stages', type=int, nargs='+', default=list(defaults.stages),
-                        help='backbone stages concatenated (0-based)')
-    parser.add_argument('--data-seed', type=int,
-                        help='seeds the data splits only (default: --seed)')
-    parser.add_argument('--adapt-bn', action='store_true',
-                        help='re-estimate the BN statistics on the train images first (with no '
-                        'checkpoint: the BN-adapted random baseline)')
+    parser.add_argument(
+        '--stages',
+        type=int,
+        nargs='+',
+        default=list(defaults.stages),
+        help='backbone stages concatenated (0-based)',
+    )
+    parser.add_argument(
+        '--data-seed', type=int, help='seeds the data splits only (default: --seed)'
+    )
+    parser.add_argument(
+        '--adapt-bn',
+        action='store_true',
+        help='re-estimate the BN statistics on the train images first (with no '
+        'checkpoint: the BN-adapted random baseline)',
+    )
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--out', help='also write the result as json here')
     add_trust_arg(parser, 'CHECKPOINT')
@@ -47,9 +61,15 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     settings = DenseProbeSettings(
-        num_train=args.num_train, num_val=args.num_val, img_size=args.img_size,
-        stages=tuple(args.stages), iters=args.iters, seed=args.seed, adapt_bn=args.adapt_bn,
-        data_seed=args.seed if args.data_seed is None else args.data_seed)
+        num_train=args.num_train,
+        num_val=args.num_val,
+        img_size=args.img_size,
+        stages=tuple(args.stages),
+        iters=args.iters,
+        seed=args.seed,
+        adapt_bn=args.adapt_bn,
+        data_seed=args.seed if args.data_seed is None else args.data_seed,
+    )
     try:
         result = run_dense_probe(args.config, args.checkpoint, settings, trust=args.trust)
     except (UntrustedCheckpointError, CorruptCheckpointError) as error:
@@ -57,14 +77,24 @@ def main() -> None:
     name = args.checkpoint or 'random init'
     if args.adapt_bn:
         name += ' (BN statistics re-estimated)'
-    print(f'dense probe of {name}: mIoU {100 * result.miou:.2f}  '
-          f'pixel acc {100 * result.pixel_acc:.2f}')
+    print(
+        f'dense probe of {name}: mIoU {100 * result.miou:.2f}  '
+        f'pixel acc {100 * result.pixel_acc:.2f}'
+    )
     print('  ' + '  '.join(f'{k} {100 * v:.1f}' for k, v in result.class_iou.items()))
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(dict(checkpoint=args.checkpoint, miou=result.miou,
-                           pixel_acc=result.pixel_acc, class_iou=result.class_iou,
-                           settings=vars(settings)), f, indent=2)
+            json.dump(
+                dict(
+                    checkpoint=args.checkpoint,
+                    miou=result.miou,
+                    pixel_acc=result.pixel_acc,
+                    class_iou=result.class_iou,
+                    settings=vars(settings),
+                ),
+                f,
+                indent=2,
+            )
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ The batch comes from the config's own pipeline on the embedded photographs (as
 FLOP, fvcore's convention) on the CPU. Operators it has no counter for (mmpcd's C++ ops among
 them) are listed and not counted.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -31,8 +32,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='a pre-training config (two or more views)')
     parser.add_argument('--batch', type=int, default=2, help='images per counted batch')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings, as for tools/train.py')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings, as for tools/train.py',
+    )
     return parser.parse_args(argv)
 
 
@@ -57,6 +62,7 @@ def count(cfg: Config, batch: int) -> dict:
 
     from mmpcd.engine.runners.smoke_test import smoke_test_config
     from mmpcd.registry import DATASETS, MODELS
+
     with tempfile.TemporaryDirectory() as work_dir:
         cfg.work_dir = work_dir
         cfg = smoke_test_config(cfg)
@@ -69,14 +75,18 @@ def count(cfg: Config, batch: int) -> dict:
     if isinstance(views, torch.Tensor):
         views = [views]
     with torch.no_grad():
-        backbone = FlopAnalyzer(model.backbone, (views[0][:1], ))
+        backbone = FlopAnalyzer(model.backbone, (views[0][:1],))
         backbone.unsupported_ops_warnings(False)
         training = FlopAnalyzer(_TrainingForward(model, data['data_samples']), tuple(views))
         training.unsupported_ops_warnings(False)
         training.uncalled_modules_warnings(False)
-        return dict(backbone=backbone.total(), training=training.total() / batch,
-                    views=len(views), view_shape=tuple(views[0].shape[1:]),
-                    unsupported=sorted(training.unsupported_ops()))
+        return dict(
+            backbone=backbone.total(),
+            training=training.total() / batch,
+            views=len(views),
+            view_shape=tuple(views[0].shape[1:]),
+            unsupported=sorted(training.unsupported_ops()),
+        )
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -88,9 +98,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     result = count(cfg, args.batch)
     print(f'{osp.basename(args.config)}: views of {result["view_shape"]}')
     print(f'backbone, one view of one image: {result["backbone"] / 1e9:.3f} GFLOPs')
-    print(f'training forward ({result["views"]} views, all branches), per image: '
-          f'{result["training"] / 1e9:.3f} GFLOPs = {result["training"] / result["backbone"]:.2f}'
-          ' x the backbone')
+    print(
+        f'training forward ({result["views"]} views, all branches), per image: '
+        f'{result["training"] / 1e9:.3f} GFLOPs = {result["training"] / result["backbone"]:.2f}'
+        ' x the backbone'
+    )
     if result['unsupported']:
         print(f'not counted (no FLOP counter): {", ".join(result["unsupported"])}')
 

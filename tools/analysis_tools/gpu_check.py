@@ -28,6 +28,7 @@ Example::
     python tools/analysis_tools/gpu_check.py --out-dir gpu_check
     python tools/analysis_tools/gpu_check.py --device cpu --quick --out-dir /tmp/check
 """
+
 import argparse
 import copy
 import json
@@ -54,41 +55,57 @@ import benchmark_ops  # noqa: E402
 # name -> (config, peer name or None); a peer shares batch, input and precision.
 MODELS = {
     'pixpro': ('configs/pixpro/pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py', 'byol'),
-    'pixcontrast': ('configs/pixcontrast/pixcontrast_resnet50_8xb128-lars-coslr-100e_in1k.py',
-                    'byol'),
+    'pixcontrast': (
+        'configs/pixcontrast/pixcontrast_resnet50_8xb128-lars-coslr-100e_in1k.py',
+        'byol',
+    ),
     'byol': ('mmpretrain::byol/byol_resnet50_16xb256-coslr-200e_in1k.py', None),
     'densecl': ('configs/densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py', 'densecl_mmpretrain'),
     'densecl_mmpretrain': ('mmpretrain::densecl/densecl_resnet50_8xb32-coslr-200e_in1k.py', None),
-    'pcd': ('configs/pcd/pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py',
-            'pcd_passes'),
-    'pcd_passes': ('configs/pcd/pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py',
-                   None),
+    'pcd': (
+        'configs/pcd/pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py',
+        'pcd_passes',
+    ),
+    'pcd_passes': ('configs/pcd/pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py', None),
 }
 # The batch of a peer is its algorithm's (BYOL's own config says 256 per GPU).
 BATCH_FROM = {'byol': 'pixpro', 'densecl_mmpretrain': 'densecl', 'pcd_passes': 'pcd'}
 PRECISIONS = ('bf16', 'fp32', 'fp16')
 # Pipeline that feeds each algorithm (benchmark_data.PIPELINES).
-PIPELINE_OF = {'pixpro': 'pixpro', 'pixcontrast': 'pixpro', 'pcd': 'pixpro',
-               'densecl': 'mocov2', 'byol': 'byol (mmpretrain)'}
+PIPELINE_OF = {
+    'pixpro': 'pixpro',
+    'pixcontrast': 'pixpro',
+    'pcd': 'pixpro',
+    'densecl': 'mocov2',
+    'byol': 'byol (mmpretrain)',
+}
 RESNET_WIDTHS = (64, 128, 256, 512, 1024, 2048)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--device', choices=['cuda', 'cpu'],
-                        default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--quick', action='store_true',
-                        help='a smoke run: networks 1/8 as wide at 64 px, batch 2, one step, fp32 '
-                        'and bf16 + channels_last only, the op benchmarks at 7^2 in-process')
+    parser.add_argument(
+        '--device', choices=['cuda', 'cpu'], default='cuda' if torch.cuda.is_available() else 'cpu'
+    )
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='a smoke run: networks 1/8 as wide at 64 px, batch 2, one step, fp32 '
+        'and bf16 + channels_last only, the op benchmarks at 7^2 in-process',
+    )
     parser.add_argument('--out-dir', default='gpu_check', help='where the JSON and table go')
     parser.add_argument('--models', nargs='+', default=list(MODELS), choices=MODELS)
     parser.add_argument('--precisions', nargs='+', default=list(PRECISIONS), choices=PRECISIONS)
-    parser.add_argument('--budget-s', type=float, default=420.,
-                        help='start no measurement after this many seconds')
+    parser.add_argument(
+        '--budget-s', type=float, default=420.0, help='start no measurement after this many seconds'
+    )
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--steps', type=int, default=4, help='timed training steps (median)')
-    parser.add_argument('--build', action='store_true',
-                        help='build mmpcd._ext with CUDA first if it lacks the CUDA kernels')
+    parser.add_argument(
+        '--build',
+        action='store_true',
+        help='build mmpcd._ext with CUDA first if it lacks the CUDA kernels',
+    )
     parser.add_argument('--skip-tests', action='store_true')
     parser.add_argument('--skip-ops', action='store_true')
     args = parser.parse_args(argv)
@@ -103,8 +120,10 @@ def settings_to_run(args: argparse.Namespace) -> List[Tuple[str, bool]]:
     if args.quick:
         return [s for s in (('fp32', False), ('bf16', True)) if s[0] in args.precisions]
     order = {p: i for i, p in enumerate(PRECISIONS)}
-    return sorted(((p, cl) for cl in (True, False) for p in args.precisions),
-                  key=lambda s: (order[s[0]], not s[1]))
+    return sorted(
+        ((p, cl) for cl in (True, False) for p in args.precisions),
+        key=lambda s: (order[s[0]], not s[1]),
+    )
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -113,31 +132,50 @@ def settings_to_run(args: argparse.Namespace) -> List[Tuple[str, bool]]:
 def build_extension() -> None:
     """``mmpcd._ext`` with CUDA kernels for this GPU, in place."""
     major, minor = torch.cuda.get_device_capability()
-    env = dict(os.environ, FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST=f'{major}.{minor}',
-               MAX_JOBS=os.environ.get('MAX_JOBS', str(os.cpu_count() or 4)))
-    subprocess.run([sys.executable, 'setup.py', 'build_ext', '--inplace'], cwd=REPO_ROOT,
-                   env=env, check=True)
+    env = dict(
+        os.environ,
+        FORCE_CUDA='1',
+        TORCH_CUDA_ARCH_LIST=f'{major}.{minor}',
+        MAX_JOBS=os.environ.get('MAX_JOBS', str(os.cpu_count() or 4)),
+    )
+    subprocess.run(
+        [sys.executable, 'setup.py', 'build_ext', '--inplace'], cwd=REPO_ROOT, env=env, check=True
+    )
 
 
 def check_extension(device: str, build: bool) -> Dict:
     from mmpcd.ops import ext
+
     if device == 'cuda' and not ext.ext_has_cuda():
         if not build:
-            raise SystemExit('mmpcd._ext has no CUDA kernels: build it with `FORCE_CUDA=1 python '
-                             'setup.py build_ext --inplace` or pass --build.')
+            raise SystemExit(
+                'mmpcd._ext has no CUDA kernels: build it with `FORCE_CUDA=1 python '
+                'setup.py build_ext --inplace` or pass --build.'
+            )
         build_extension()
-        raise SystemExit('mmpcd._ext was built; run gpu_check.py again (a process loads an '
-                         'extension once).')
+        raise SystemExit(
+            'mmpcd._ext was built; run gpu_check.py again (a process loads an extension once).'
+        )
     return dict(ext_built=ext.load_ext() is not None, ext_cuda=ext.ext_has_cuda())
 
 
 def test_command(device: str) -> List[str]:
     """pytest on the op tests and the AMP tests' cases for ``device`` (the nvcc compile check
     is left out: the extension was just built)."""
-    return [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/test_ops',
-            'tests/test_models/test_autocast.py', '--deselect',
-            'tests/test_ops/test_cuda_compile.py::test_cuda_sources_compile_and_link', '-k',
-            f'not test_autocast or {device}']
+    return [
+        sys.executable,
+        '-m',
+        'pytest',
+        '-q',
+        '-p',
+        'no:cacheprovider',
+        'tests/test_ops',
+        'tests/test_models/test_autocast.py',
+        '--deselect',
+        'tests/test_ops/test_cuda_compile.py::test_cuda_sources_compile_and_link',
+        '-k',
+        f'not test_autocast or {device}',
+    ]
 
 
 def run_tests(device: str) -> Dict:
@@ -145,25 +183,58 @@ def run_tests(device: str) -> Dict:
     start = time.perf_counter()
     result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
     summary = (result.stdout.strip().splitlines() or [''])[-1]
-    return dict(command=' '.join(cmd[1:]), returncode=result.returncode, summary=summary,
-                seconds=time.perf_counter() - start,
-                failures=result.stdout[-6000:] if result.returncode else '')
+    return dict(
+        command=' '.join(cmd[1:]),
+        returncode=result.returncode,
+        summary=summary,
+        seconds=time.perf_counter() - start,
+        failures=result.stdout[-6000:] if result.returncode else '',
+    )
 
 
 def run_op_benchmarks(device: str, quick: bool) -> List[Dict]:
     """benchmark_ops.py runs: float32 (kernel, auto), the tensor-core precisions of the GEMM
     ops and the half-input paths."""
-    shape = ['--sizes', '7', '--batch', '2', '--channels', '8', '--repeat', '1', '--in-process',
-             '--error-batch', '1'] if quick else ['--sizes', '7', '14', '28', '56', '--repeat', '5']
+    shape = (
+        [
+            '--sizes',
+            '7',
+            '--batch',
+            '2',
+            '--channels',
+            '8',
+            '--repeat',
+            '1',
+            '--in-process',
+            '--error-batch',
+            '1',
+        ]
+        if quick
+        else ['--sizes', '7', '14', '28', '56', '--repeat', '5']
+    )
     gemm_ops = ['--ops', 'pixel_propagation', 'pixel_propagation_backward', 'dense_argmax_match']
-    runs = [['--variants', 'kernel', 'auto'],
-            ['--precision', 'bf16', '--variants', 'kernel', 'auto', 'reference', *gemm_ops],
-            ['--dtype', 'bfloat16', '--variants', 'kernel', 'auto', 'upcast', '--ops',
-             'pixel_propagation', 'pixel_propagation_backward', 'dense_argmax_match',
-             'masked_pair_cosine', 'masked_pair_cosine_backward']]
+    runs = [
+        ['--variants', 'kernel', 'auto'],
+        ['--precision', 'bf16', '--variants', 'kernel', 'auto', 'reference', *gemm_ops],
+        [
+            '--dtype',
+            'bfloat16',
+            '--variants',
+            'kernel',
+            'auto',
+            'upcast',
+            '--ops',
+            'pixel_propagation',
+            'pixel_propagation_backward',
+            'dense_argmax_match',
+            'masked_pair_cosine',
+            'masked_pair_cosine_backward',
+        ],
+    ]
     if device == 'cuda':
-        runs.insert(1, ['--precision', 'tf32', '--variants', 'kernel', 'auto', 'reference',
-                        *gemm_ops])
+        runs.insert(
+            1, ['--precision', 'tf32', '--variants', 'kernel', 'auto', 'reference', *gemm_ops]
+        )
     results = []
     for extra in runs:
         argv = ['--device', device, *shape, *extra]
@@ -187,11 +258,17 @@ def narrow_resnets(node, factor: int = 4) -> None:
         for key, value in node.items():
             if key == 'in_channels' and isinstance(value, int) and value in RESNET_WIDTHS[3:]:
                 node[key] = value // factor
-            elif key == 'in_channels' and isinstance(value, list) and \
-                    all(v in RESNET_WIDTHS for v in value):
+            elif (
+                key == 'in_channels'
+                and isinstance(value, list)
+                and all(v in RESNET_WIDTHS for v in value)
+            ):
                 node[key] = [v // factor for v in value]
-            elif key == 'channels' and isinstance(value, (list, tuple)) and \
-                    value[0] in RESNET_WIDTHS[3:]:
+            elif (
+                key == 'channels'
+                and isinstance(value, (list, tuple))
+                and value[0] in RESNET_WIDTHS[3:]
+            ):
                 node[key] = (value[0] // factor, *value[1:])
             else:
                 narrow_resnets(value, factor)
@@ -202,6 +279,7 @@ def narrow_resnets(node, factor: int = 4) -> None:
 
 def load_config(name: str, quick: bool):
     from mmengine.config import Config
+
     cfg = Config.fromfile(benchmark_data.config_path(MODELS[name][0]))
     if 'data_preprocessor' not in cfg.model:
         cfg.model.data_preprocessor = cfg.data_preprocessor
@@ -244,6 +322,7 @@ def build_model(name: str, cfg, device: str) -> torch.nn.Module:
     from mmengine.registry import DefaultScope
 
     from mmpcd.registry import MODELS as REGISTRY
+
     MessageHub.get_current_instance().update_info('max_iters', 1000)  # CosineEMA's run length
     scope = 'mmpretrain' if MODELS[name][0].startswith('mmpretrain::') else 'mmpcd'
     with DefaultScope.overwrite_default_scope(scope):
@@ -257,6 +336,7 @@ def build_model(name: str, cfg, device: str) -> torch.nn.Module:
 
 def _mmpretrain_build(cfg_model):
     from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+
     return MMPRETRAIN_MODELS.build(cfg_model)
 
 
@@ -266,10 +346,14 @@ def build_optim_wrapper(model: torch.nn.Module, cfg, precision: str, device: str
     autocasts itself."""
     from mmengine.optim import build_optim_wrapper as build
     from mmengine.registry import DefaultScope
+
     optim_cfg = copy.deepcopy(cfg.optim_wrapper)
     if precision != 'fp32' and device == 'cuda':
-        optim_cfg.update(type='AmpOptimWrapper', loss_scale='dynamic',
-                         dtype=dict(fp16='float16', bf16='bfloat16')[precision])
+        optim_cfg.update(
+            type='AmpOptimWrapper',
+            loss_scale='dynamic',
+            dtype=dict(fp16='float16', bf16='bfloat16')[precision],
+        )
     else:
         optim_cfg.update(type='OptimWrapper')
         optim_cfg.pop('loss_scale', None)
@@ -283,9 +367,14 @@ def synthetic_batch(batch: int, size: int, device: str) -> dict:
     of the images), as the data loader delivers them."""
     import numpy as np
     from mmpretrain.structures import DataSample
+
     generator = torch.Generator().manual_seed(0)
-    views = [torch.randint(0, 256, (batch, 3, size, size), generator=generator,
-                           dtype=torch.uint8).to(device) for _ in range(2)]
+    views = [
+        torch.randint(0, 256, (batch, 3, size, size), generator=generator, dtype=torch.uint8).to(
+            device
+        )
+        for _ in range(2)
+    ]
     samples = []
     for i in range(batch):
         coord = np.array([[0.1, 0.1, 0.8, 0.8], [0.2, 0.15, 0.9, 0.85]], dtype=np.float32)
@@ -295,11 +384,13 @@ def synthetic_batch(batch: int, size: int, device: str) -> dict:
     return dict(inputs=views, data_samples=samples)
 
 
-def make_step(model, optim_wrapper, data: dict, precision: str, channels_last: bool,
-              device: str) -> Callable[[], float]:
+def make_step(
+    model, optim_wrapper, data: dict, precision: str, channels_last: bool, device: str
+) -> Callable[[], float]:
     """One training step as ``BaseModel.train_step`` (the optim wrapper's context, the
     preprocessor, the loss, ``update_params``), with the views in channels_last if asked."""
     import contextlib
+
     cpu_amp = device == 'cpu' and precision != 'fp32'
     dtype = dict(fp16=torch.float16, bf16=torch.bfloat16).get(precision)
 
@@ -309,7 +400,8 @@ def make_step(model, optim_wrapper, data: dict, precision: str, channels_last: b
             processed = model.data_preprocessor(data, True)
             if channels_last:
                 processed['inputs'] = [
-                    v.contiguous(memory_format=torch.channels_last) for v in processed['inputs']]
+                    v.contiguous(memory_format=torch.channels_last) for v in processed['inputs']
+                ]
             losses = model(**processed, mode='loss')
         loss, _ = model.parse_losses(losses)
         optim_wrapper.update_params(loss)
@@ -318,22 +410,32 @@ def make_step(model, optim_wrapper, data: dict, precision: str, channels_last: b
     return step
 
 
-def measure_training(name: str, precision: str, channels_last: bool, args: argparse.Namespace,
-                     batches: Dict[str, int], cache: Dict[str, tuple]) -> Dict:
+def measure_training(
+    name: str,
+    precision: str,
+    channels_last: bool,
+    args: argparse.Namespace,
+    batches: Dict[str, int],
+    cache: Dict[str, tuple],
+) -> Dict:
     """img/s and peak memory of ``name``'s training step; halves the batch on OOM. Models are
     built once (``cache``, kept on the CPU between measurements)."""
     if name not in cache:
         cfg = load_config(name, args.quick)
         cache[name] = cfg, build_model(name, cfg, 'cpu')
     cfg, model = cache[name]
-    batch = 2 if args.quick else (batches.get(BATCH_FROM.get(name, name)) or
-                                  cfg.train_dataloader.batch_size)
+    batch = (
+        2
+        if args.quick
+        else (batches.get(BATCH_FROM.get(name, name)) or cfg.train_dataloader.batch_size)
+    )
     size = 64 if args.quick else 224
     row = dict(model=name, precision=precision, channels_last=channels_last, size=size)
     while batch >= 1:
         try:
-            return dict(row, **_timed_steps(model, cfg, batch, size, precision, channels_last,
-                                            args))
+            return dict(
+                row, **_timed_steps(model, cfg, batch, size, precision, channels_last, args)
+            )
         except torch.OutOfMemoryError:
             batch //= 2
             torch.cuda.empty_cache()
@@ -345,8 +447,9 @@ def _timed_steps(model, cfg, batch, size, precision, channels_last, args) -> Dic
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format).train()
     optim_wrapper = build_optim_wrapper(model, cfg, precision, device)
-    step = make_step(model, optim_wrapper, synthetic_batch(batch, size, device), precision,
-                     channels_last, device)
+    step = make_step(
+        model, optim_wrapper, synthetic_batch(batch, size, device), precision, channels_last, device
+    )
     try:
         for _ in range(args.warmup):
             loss = step()
@@ -366,8 +469,14 @@ def _timed_steps(model, cfg, batch, size, precision, channels_last, args) -> Dic
         if device == 'cuda':
             torch.cuda.empty_cache()
     seconds = statistics.median(times)
-    return dict(batch=batch, seconds=seconds, img_per_s=batch / seconds, peak_bytes=peak,
-                loss=loss, finite=math.isfinite(loss))
+    return dict(
+        batch=batch,
+        seconds=seconds,
+        img_per_s=batch / seconds,
+        peak_bytes=peak,
+        loss=loss,
+        finite=math.isfinite(loss),
+    )
 
 
 def add_ratios(rows: List[Dict]) -> None:
@@ -390,22 +499,42 @@ def add_ratios(rows: List[Dict]) -> None:
 
 TARGETS = (
     # (description, model, precision, field, comparison, bound)
-    ('PixPro step <= x1.10 of BYOL (bf16 AMP)', 'pixpro', 'bf16', 'time_ratio_to_peer', '<=',
-     1.10),
-    ('DenseCL step <= x1.00 of mmpretrain DenseCL', 'densecl', 'bf16', 'time_ratio_to_peer',
-     '<=', 1.00),
-    ('PCD step <= x1.15 of its student + teacher passes', 'pcd', 'bf16', 'time_ratio_to_peer',
-     '<=', 1.15),
-    ('bf16 AMP >= x1.8 faster than fp32 (PixPro)', 'pixpro', 'bf16', 'speedup_over_fp32', '>=',
-     1.8),
+    ('PixPro step <= x1.10 of BYOL (bf16 AMP)', 'pixpro', 'bf16', 'time_ratio_to_peer', '<=', 1.10),
+    (
+        'DenseCL step <= x1.00 of mmpretrain DenseCL',
+        'densecl',
+        'bf16',
+        'time_ratio_to_peer',
+        '<=',
+        1.00,
+    ),
+    (
+        'PCD step <= x1.15 of its student + teacher passes',
+        'pcd',
+        'bf16',
+        'time_ratio_to_peer',
+        '<=',
+        1.15,
+    ),
+    (
+        'bf16 AMP >= x1.8 faster than fp32 (PixPro)',
+        'pixpro',
+        'bf16',
+        'speedup_over_fp32',
+        '>=',
+        1.8,
+    ),
 )
 
 
 def check_targets(rows: List[Dict]) -> List[Dict]:
     results = []
     for text, model, precision, field, comparison, bound in TARGETS:
-        values = [r[field] for r in rows
-                  if r['model'] == model and r['precision'] == precision and field in r]
+        values = [
+            r[field]
+            for r in rows
+            if r['model'] == model and r['precision'] == precision and field in r
+        ]
         if not values:
             results.append(dict(target=text, value=None, met=None))
             continue
@@ -416,32 +545,47 @@ def check_targets(rows: List[Dict]) -> List[Dict]:
 
 
 def markdown_table(rows: List[Dict], workers: Dict[str, float]) -> str:
-    lines = ['| model | precision | channels_last | batch | img/s | peak GiB | peer | time / peer '
-             '| vs fp32 | workers/GPU |', '|' + '---|' * 10]
+    lines = [
+        '| model | precision | channels_last | batch | img/s | peak GiB | peer | time / peer '
+        '| vs fp32 | workers/GPU |',
+        '|' + '---|' * 10,
+    ]
     for r in rows:
         if 'seconds' not in r:
-            lines.append(f"| {r['model']} | {r['precision']} | {r['channels_last']} | | "
-                         f"{r.get('error', 'skipped')} | | | | | |")
+            lines.append(
+                f"| {r['model']} | {r['precision']} | {r['channels_last']} | | "
+                f"{r.get('error', 'skipped')} | | | | | |"
+            )
             continue
         peak = f"{r['peak_bytes'] / 2**30:.1f}" if r['peak_bytes'] else '-'
         ratio = f"x{r['time_ratio_to_peer']:.2f}" if 'time_ratio_to_peer' in r else ''
         speed = f"x{r['speedup_over_fp32']:.2f}" if 'speedup_over_fp32' in r else ''
         rate = workers.get(PIPELINE_OF.get(r['model'], ''))
         need = str(math.ceil(r['img_per_s'] / rate)) if rate else ''
-        lines.append(f"| {r['model']} | {r['precision']} | {r['channels_last']} | {r['batch']} | "
-                     f"{r['img_per_s']:.0f} | {peak} | {r.get('peer', '')} | {ratio} | {speed} "
-                     f"| {need} |")
+        lines.append(
+            f"| {r['model']} | {r['precision']} | {r['channels_last']} | {r['batch']} | "
+            f"{r['img_per_s']:.0f} | {peak} | {r.get('peer', '')} | {ratio} | {speed} "
+            f"| {need} |"
+        )
     return '\n'.join(lines)
 
 
 def environment(device: str) -> Dict:
-    info = dict(torch=torch.__version__, cuda=torch.version.cuda, python=sys.version.split()[0],
-                cpus=os.cpu_count(), device=device)
+    info = dict(
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        python=sys.version.split()[0],
+        cpus=os.cpu_count(),
+        device=device,
+    )
     if device == 'cuda':
-        info.update(gpu=torch.cuda.get_device_name(), capability=torch.cuda.get_device_capability(),
-                    cudnn=torch.backends.cudnn.version(),
-                    cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
-                    matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32)
+        info.update(
+            gpu=torch.cuda.get_device_name(),
+            capability=torch.cuda.get_device_capability(),
+            cudnn=torch.backends.cudnn.version(),
+            cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
+            matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
+        )
     return info
 
 
@@ -451,13 +595,15 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     os.makedirs(args.out_dir, exist_ok=True)
     if args.device == 'cuda':
         torch.backends.cudnn.benchmark = True  # as mmengine's env_cfg(cudnn_benchmark=...) can
-    report: Dict = dict(environment=environment(args.device), **check_extension(
-        args.device, args.build))
+    report: Dict = dict(
+        environment=environment(args.device), **check_extension(args.device, args.build)
+    )
     print(json.dumps(report), flush=True)
     if not args.skip_tests:
         report['tests'] = run_tests(args.device)
-        print(f"tests: {report['tests']['summary']} ({report['tests']['seconds']:.0f} s)",
-              flush=True)
+        print(
+            f"tests: {report['tests']['summary']} ({report['tests']['seconds']:.0f} s)", flush=True
+        )
     if not args.skip_ops:
         report['ops'] = run_op_benchmarks(args.device, args.quick)
     data = benchmark_data.main(['--images', '8' if args.quick else '48'])
@@ -470,8 +616,14 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     for precision, channels_last in settings_to_run(args):
         for name in args.models:
             if time.perf_counter() - start > args.budget_s:
-                rows.append(dict(model=name, precision=precision, channels_last=channels_last,
-                                 error='skipped (time budget)'))
+                rows.append(
+                    dict(
+                        model=name,
+                        precision=precision,
+                        channels_last=channels_last,
+                        error='skipped (time budget)',
+                    )
+                )
                 continue
             row = measure_training(name, precision, channels_last, args, batches, cache)
             if 'batch' in row:
@@ -479,12 +631,17 @@ def main(argv: Optional[List[str]] = None) -> Dict:
             rows.append(row)
             print(json.dumps(row), flush=True)
     add_ratios(rows)
-    report.update(training=rows, targets=check_targets(rows),
-                  seconds=time.perf_counter() - start)
+    report.update(training=rows, targets=check_targets(rows), seconds=time.perf_counter() - start)
     table = markdown_table(rows, workers)
-    targets = '\n'.join(f"- {t['target']}: " + ('not measured' if t['value'] is None else
-                                                f"x{t['value']:.2f} ({'met' if t['met'] else 'missed'})")
-                        for t in report['targets'])
+    targets = '\n'.join(
+        f"- {t['target']}: "
+        + (
+            'not measured'
+            if t['value'] is None
+            else f"x{t['value']:.2f} ({'met' if t['met'] else 'missed'})"
+        )
+        for t in report['targets']
+    )
     text = f"{table}\n\n{targets}\n"
     print(text)
     with open(osp.join(args.out_dir, 'gpu_check.json'), 'w') as f:

@@ -22,6 +22,7 @@ training runs ``tools/train.py`` in its own process with one thread; ``--jobs`` 
 once. ``--quick`` (CI) runs the same pipeline at toy size: it checks that everything runs and
 that the tables are complete, not the ranking.
 """
+
 import argparse
 import json
 import os
@@ -63,6 +64,7 @@ class Model:
         stages: Backbone outputs the probe concatenates.
         finetune: Whether the FCN R18-D8 fine-tune applies (a ResNet-18 backbone).
     """
+
     name: str
     group: str
     config: str
@@ -74,21 +76,40 @@ DENSECL = SMALL + 'densecl_resnet18_1xb32-coslr-100i_synthetic-64px.py'
 PRETRAINED = (
     Model('DenseCL', 'pixel', DENSECL),
     Model('PixPro', 'pixel', SMALL + 'pixpro_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'),
-    Model('PixContrast', 'pixel',
-          SMALL + 'pixcontrast_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'),
-    Model('MoCo v2 (mmpretrain)', 'image',
-          SMALL + 'mocov2_resnet18_1xb32-coslr-100i_synthetic-64px.py'),
-    Model('BYOL (mmpretrain)', 'image',
-          SMALL + 'byol_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'),
-    Model('supervised (dense labels)', 'supervised',
-          SMALL + 'supervised-fcn_resnet18_1xb32-100i_synthetic-64px.py'),
+    Model(
+        'PixContrast',
+        'pixel',
+        SMALL + 'pixcontrast_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py',
+    ),
+    Model(
+        'MoCo v2 (mmpretrain)',
+        'image',
+        SMALL + 'mocov2_resnet18_1xb32-coslr-100i_synthetic-64px.py',
+    ),
+    Model(
+        'BYOL (mmpretrain)',
+        'image',
+        SMALL + 'byol_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py',
+    ),
+    Model(
+        'supervised (dense labels)',
+        'supervised',
+        SMALL + 'supervised-fcn_resnet18_1xb32-100i_synthetic-64px.py',
+    ),
 )
 STUDENTS = (
-    Model('PCD ResNet-18 student', 'distilled',
-          SMALL + 'pcd_resnet18_pixpro-resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'),
-    Model('PCD MobileNetV3-L student', 'distilled',
-          SMALL + 'pcd_mobilenetv3-large_pixpro-resnet18_1xb32-lars-coslr-100i_synthetic-64px.py',
-          stages=(6, 12, 16), finetune=False),
+    Model(
+        'PCD ResNet-18 student',
+        'distilled',
+        SMALL + 'pcd_resnet18_pixpro-resnet18_1xb32-lars-coslr-100i_synthetic-64px.py',
+    ),
+    Model(
+        'PCD MobileNetV3-L student',
+        'distilled',
+        SMALL + 'pcd_mobilenetv3-large_pixpro-resnet18_1xb32-lars-coslr-100i_synthetic-64px.py',
+        stages=(6, 12, 16),
+        finetune=False,
+    ),
 )
 # Random init is the ResNet-18 initialisation of DenseCL / MoCo v2 / BYOL / PCD
 # (zero_init_residual=False); the BN-adapted one re-estimates its BN statistics.
@@ -103,6 +124,7 @@ MASKD = SMALL + 'maskd_fpn_faster-rcnn_r18_faster-rcnn_r18_1xb8-100i_synthetic-6
 @dataclass
 class Budget:
     """Run lengths. ``None`` keeps the configs' own values (the full benchmark)."""
+
     iters: Optional[int]  # pre-training iterations
     batch: Optional[int]  # pre-training batch
     probe: Dict[str, int]  # DenseProbeSettings of the final evaluation
@@ -114,31 +136,63 @@ class Budget:
     det_batch: Optional[int]
 
 
-FULL = Budget(iters=None, batch=None, probe=dict(num_train=256, num_val=128, iters=300),
-              online_probe=None, finetune_iters=40, finetune_val=64, det_iters=None,
-              token_iters=None, det_batch=None)
+FULL = Budget(
+    iters=None,
+    batch=None,
+    probe=dict(num_train=256, num_val=128, iters=300),
+    online_probe=None,
+    finetune_iters=40,
+    finetune_val=64,
+    det_iters=None,
+    token_iters=None,
+    det_batch=None,
+)
 # Constant lr (no schedulers): the compressed 5 % warm-ups would round to 0 iterations.
-QUICK = Budget(iters=4, batch=4, probe=dict(num_train=8, num_val=4, iters=10),
-               online_probe=dict(num_train=4, num_val=4, iters=2), finetune_iters=2,
-               finetune_val=4, det_iters=2, token_iters=2, det_batch=2)
+QUICK = Budget(
+    iters=4,
+    batch=4,
+    probe=dict(num_train=8, num_val=4, iters=10),
+    online_probe=dict(num_train=4, num_val=4, iters=2),
+    finetune_iters=2,
+    finetune_val=4,
+    det_iters=2,
+    token_iters=2,
+    det_batch=2,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default=osp.join(REPO, 'work_dirs', 'dense_bench'))
-    parser.add_argument('--seeds', type=int, nargs='+',
-                        help='pre-training / probe / fine-tune seeds (default: 0 1 2; '
-                        '--quick: 0)')
-    parser.add_argument('--jobs', type=int, default=2,
-                        help='trainings run at once, one thread each (default 2: 2 cores)')
-    parser.add_argument('--quick', action='store_true',
-                        help='the whole pipeline at toy size (about 3 minutes), for CI')
-    parser.add_argument('--resume', action='store_true',
-                        help='skip the tasks an interrupted run of this work dir finished '
-                        '(recorded in <work-dir>/state.json)')
-    parser.add_argument('--report', action='store_true',
-                        help='only write the results of <work-dir>/state.json (an interrupted '
-                        'run: what finished so far), run nothing')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        help='pre-training / probe / fine-tune seeds (default: 0 1 2; --quick: 0)',
+    )
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=2,
+        help='trainings run at once, one thread each (default 2: 2 cores)',
+    )
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='the whole pipeline at toy size (about 3 minutes), for CI',
+    )
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        help='skip the tasks an interrupted run of this work dir finished '
+        '(recorded in <work-dir>/state.json)',
+    )
+    parser.add_argument(
+        '--report',
+        action='store_true',
+        help='only write the results of <work-dir>/state.json (an interrupted '
+        'run: what finished so far), run nothing',
+    )
     return parser.parse_args(argv)
 
 
@@ -146,6 +200,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 @dataclass
 class Task:
     """A unit of work: ``run()`` once every task named in ``deps`` has succeeded."""
+
     name: str
     run: Callable[[], None]
     deps: Sequence[str] = ()
@@ -174,11 +229,13 @@ class Progress:
         self.tasks.close()
 
 
-def run_tasks(tasks: List[Task],
-              jobs: int,
-              progress: Progress,
-              done: Sequence[str] = (),
-              on_done: Callable[[str], None] = lambda name: None) -> None:
+def run_tasks(
+    tasks: List[Task],
+    jobs: int,
+    progress: Progress,
+    done: Sequence[str] = (),
+    on_done: Callable[[str], None] = lambda name: None,
+) -> None:
     """Run ``tasks`` (in list order where ready) on ``jobs`` threads, except those named in
     ``done``; ``on_done(name)`` follows each success. The first failure stops new starts, lets
     the running ones finish and is raised."""
@@ -225,15 +282,23 @@ class Trainer:
         """Train; returns the run's log folder (``<work_dir>/<timestamp>``) and the CPU
         seconds (user + system) the process used."""
         os.makedirs(work_dir, exist_ok=True)
-        cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), osp.join(REPO, config),
-               '--work-dir', work_dir, '--cfg-options', *options]
+        cmd = [
+            sys.executable,
+            osp.join(REPO, 'tools', 'train.py'),
+            osp.join(REPO, config),
+            '--work-dir',
+            work_dir,
+            '--cfg-options',
+            *options,
+        ]
         self.commands.append(' '.join(cmd[1:]))
         env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONUNBUFFERED='1')
         out_path = osp.join(work_dir, 'train.out')
         reported = 0
         with open(out_path, 'w') as out:
-            process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, text=True)
+            process = subprocess.Popen(
+                cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
             for line in process.stdout:
                 out.write(line)
                 step = _progress(line)
@@ -246,8 +311,9 @@ class Trainer:
         if process.returncode != 0:
             with open(out_path) as f:
                 tail = ''.join(f.readlines()[-25:])
-            raise RuntimeError(f'{config} failed (exit code {process.returncode}); the end of '
-                               f'{out_path}:\n{tail}')
+            raise RuntimeError(
+                f'{config} failed (exit code {process.returncode}); the end of {out_path}:\n{tail}'
+            )
         runs = [d for d in os.listdir(work_dir) if re.fullmatch(r'\d{8}_\d{6}', d)]
         return osp.join(work_dir, max(runs)), usage.ru_utime + usage.ru_stime
 
@@ -276,13 +342,15 @@ def curves_of(rows: List[dict]) -> Dict[str, list]:
     """Training loss per logged step and the online probe's mIoU, from ``scalars.json``."""
     return dict(
         loss=[(r['step'], r['loss']) for r in rows if 'loss' in r],
-        probe=[(r['step'], r['dense_probe/mIoU']) for r in rows if 'dense_probe/mIoU' in r])
+        probe=[(r['step'], r['dense_probe/mIoU']) for r in rows if 'dense_probe/mIoU' in r],
+    )
 
 
 # ------------------------------------------------------------------------------ the benchmark
 @dataclass
 class Bench:
     """The plan, and the results filled in as tasks finish (all under ``lock``)."""
+
     args: argparse.Namespace
     budget: Budget
     trainer: Trainer
@@ -292,8 +360,8 @@ class Bench:
     teacher: Optional[str] = None
     checkpoints: Dict[Tuple[str, int], str] = field(default_factory=dict)
     started: float = field(default_factory=time.time)
-    seconds_before: float = 0.  # wall time of the earlier sessions of a resumed run
-    cpu_before: float = 0.  # and their CPU seconds
+    seconds_before: float = 0.0  # wall time of the earlier sessions of a resumed run
+    cpu_before: float = 0.0  # and their CPU seconds
     load_before: List[float] = field(default_factory=list)  # and their load samples
     load: Optional['LoadSampler'] = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -302,12 +370,18 @@ class Bench:
     def save_state(self, done: Sequence[str]) -> None:
         """Everything measured so far and the finished tasks, for ``--resume``."""
         with self.lock:
-            state = dict(done=sorted(done), results=self.results, curves=self.curves,
-                         maskd=self.maskd, teacher=self.teacher,
-                         checkpoints=[[n, s, p] for (n, s), p in self.checkpoints.items()],
-                         trainings=self.trainer.commands, seconds=self.seconds(),
-                         cpu_seconds=self.cpu_before + _cpu_so_far(),
-                         load=self.load_before + (self.load.samples if self.load else []))
+            state = dict(
+                done=sorted(done),
+                results=self.results,
+                curves=self.curves,
+                maskd=self.maskd,
+                teacher=self.teacher,
+                checkpoints=[[n, s, p] for (n, s), p in self.checkpoints.items()],
+                trainings=self.trainer.commands,
+                seconds=self.seconds(),
+                cpu_seconds=self.cpu_before + _cpu_so_far(),
+                load=self.load_before + (self.load.samples if self.load else []),
+            )
             path = self.work_dir('state.json')
             with open(path + '.tmp', 'w') as f:
                 json.dump(state, f)
@@ -325,7 +399,7 @@ class Bench:
         self.checkpoints = {(n, s): p for n, s, p in state['checkpoints']}
         self.trainer.commands[:] = state['trainings']
         self.seconds_before = state['seconds']
-        self.cpu_before = state.get('cpu_seconds', 0.)
+        self.cpu_before = state.get('cpu_seconds', 0.0)
         self.load_before = state.get('load', [])
         return state['done']
 
@@ -342,28 +416,33 @@ class Bench:
     # ---- pre-training
     def pretrain_options(self, model: Model, seed: int) -> List[str]:
         budget = self.budget
-        options = [f'randomness.seed={seed}',
-                   f'default_hooks.logger.interval={1 if budget.iters else 5}']
+        options = [
+            f'randomness.seed={seed}',
+            f'default_hooks.logger.interval={1 if budget.iters else 5}',
+        ]
         if budget.iters is not None:
             options.append('param_scheduler=[]')
             if model.group == 'supervised':
-                options += [f'train_cfg.max_iters={budget.iters}',
-                            f'default_hooks.checkpoint.interval={budget.iters}']
+                options += [
+                    f'train_cfg.max_iters={budget.iters}',
+                    f'default_hooks.checkpoint.interval={budget.iters}',
+                ]
             else:
-                options.append(
-                    f'train_dataloader.dataset.num_images={budget.iters * budget.batch}')
+                options.append(f'train_dataloader.dataset.num_images={budget.iters * budget.batch}')
             options.append(f'train_dataloader.batch_size={budget.batch}')
         if budget.online_probe is not None:
             index = probe_hook_index(model.config)
             options += [f'custom_hooks.{index}.interval={budget.iters // 2}'] + [
-                f'custom_hooks.{index}.settings.{k}={v}' for k, v in budget.online_probe.items()]
+                f'custom_hooks.{index}.settings.{k}={v}' for k, v in budget.online_probe.items()
+            ]
         return options
 
     def pretrain(self, model: Model, seed: int, extra: Callable[[], List[str]] = list) -> None:
         work_dir = self.work_dir(model.name.replace(' ', '_'), f'seed{seed}')
         started = time.time()
-        log_dir, cpu = self.trainer(model.config, work_dir,
-                                    self.pretrain_options(model, seed) + extra())
+        log_dir, cpu = self.trainer(
+            model.config, work_dir, self.pretrain_options(model, seed) + extra()
+        )
         rows = scalars(log_dir)
         with self.lock:
             self.checkpoints[model.name, seed] = last_checkpoint(work_dir)
@@ -373,6 +452,7 @@ class Bench:
     def pcd_teacher_options(self, seed: int) -> List[str]:
         """Convert the chosen teacher's seed-``seed`` checkpoint; its PCD options."""
         from mmpcd.converters.pcd_teacher import adaptor_options, write_pcd_teacher
+
         source = self.checkpoints[self.teacher, seed]
         path = self.work_dir('teachers', f'seed{seed}_mocov3-layout.pth')
         os.makedirs(osp.dirname(path), exist_ok=True)
@@ -388,35 +468,50 @@ class Bench:
     # ---- evaluation
     def probe(self, model: Model, seed: int, data) -> None:
         from mmpcd.evaluation import DenseProbeSettings, build_probe_backbone, probe_backbone
-        settings = DenseProbeSettings(**self.budget.probe, stages=model.stages, seed=seed,
-                                      data_seed=0, adapt_bn=model.name == RANDOM_BN)
+
+        settings = DenseProbeSettings(
+            **self.budget.probe,
+            stages=model.stages,
+            seed=seed,
+            data_seed=0,
+            adapt_bn=model.name == RANDOM_BN,
+        )
         checkpoint = None if model.group == 'baseline' else self.checkpoints[model.name, seed]
         config = osp.join(REPO, PROBE_CONFIG.get(model.group, model.config))
         with self.probe_lock:  # seeds torch's global generator: one probe at a time
             backbone, report = build_probe_backbone(config, checkpoint, model.stages, seed)
             if report is not None and (report.missing or report.wrong_shape):
-                raise RuntimeError(f'{model.name}: the probe backbone did not load fully from '
-                                   f'{checkpoint}: missing {report.missing[:4]}, wrong shape '
-                                   f'{report.wrong_shape[:4]}')
+                raise RuntimeError(
+                    f'{model.name}: the probe backbone did not load fully from '
+                    f'{checkpoint}: missing {report.missing[:4]}, wrong shape '
+                    f'{report.wrong_shape[:4]}'
+                )
             result = probe_backbone(backbone, data, settings)
-        self.record(model.name, seed, probe_miou=100 * result.miou,
-                    probe_pixel_acc=100 * result.pixel_acc)
+        self.record(
+            model.name, seed, probe_miou=100 * result.miou, probe_pixel_acc=100 * result.pixel_acc
+        )
 
     def finetune(self, model: Model, seed: int) -> None:
         iters = self.budget.finetune_iters
         options = [
-            f'randomness.seed={seed}', f'train_cfg.max_iters={iters}',
-            f'train_cfg.val_interval={iters}', f'param_scheduler.0.end={iters}',
+            f'randomness.seed={seed}',
+            f'train_cfg.max_iters={iters}',
+            f'train_cfg.val_interval={iters}',
+            f'param_scheduler.0.end={iters}',
             f'val_dataloader.dataset.num_images={self.budget.finetune_val}',
-            'default_hooks.checkpoint=None', 'default_hooks.logger.interval=5',
+            'default_hooks.checkpoint=None',
+            'default_hooks.logger.interval=5',
         ]
         if model.group == 'baseline':
             options.append('model.backbone.init_cfg=None')
         else:
             checkpoint = self.checkpoints[model.name, seed]
             options.append(f'model.backbone.init_cfg.checkpoint={checkpoint}')
-        log_dir, _ = self.trainer(FINETUNE_CONFIG, self.work_dir(
-            'finetune', model.name.replace(' ', '_'), f'seed{seed}'), options)
+        log_dir, _ = self.trainer(
+            FINETUNE_CONFIG,
+            self.work_dir('finetune', model.name.replace(' ', '_'), f'seed{seed}'),
+            options,
+        )
         miou = [r['mIoU'] for r in scalars(log_dir) if 'mIoU' in r]
         self.record(model.name, seed, finetune_miou=miou[-1])
 
@@ -424,11 +519,16 @@ class Bench:
     def det_options(self, seed: int, iters: Optional[int]) -> List[str]:
         options = [f'randomness.seed={seed}']
         if iters is not None:
-            options += [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                        f'default_hooks.checkpoint.interval={iters}']
+            options += [
+                f'train_cfg.max_iters={iters}',
+                f'train_cfg.val_interval={iters}',
+                f'default_hooks.checkpoint.interval={iters}',
+            ]
         if self.budget.det_batch is not None:
-            options += [f'train_dataloader.batch_size={self.budget.det_batch}',
-                        'val_dataloader.dataset.num_images=8']
+            options += [
+                f'train_dataloader.batch_size={self.budget.det_batch}',
+                'val_dataloader.dataset.num_images=8',
+            ]
         return options
 
     def det_teacher(self) -> None:
@@ -436,6 +536,7 @@ class Bench:
         shared by every seed's students."""
         if self.budget.det_iters is None:
             from mmengine.config import Config
+
             iters = Config.fromfile(osp.join(REPO, DETECTOR)).small_det_teacher_iters
         else:
             iters = 3 * self.budget.det_iters
@@ -447,8 +548,12 @@ class Bench:
         options = [f'model.teacher_ckpt={self.checkpoints["det teacher", 0]}']
         if self.budget.token_iters is not None:
             t = self.budget.token_iters
-            options += [f'train_cfg.max_iters={t}', f'param_scheduler.0.T_max={t}',
-                        f'param_scheduler.0.end={t}', f'default_hooks.checkpoint.interval={t}']
+            options += [
+                f'train_cfg.max_iters={t}',
+                f'param_scheduler.0.T_max={t}',
+                f'param_scheduler.0.end={t}',
+                f'default_hooks.checkpoint.interval={t}',
+            ]
         if self.budget.det_batch is not None:
             options.append(f'train_dataloader.batch_size={self.budget.det_batch}')
         self.trainer(TOKENS, tokens_dir, options)
@@ -458,9 +563,10 @@ class Bench:
         work_dir = self.work_dir('maskd', name.replace(' ', '').replace('+', '_'), f'seed{seed}')
         options = self.det_options(seed, self.budget.det_iters)
         if with_maskd:
-            options += [f'model.teacher_ckpt={self.checkpoints["det teacher", 0]}',
-                        'model.maskd_loss.tokens=' +
-                        self.work_dir('maskd', 'tokens', 'maskd_tokens.pth')]
+            options += [
+                f'model.teacher_ckpt={self.checkpoints["det teacher", 0]}',
+                'model.maskd_loss.tokens=' + self.work_dir('maskd', 'tokens', 'maskd_tokens.pth'),
+            ]
             if self.budget.det_iters is not None:
                 warmup = self.budget.det_iters // 2
                 options.append(f'model.maskd_loss.custom_mask_warmup={warmup}')
@@ -471,15 +577,18 @@ class Bench:
     # ---- the plan
     def tasks(self) -> List[Task]:
         from mmpcd.evaluation import DenseProbeSettings, synthetic_probe_data
+
         data = synthetic_probe_data(DenseProbeSettings(**self.budget.probe, data_seed=0))
         seeds = self.args.seeds
         from mmengine.config import Config
+
         scale = Config.fromfile(osp.join(REPO, SMALL, '_base_', 'small_scale.py'))
         iters = self.budget.iters or scale.small_iters
         det_iters = self.budget.det_iters or scale.small_det_iters
         token_iters = self.budget.token_iters or scale.small_token_iters
-        tasks = [Task('MasKD teacher + tokens', self.det_teacher, iters=3 * det_iters +
-                      token_iters)]
+        tasks = [
+            Task('MasKD teacher + tokens', self.det_teacher, iters=3 * det_iters + token_iters)
+        ]
         # Seed by seed (tasks start in list order when ready), so that an interrupted run
         # leaves whole seeds; the PCD teacher is chosen on the first seed's probes, so every
         # seed's students distil from the same method and need not wait for later seeds.
@@ -488,38 +597,75 @@ class Bench:
         first = seeds[0]
         for seed in seeds:
             for model in BASELINES:
-                tasks.append(Task(f'probe {model.name} s{seed}',
-                                  lambda m=model, s=seed: self.probe(m, s, data)))
+                tasks.append(
+                    Task(
+                        f'probe {model.name} s{seed}',
+                        lambda m=model, s=seed: self.probe(m, s, data),
+                    )
+                )
         for seed in seeds:
             for model in PRETRAINED:
-                tasks.append(Task(f'train {model.name} s{seed}',
-                                  lambda m=model, s=seed: self.pretrain(m, s), iters=iters))
+                tasks.append(
+                    Task(
+                        f'train {model.name} s{seed}',
+                        lambda m=model, s=seed: self.pretrain(m, s),
+                        iters=iters,
+                    )
+                )
             for model in PRETRAINED:
-                tasks.append(Task(f'probe {model.name} s{seed}',
-                                  lambda m=model, s=seed: self.probe(m, s, data),
-                                  deps=[f'train {model.name} s{seed}']))
+                tasks.append(
+                    Task(
+                        f'probe {model.name} s{seed}',
+                        lambda m=model, s=seed: self.probe(m, s, data),
+                        deps=[f'train {model.name} s{seed}'],
+                    )
+                )
             if seed == first:
-                tasks.append(Task('choose the PCD teacher', lambda: self.choose_teacher(first),
-                                  deps=[f'probe {m.name} s{first}' for m in PRETRAINED]))
+                tasks.append(
+                    Task(
+                        'choose the PCD teacher',
+                        lambda: self.choose_teacher(first),
+                        deps=[f'probe {m.name} s{first}' for m in PRETRAINED],
+                    )
+                )
             for model in STUDENTS:
-                tasks.append(Task(
-                    f'train {model.name} s{seed}',
-                    lambda m=model, s=seed: self.pretrain(
-                        m, s, extra=lambda: self.pcd_teacher_options(s)),
-                    deps=['choose the PCD teacher'], iters=iters))
-                tasks.append(Task(f'probe {model.name} s{seed}',
-                                  lambda m=model, s=seed: self.probe(m, s, data),
-                                  deps=[f'train {model.name} s{seed}']))
+                tasks.append(
+                    Task(
+                        f'train {model.name} s{seed}',
+                        lambda m=model, s=seed: self.pretrain(
+                            m, s, extra=lambda: self.pcd_teacher_options(s)
+                        ),
+                        deps=['choose the PCD teacher'],
+                        iters=iters,
+                    )
+                )
+                tasks.append(
+                    Task(
+                        f'probe {model.name} s{seed}',
+                        lambda m=model, s=seed: self.probe(m, s, data),
+                        deps=[f'train {model.name} s{seed}'],
+                    )
+                )
             for with_maskd in (False, True):
-                tasks.append(Task(f'MasKD student{" + MasKD" * with_maskd} s{seed}',
-                                  lambda s=seed, w=with_maskd: self.det_student(s, w),
-                                  deps=['MasKD teacher + tokens'], iters=det_iters))
-            for model in (BASELINES[0], ) + PRETRAINED + STUDENTS:
+                tasks.append(
+                    Task(
+                        f'MasKD student{" + MasKD" * with_maskd} s{seed}',
+                        lambda s=seed, w=with_maskd: self.det_student(s, w),
+                        deps=['MasKD teacher + tokens'],
+                        iters=det_iters,
+                    )
+                )
+            for model in (BASELINES[0],) + PRETRAINED + STUDENTS:
                 if model.finetune:
                     deps = [] if model.group == 'baseline' else [f'train {model.name} s{seed}']
-                    tasks.append(Task(f'fine-tune {model.name} s{seed}',
-                                      lambda m=model, s=seed: self.finetune(m, s), deps=deps,
-                                      iters=self.budget.finetune_iters))
+                    tasks.append(
+                        Task(
+                            f'fine-tune {model.name} s{seed}',
+                            lambda m=model, s=seed: self.finetune(m, s),
+                            deps=deps,
+                            iters=self.budget.finetune_iters,
+                        )
+                    )
         return tasks
 
 
@@ -532,6 +678,7 @@ def _cpu_so_far() -> float:
 def probe_hook_index(config: str) -> int:
     """Position of the DenseProbeHook in ``config``'s ``custom_hooks`` (for --cfg-options)."""
     from mmengine.config import Config
+
     hooks = Config.fromfile(osp.join(REPO, config)).get('custom_hooks', [])
     return next(i for i, hook in enumerate(hooks) if hook['type'] == 'DenseProbeHook')
 
@@ -547,10 +694,10 @@ def _box_ap(log_dir: str) -> float:
 class LoadSampler:
     """The 1-minute load average every ``period`` seconds while the benchmark runs."""
 
-    def __init__(self, period: float = 30.) -> None:
+    def __init__(self, period: float = 30.0) -> None:
         self.samples = [os.getloadavg()[0]]
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(period, ), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(period,), daemon=True)
         self._thread.start()
 
     def _run(self, period: float) -> None:
@@ -565,16 +712,23 @@ class LoadSampler:
 
 def machine() -> Dict[str, object]:
     import torch
+
     cpu = platform.processor()
     try:
         with open('/proc/cpuinfo') as f:
             cpu = next(line.split(':', 1)[1].strip() for line in f if 'model name' in line)
     except (OSError, StopIteration):
         pass
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO,
-                            capture_output=True, text=True).stdout.strip()
-    return dict(cpu=cpu, cores=os.cpu_count(), torch=torch.__version__,
-                python=platform.python_version(), commit=commit or 'unknown')
+    commit = subprocess.run(
+        ['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    return dict(
+        cpu=cpu,
+        cores=os.cpu_count(),
+        torch=torch.__version__,
+        python=platform.python_version(),
+        commit=commit or 'unknown',
+    )
 
 
 def main(argv=None) -> None:
@@ -583,8 +737,10 @@ def main(argv=None) -> None:
     args.seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
     os.environ['OMP_NUM_THREADS'] = '1'
     import torch
+
     torch.set_num_threads(1)  # the in-process probes: one core, like every training
     from mmpcd.utils import register_all_modules
+
     register_all_modules(init_default_scope=False)
     os.makedirs(args.work_dir, exist_ok=True)
     progress = Progress(0, 0)
@@ -593,8 +749,9 @@ def main(argv=None) -> None:
     done = set(bench.load_state() if args.resume or args.report else [])
     if args.report:
         progress.close()
-        meta_now = dict(seconds=bench.seconds_before, cpu_seconds=bench.cpu_before,
-                        load=bench.load_before)
+        meta_now = dict(
+            seconds=bench.seconds_before, cpu_seconds=bench.cpu_before, load=bench.load_before
+        )
         not_run = [t.name for t in tasks if t.name not in done]
     else:
         bench.started = time.time()
@@ -605,21 +762,41 @@ def main(argv=None) -> None:
         def on_done(name: str) -> None:
             done.add(name)
             bench.save_state(done)
+
         try:
             run_tasks(tasks, args.jobs, progress, done, on_done)
         finally:
             progress.close()
-        meta_now = dict(seconds=bench.seconds(), cpu_seconds=bench.cpu_before + _cpu_so_far(),
-                        load=bench.load_before + bench.load.stop())
+        meta_now = dict(
+            seconds=bench.seconds(),
+            cpu_seconds=bench.cpu_before + _cpu_so_far(),
+            load=bench.load_before + bench.load.stop(),
+        )
         not_run = []
-    meta = dict(machine(), **meta_now, jobs=args.jobs, quick=args.quick, seeds=args.seeds,
-                budget=asdict(budget), not_run=not_run,
-                command=' '.join(['python', 'tools/benchmarks/dense_bench.py'] +
-                                 (argv if argv is not None else sys.argv[1:])),
-                pcd_teacher=bench.teacher, trainings=bench.trainer.commands)
-    paths = write_report(args.work_dir, meta, bench.results, bench.maskd, bench.curves,
-                         order=[m.name for m in BASELINES + PRETRAINED + STUDENTS],
-                         groups={m.name: m.group for m in BASELINES + PRETRAINED + STUDENTS})
+    meta = dict(
+        machine(),
+        **meta_now,
+        jobs=args.jobs,
+        quick=args.quick,
+        seeds=args.seeds,
+        budget=asdict(budget),
+        not_run=not_run,
+        command=' '.join(
+            ['python', 'tools/benchmarks/dense_bench.py']
+            + (argv if argv is not None else sys.argv[1:])
+        ),
+        pcd_teacher=bench.teacher,
+        trainings=bench.trainer.commands,
+    )
+    paths = write_report(
+        args.work_dir,
+        meta,
+        bench.results,
+        bench.maskd,
+        bench.curves,
+        order=[m.name for m in BASELINES + PRETRAINED + STUDENTS],
+        groups={m.name: m.group for m in BASELINES + PRETRAINED + STUDENTS},
+    )
     print(f'\n[dense bench] done in {meta["seconds"] / 60:.1f} min; ' + ', '.join(paths))
 
 

@@ -5,6 +5,7 @@ larger of the two seed standard deviations (sample std, ``n - 1``). A model with
 has no spread of its own: it is compared with the baseline's (the only spread measured), and
 the line says so.
 """
+
 import json
 import os.path as osp
 import statistics
@@ -13,15 +14,20 @@ from typing import Dict, List, Optional, Sequence, Tuple
 BASELINE = 'random init + BN re-estimated'
 METRICS = (('probe_miou', 'dense probe mIoU'), ('finetune_miou', 'FCN fine-tune mIoU'))
 # Table columns: the metrics, then the pre-training cost (one process, one thread).
-COLUMNS = METRICS + (('train_cpu', 'pre-training CPU-s'), )
-COLOURS = dict(baseline='grey', pixel='tab:blue', image='tab:orange', distilled='tab:green',
-               supervised='tab:purple')
+COLUMNS = METRICS + (('train_cpu', 'pre-training CPU-s'),)
+COLOURS = dict(
+    baseline='grey',
+    pixel='tab:blue',
+    image='tab:orange',
+    distilled='tab:green',
+    supervised='tab:purple',
+)
 
 
 def mean_std(values: Sequence[float]) -> Tuple[float, float]:
     """Mean and sample standard deviation (0 for a single value)."""
     values = list(values)
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.
+    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 def summarise(per_seed: Dict[str, dict], key: str) -> Optional[Tuple[float, float, int]]:
@@ -53,76 +59,112 @@ def verdicts(results: Dict[str, Dict[str, dict]], groups: Dict[str, str]) -> Lis
         margin = stat[0] - base[0]
         spreads = [s[1] for s in (stat, base) if s[2] > 1]
         if not spreads:
-            lines.append(f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init, one seed '
-                         'each: no seed spread measured, no verdict.')
+            lines.append(
+                f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init, one seed '
+                'each: no seed spread measured, no verdict.'
+            )
             continue
         spread = max(spreads)
         verdict = 'beats it' if margin > spread else 'does **not** beat it'
         whose = '' if stat[2] > 1 else ', the baseline\'s; this model ran one seed'
-        lines.append(f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init (seed '
-                     f'spread {spread:.1f}{whose}): {verdict}.')
+        lines.append(
+            f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init (seed '
+            f'spread {spread:.1f}{whose}): {verdict}.'
+        )
     return lines
 
 
-def markdown(meta: dict, results: Dict[str, Dict[str, dict]], maskd: Dict[str, Dict[str, float]],
-             order: Sequence[str], groups: Dict[str, str]) -> str:
+def markdown(
+    meta: dict,
+    results: Dict[str, Dict[str, dict]],
+    maskd: Dict[str, Dict[str, float]],
+    order: Sequence[str],
+    groups: Dict[str, str],
+) -> str:
     seeds = len(meta['seeds'])
     rows = []
     for name in order:
         if name not in results:
             continue
-        cells = [_cell(summarise(results[name], key), 0 if key == 'train_cpu' else 1, seeds)
-                 for key, _ in COLUMNS]
+        cells = [
+            _cell(summarise(results[name], key), 0 if key == 'train_cpu' else 1, seeds)
+            for key, _ in COLUMNS
+        ]
         rows.append(f'| {name} | {groups[name]} | ' + ' | '.join(cells) + ' |')
     load = meta['load']
-    load_text = (f'mean {statistics.mean(load):.1f}, max {max(load):.1f}' if load else
-                 'not recorded')
+    load_text = f'mean {statistics.mean(load):.1f}, max {max(load):.1f}' if load else 'not recorded'
     not_run = meta.get('not_run', [])
-    maskd_rows = [f'| {name} | {_cell((*mean_std(v.values()), len(v)))} | {len(v)} |'
-                  for name, v in maskd.items()]
+    maskd_rows = [
+        f'| {name} | {_cell((*mean_std(v.values()), len(v)))} | {len(v)} |'
+        for name, v in maskd.items()
+    ]
     ran = {name: sorted(per_seed, key=int) for name, per_seed in results.items()}
     partial = [f'{name}: seeds {" ".join(s)}' for name, s in ran.items() if len(s) < seeds]
-    return '\n'.join([
-        f'# Small dense benchmark{" (quick)" if meta["quick"] else ""}',
-        '',
-        f'`{meta["command"]}` — {meta["seconds"] / 60:.1f} min with {meta["jobs"]} parallel '
-        f'jobs, {meta["cpu_seconds"] / 60:.0f} CPU-minutes in all, on {meta["cores"]} cores '
-        f'({meta["cpu"]}), torch {meta["torch"]}, commit '
-        f'{meta["commit"]}; 1-minute load average during the run: {load_text}. Seeds: '
-        f'{" ".join(map(str, meta["seeds"]))}. PCD teacher: {meta["pcd_teacher"]}.',
-        '',
-        *([f'**Interrupted run**: {len(not_run)} tasks did not run ({"; ".join(not_run)}); '
-           '`--resume` with the same arguments runs them.', ''] if not_run else []),
-        f'## Dense features (mIoU %, mean ± std over {seeds} seed{"s" * (seeds > 1)})',
-        '',
-        *([f'Not every seed ran (an interrupted run; `--resume` completes it): '
-           f'{"; ".join(partial)}.', ''] if partial else []),
-        '| model | group | ' + ' | '.join(label for _, label in COLUMNS) + ' |',
-        '|---|---|' + '---|' * len(COLUMNS),
-        *rows,
-        '',
-        '## Against the BN-adapted random baseline (dense probe)',
-        '',
-        *verdicts(results, groups),
-        '',
-        '## MasKD on the tiny detection pair (COCO box mAP %, mean ± std)',
-        '',
-        '| model | box mAP | seeds |',
-        '|---|---|---|',
-        *maskd_rows,
-        '',
-    ])
+    return '\n'.join(
+        [
+            f'# Small dense benchmark{" (quick)" if meta["quick"] else ""}',
+            '',
+            f'`{meta["command"]}` — {meta["seconds"] / 60:.1f} min with {meta["jobs"]} parallel '
+            f'jobs, {meta["cpu_seconds"] / 60:.0f} CPU-minutes in all, on {meta["cores"]} cores '
+            f'({meta["cpu"]}), torch {meta["torch"]}, commit '
+            f'{meta["commit"]}; 1-minute load average during the run: {load_text}. Seeds: '
+            f'{" ".join(map(str, meta["seeds"]))}. PCD teacher: {meta["pcd_teacher"]}.',
+            '',
+            *(
+                [
+                    f'**Interrupted run**: {len(not_run)} tasks did not run '
+                    f'({"; ".join(not_run)}); '
+                    '`--resume` with the same arguments runs them.',
+                    '',
+                ]
+                if not_run
+                else []
+            ),
+            f'## Dense features (mIoU %, mean ± std over {seeds} seed{"s" * (seeds > 1)})',
+            '',
+            *(
+                [
+                    f'Not every seed ran (an interrupted run; `--resume` completes it): '
+                    f'{"; ".join(partial)}.',
+                    '',
+                ]
+                if partial
+                else []
+            ),
+            '| model | group | ' + ' | '.join(label for _, label in COLUMNS) + ' |',
+            '|---|---|' + '---|' * len(COLUMNS),
+            *rows,
+            '',
+            '## Against the BN-adapted random baseline (dense probe)',
+            '',
+            *verdicts(results, groups),
+            '',
+            '## MasKD on the tiny detection pair (COCO box mAP %, mean ± std)',
+            '',
+            '| model | box mAP | seeds |',
+            '|---|---|---|',
+            *maskd_rows,
+            '',
+        ]
+    )
 
 
-def figure(path: str, results: Dict[str, Dict[str, dict]], maskd: Dict[str, Dict[str, float]],
-           curves: Dict[str, Dict[str, dict]], order: Sequence[str],
-           groups: Dict[str, str]) -> None:
+def figure(
+    path: str,
+    results: Dict[str, Dict[str, dict]],
+    maskd: Dict[str, Dict[str, float]],
+    curves: Dict[str, Dict[str, dict]],
+    order: Sequence[str],
+    groups: Dict[str, str],
+) -> None:
     """Bars with seed error bars (probe, fine-tune, MasKD) and, per trained model, its
     training loss (seed mean) with the online probe's mIoU."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from matplotlib.gridspec import GridSpec
+
     trained = [name for name in order if name in curves]
     rows = 1 + (len(trained) + 3) // 4
     fig = plt.figure(figsize=(16, 3.6 * rows))
@@ -132,17 +174,32 @@ def figure(path: str, results: Dict[str, Dict[str, dict]], maskd: Dict[str, Dict
         axis = fig.add_subplot(grid[0, column])
         stats = [(n, summarise(results[n], key)) for n in names]
         stats = [(n, s) for n, s in stats if s is not None]
-        axis.bar(range(len(stats)), [s[0] for _, s in stats], yerr=[s[1] for _, s in stats],
-                 color=[COLOURS[groups[n]] for n, _ in stats], capsize=3)
-        axis.set_xticks(range(len(stats)), [n.replace(' (', '\n(') for n, _ in stats],
-                        rotation=60, ha='right', fontsize=7)
+        axis.bar(
+            range(len(stats)),
+            [s[0] for _, s in stats],
+            yerr=[s[1] for _, s in stats],
+            color=[COLOURS[groups[n]] for n, _ in stats],
+            capsize=3,
+        )
+        axis.set_xticks(
+            range(len(stats)),
+            [n.replace(' (', '\n(') for n, _ in stats],
+            rotation=60,
+            ha='right',
+            fontsize=7,
+        )
         axis.set_ylabel(f'{label} (%)')
         low = min(s[0] - s[1] for _, s in stats) if stats else 0
         axis.set_ylim(max(0, low - 5), None)
     axis = fig.add_subplot(grid[0, 3])
     stats = [(n, mean_std(v.values())) for n, v in maskd.items()]
-    axis.bar(range(len(stats)), [s[0] for _, s in stats], yerr=[s[1] for _, s in stats],
-             color='tab:red', capsize=3)
+    axis.bar(
+        range(len(stats)),
+        [s[0] for _, s in stats],
+        yerr=[s[1] for _, s in stats],
+        color='tab:red',
+        capsize=3,
+    )
     axis.set_xticks(range(len(stats)), [n for n, _ in stats], fontsize=8)
     axis.set_ylabel('MasKD: box mAP (%)')
     # One online-probe scale for every panel, so that small changes look small.
@@ -174,12 +231,20 @@ def _seed_mean(series: List[List[Tuple[int, float]]]) -> List[Tuple[int, float]]
     return [(step, statistics.mean(v)) for step, v in sorted(by_step.items())]
 
 
-def write_report(work_dir: str, meta: dict, results: Dict[str, Dict[str, dict]],
-                 maskd: Dict[str, Dict[str, float]], curves: Dict[str, Dict[str, dict]],
-                 order: Sequence[str], groups: Dict[str, str]) -> List[str]:
+def write_report(
+    work_dir: str,
+    meta: dict,
+    results: Dict[str, Dict[str, dict]],
+    maskd: Dict[str, Dict[str, float]],
+    curves: Dict[str, Dict[str, dict]],
+    order: Sequence[str],
+    groups: Dict[str, str],
+) -> List[str]:
     """Write ``results.{json,md,png}`` and ``curves.json`` into ``work_dir``; their paths."""
-    paths = [osp.join(work_dir, name)
-             for name in ('results.json', 'results.md', 'results.png', 'curves.json')]
+    paths = [
+        osp.join(work_dir, name)
+        for name in ('results.json', 'results.md', 'results.png', 'curves.json')
+    ]
     with open(paths[0], 'w') as f:
         json.dump(dict(meta=meta, results=results, maskd=maskd), f, indent=1)
     with open(paths[1], 'w') as f:

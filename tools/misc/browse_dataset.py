@@ -4,6 +4,7 @@ both crop boxes and the two views with PixPro's positive cell pairs.
 ``python tools/misc/browse_dataset.py CONFIG --out-dir DIR [--num 4] [--grid 7]
 [--pos-ratio 0.7] [--cfg-options k=v ...]`` writes ``DIR/sample_<i>.png``.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -26,13 +27,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='a two-view pre-training config')
     parser.add_argument('--out-dir', required=True, help='folder of the PNGs')
     parser.add_argument('--num', type=int, default=4, help='samples to draw')
-    parser.add_argument('--grid', type=int, help='cells per side (default: view size / 32, '
-                        'the C5 map of a ResNet)')
-    parser.add_argument('--pos-ratio', type=float,
-                        help="default: the config's model.head.pos_ratio, else 0.7")
+    parser.add_argument(
+        '--grid', type=int, help='cells per side (default: view size / 32, the C5 map of a ResNet)'
+    )
+    parser.add_argument(
+        '--pos-ratio', type=float, help="default: the config's model.head.pos_ratio, else 0.7"
+    )
     parser.add_argument('--panel', type=int, default=256, help='panel side in pixels')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings, as for tools/train.py')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings, as for tools/train.py',
+    )
     return parser.parse_args(argv)
 
 
@@ -42,8 +49,10 @@ def views_before_packing(dataset, index: int) -> dict:
     for transform in dataset.pipeline.transforms[:-1]:
         results = transform(results)
     if not isinstance(results.get('img'), list) or 'crop_box' not in results:
-        raise SystemExit('error: the pipeline makes no views with crop boxes; browse_dataset '
-                         'draws two-view pre-training configs (MultiViewWithCoord).')
+        raise SystemExit(
+            'error: the pipeline makes no views with crop boxes; browse_dataset '
+            'draws two-view pre-training configs (MultiViewWithCoord).'
+        )
     return results
 
 
@@ -55,6 +64,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         cfg.merge_from_dict(args.cfg_options)
     from mmpcd.registry import DATASETS
     from mmpcd.visualization.dataset_views import draw_view_pair
+
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpcd')):
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
     pos_ratio = args.pos_ratio or cfg.model.get('head', {}).get('pos_ratio', 0.7)
@@ -64,8 +74,15 @@ def main(argv: Optional[List[str]] = None) -> None:
         views = [mmcv.bgr2rgb(view) for view in results['img']]
         grid = args.grid or max(views[0].shape[0] // 32, 1)
         original = mmcv.bgr2rgb(mmcv.imread(results['img_path']))
-        figure = draw_view_pair(original, views, results['coord'], results['crop_box'],
-                                (grid, grid), pos_ratio, args.panel)
+        figure = draw_view_pair(
+            original,
+            views,
+            results['coord'],
+            results['crop_box'],
+            (grid, grid),
+            pos_ratio,
+            args.panel,
+        )
         out = osp.join(args.out_dir, f'sample_{index}.png')
         figure.save(out)
         print(f'wrote {out}')

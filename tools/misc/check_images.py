@@ -11,6 +11,7 @@ image under DIR (recursively, with a progress bar) and reports the files that ar
 
 Exit status: 1 if any file is unreadable, else 0.
 """
+
 import argparse
 import json
 import os
@@ -18,16 +19,19 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff',
-                    '.webp')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
 KINDS = ('unreadable', 'too_small', 'grey', 'cmyk', '16bit')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('dir', help='image folder (searched recursively)')
-    parser.add_argument('--min-size', type=int, default=224,
-                        help='report images whose shorter side is below this (the crop size)')
+    parser.add_argument(
+        '--min-size',
+        type=int,
+        default=224,
+        help='report images whose shorter side is below this (the crop size)',
+    )
     parser.add_argument('--out', help='also write the report as json here')
     parser.add_argument('--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
@@ -36,14 +40,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def find_images(root: str) -> List[str]:
     paths = []
     for folder, _, files in os.walk(root):
-        paths += [osp.join(folder, name) for name in files
-                  if name.lower().endswith(IMAGE_EXTENSIONS)]
+        paths += [
+            osp.join(folder, name) for name in files if name.lower().endswith(IMAGE_EXTENSIONS)
+        ]
     return sorted(paths)
 
 
 def inspect(path: str, min_size: int) -> Dict[str, str]:
     """The problems of one file: kind -> what was found (empty if it is fine)."""
     from PIL import Image
+
     problems = {}
     try:
         with Image.open(path) as image:
@@ -68,6 +74,7 @@ def _bit_depth(path: str) -> int:
     them)."""
     import cv2
     import numpy as np
+
     array = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     return 8 if array is None else np.dtype(array.dtype).itemsize * 8
 
@@ -75,6 +82,7 @@ def _bit_depth(path: str) -> int:
 def check_folder(root: str, min_size: int, show_progress: bool = True) -> Dict[str, Dict]:
     """``{kind: {path: detail}}`` for every kind of :data:`KINDS`, plus ``'checked'``."""
     from rich.progress import track
+
     paths = find_images(root)
     report: Dict[str, Dict] = {kind: {} for kind in KINDS}
     iterator = track(paths, description='checking images') if show_progress else paths

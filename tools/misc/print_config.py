@@ -2,6 +2,7 @@
 
 ``python tools/misc/print_config.py CONFIG [--cfg-options k=v ...] [--smoke-test]``
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -20,10 +21,15 @@ if REPO_ROOT not in sys.path:
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='config file (or mmpcd::/mmdet::/... name)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings, as for tools/train.py')
-    parser.add_argument('--smoke-test', action='store_true',
-                        help='print what tools/train.py --smoke-test would run')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings, as for tools/train.py',
+    )
+    parser.add_argument(
+        '--smoke-test', action='store_true', help='print what tools/train.py --smoke-test would run'
+    )
     return parser.parse_args(argv)
 
 
@@ -35,6 +41,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         cfg.merge_from_dict(args.cfg_options)
     if args.smoke_test:
         from mmpcd.engine.runners.smoke_test import smoke_test_config
+
         cfg.setdefault('work_dir', osp.join('work_dirs', 'smoke_test'))
         cfg = smoke_test_config(cfg)
     print(cfg.pretty_text)

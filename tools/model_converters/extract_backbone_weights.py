@@ -15,6 +15,7 @@ FCOS head pre-training's backbone, FPN and head towers in mmdet FCOS's layout (`
 The file holds tensors only (``torch.load(..., weights_only=True)``).
 SRC is read weights-only (``tools/train.py`` output is); ``--trust`` allows full unpickling.
 """
+
 import argparse
 from collections import Counter
 from typing import Dict, Tuple
@@ -24,8 +25,7 @@ import torch
 from mmpcd.converters.transfer_layouts import deep_stem_to_mmdet, fpn_head_towers_to_mmdet
 from mmpcd.engine.runners import add_trust_arg, check_checkpoint_exists
 from mmpcd.models.utils import prefixed_state_dict
-from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
-                                    read_checkpoint)
+from mmpcd.utils.checkpoint import CorruptCheckpointError, UntrustedCheckpointError, read_checkpoint
 
 StateDict = Dict[str, torch.Tensor]
 
@@ -36,21 +36,29 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('dst', help='where to write the backbone weights')
     parser.add_argument('--keep-neck', action='store_true', help='keep neck.* too')
     parser.add_argument(
-        '--strip-prefix', action='store_true',
-        help="write the backbone's keys without 'backbone.' (not with --keep-neck)")
+        '--strip-prefix',
+        action='store_true',
+        help="write the backbone's keys without 'backbone.' (not with --keep-neck)",
+    )
     parser.add_argument(
-        '--layout', choices=('mmpretrain', 'mmdet'), default='mmpretrain',
+        '--layout',
+        choices=('mmpretrain', 'mmdet'),
+        default='mmpretrain',
         help='key layout of the backbone: mmpretrain (default) or mmdet/mmseg (differs only '
-        'in a deep stem)')
+        'in a deep stem)',
+    )
     parser.add_argument(
-        '--fcos', action='store_true',
+        '--fcos',
+        action='store_true',
         help='keep the FPN and head towers of a PixPro FCOS head pre-training, in mmdet '
-        "FCOS's layout")
+        "FCOS's layout",
+    )
     add_trust_arg(parser, 'SRC')
     args = parser.parse_args()
     if args.fcos and (args.strip_prefix or args.keep_neck):
-        parser.error('--fcos writes the detector layout; it excludes --keep-neck and '
-                     '--strip-prefix')
+        parser.error(
+            '--fcos writes the detector layout; it excludes --keep-neck and --strip-prefix'
+        )
     if args.strip_prefix and args.keep_neck:
         parser.error('--strip-prefix would mix backbone and neck keys; use one of them')
     return args
@@ -63,14 +71,16 @@ def extract(state: StateDict, keep_neck: bool = False) -> Tuple[StateDict, Count
     Raises:
         ValueError: if ``state`` has no ``backbone.*`` key.
     """
-    kept_prefixes = ('backbone.', 'neck.') if keep_neck else ('backbone.', )
+    kept_prefixes = ('backbone.', 'neck.') if keep_neck else ('backbone.',)
     kept = {k: v for k, v in state.items() if k.startswith(kept_prefixes)}
     dropped = Counter(k.split('.')[0] for k in state if not k.startswith(kept_prefixes))
     if not any(k.startswith('backbone.') for k in kept):
         tops = ', '.join(sorted({k.split('.')[0] for k in state}))
-        raise ValueError(f'no backbone.* key in the checkpoint (top-level names: {tops}); '
-                         'is it a pre-training checkpoint of mmpcd? Converters for the '
-                         'official DenseCL/PixPro weights are in tools/model_converters/.')
+        raise ValueError(
+            f'no backbone.* key in the checkpoint (top-level names: {tops}); '
+            'is it a pre-training checkpoint of mmpcd? Converters for the '
+            'official DenseCL/PixPro weights are in tools/model_converters/.'
+        )
     return kept, dropped
 
 
@@ -91,7 +101,7 @@ def main() -> None:
     if args.layout == 'mmdet':
         kept = deep_stem_to_mmdet(kept)
     if args.strip_prefix:
-        kept = {k[len('backbone.'):]: v for k, v in kept.items()}
+        kept = {k[len('backbone.') :]: v for k, v in kept.items()}
     torch.save({'state_dict': kept}, args.dst)
     summary = ', '.join(f'{name} ({n})' for name, n in sorted(dropped.items()))
     print(f'wrote {len(kept)} tensors to {args.dst}; dropped: {summary or "nothing"}')

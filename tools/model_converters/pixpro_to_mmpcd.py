@@ -1,8 +1,9 @@
 """Convert a PixPro checkpoint into mmpcd's layout (CLI of :mod:`mmpcd.converters.pixpro`).
 
-``python tools/model_converters/pixpro_to_mmpcd.py --help`` lists the options; the module's docstring
-describes the layouts.
+``python tools/model_converters/pixpro_to_mmpcd.py --help`` lists the options; the module's
+docstring describes the layouts.
 """
+
 from mmpcd.converters.pixpro import *  # noqa: F401,F403
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@
 message hub are dropped, so ``torch.load(..., weights_only=True)`` reads the result. IN is
 read weights-only (``tools/train.py`` output is); ``--trust`` allows full unpickling.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -14,8 +15,7 @@ import torch
 
 from mmpcd.engine.runners import add_trust_arg, check_checkpoint_exists
 from mmpcd.hub import sha256_of
-from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
-                                    read_checkpoint)
+from mmpcd.utils.checkpoint import CorruptCheckpointError, UntrustedCheckpointError, read_checkpoint
 
 # meta entries that are plain values in mmengine checkpoints (dataset_meta may hold tuples).
 META_KEYS = ('epoch', 'iter', 'seed', 'experiment_name', 'time', 'mmengine_version', 'cfg')
@@ -35,7 +35,7 @@ def publish(in_file: str, out_file: str, trust: bool = False) -> str:
     if 'state_dict' not in checkpoint:
         raise ValueError(f'{in_file} has no state_dict entry; is it an mmengine checkpoint?')
     meta = {k: v for k, v in checkpoint.get('meta', {}).items() if k in META_KEYS}
-    stem = out_file[:-len('.pth')] if out_file.endswith('.pth') else out_file
+    stem = out_file[: -len('.pth')] if out_file.endswith('.pth') else out_file
     tmp = stem + '.tmp.pth'
     torch.save({'state_dict': checkpoint['state_dict'], 'meta': meta}, tmp)
     final = f'{stem}-{sha256_of(tmp)[:8]}.pth'

@@ -1,8 +1,8 @@
 # The embedded photographs of data/demo/ as an unlabeled two-view set: the MoCo v2 views of
 # imagenet_bs32_mocov2.py with 96 px crops (small enough for a CPU).
-_base_ = ['./imagenet_bs32_mocov2.py']
-
 import os.path as osp
+
+_base_ = ['./imagenet_bs32_mocov2.py']
 
 dataset_type = 'CustomDataset'
 # data/demo/ of the mmpcd checkout (or of an installed mmpcd/.mim), found from this file with
@@ -17,7 +17,7 @@ view_pipeline = [
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
-    dict(type='PackInputs')
+    dict(type='PackInputs'),
 ]
 
 train_dataloader = dict(
@@ -30,4 +30,6 @@ train_dataloader = dict(
         data_root=data_root,
         data_prefix='images',
         with_label=False,
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)

@@ -1,9 +1,9 @@
 # The embedded photographs of data/demo/ as an unlabeled set of two views with crop boxes:
 # the PixPro (BYOL-style) views of imagenet_bs64_pixpro.py with 64 px crops, small enough for
 # a CPU.
-_base_ = ['./imagenet_bs64_pixpro.py']
-
 import os.path as osp
+
+_base_ = ['./imagenet_bs64_pixpro.py']
 
 dataset_type = 'CustomDataset'
 # data/demo/ of the mmpcd checkout (or of an installed mmpcd/.mim), found from this file with
@@ -11,17 +11,14 @@ dataset_type = 'CustomDataset'
 data_root = osp.realpath('{{ fileDirname }}/../../../data/demo') + '/'
 
 view_pipeline_shared, view_pipeline1, view_pipeline2 = (
-    [dict(step, scale=64) if step.type == 'RandomResizedCropWithCoord' else step
-     for step in view]
-    for view in (_base_.view_pipeline_shared, _base_.view_pipeline1, _base_.view_pipeline2))
+    [dict(step, scale=64) if step.type == 'RandomResizedCropWithCoord' else step for step in view]
+    for view in (_base_.view_pipeline_shared, _base_.view_pipeline1, _base_.view_pipeline2)
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(
-        type='MultiViewWithCoord',
-        num_views=[1, 1],
-        transforms=[view_pipeline1, view_pipeline2]),
-    dict(type='PackInputs', algorithm_keys=['coord'])
+    dict(type='MultiViewWithCoord', num_views=[1, 1], transforms=[view_pipeline1, view_pipeline2]),
+    dict(type='PackInputs', algorithm_keys=['coord']),
 ]
 
 train_dataloader = dict(
@@ -34,4 +31,6 @@ train_dataloader = dict(
         data_root=data_root,
         data_prefix='images',
         with_label=False,
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)

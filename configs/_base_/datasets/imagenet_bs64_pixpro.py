@@ -10,7 +10,8 @@ data_preprocessor = dict(
     type='SelfSupDataPreprocessor',
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+    to_rgb=True,
+)
 
 # Only coord-aware (`*WithCoord`) or photometric transforms may follow the crop:
 # MultiViewWithCoord refuses anything else when it is built.
@@ -19,26 +20,26 @@ view_pipeline_shared = [
     dict(
         type='RandomResizedCropWithCoord',
         scale=224,
-        crop_ratio_range=(0.08, 1.),
+        crop_ratio_range=(0.08, 1.0),
         interpolation='bilinear',
-        backend='pillow'),
+        backend='pillow',
+    ),
     dict(type='RandomFlipWithCoord', prob=0.5, direction='horizontal'),
     dict(
         type='RandomApply',
         transforms=[
             dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
         ],
-        prob=0.8),
+        prob=0.8,
+    ),
     # Images are BGR here, hence the reversed ITU-R 601 luma weights.
     dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
+        type='RandomGrayscale', prob=0.2, keep_channels=True, channel_weights=(0.114, 0.587, 0.2989)
+    ),
 ]
 view_pipeline1 = view_pipeline_shared + [
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=1.),
-    dict(type='Solarize', thr=128, prob=0.),
+    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=1.0),
+    dict(type='Solarize', thr=128, prob=0.0),
 ]
 view_pipeline2 = view_pipeline_shared + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.1),
@@ -47,11 +48,8 @@ view_pipeline2 = view_pipeline_shared + [
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(
-        type='MultiViewWithCoord',
-        num_views=[1, 1],
-        transforms=[view_pipeline1, view_pipeline2]),
-    dict(type='PackInputs', algorithm_keys=['coord'])
+    dict(type='MultiViewWithCoord', num_views=[1, 1], transforms=[view_pipeline1, view_pipeline2]),
+    dict(type='PackInputs', algorithm_keys=['coord']),
 ]
 
 train_dataloader = dict(
@@ -65,4 +63,5 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, split='train', pipeline=train_pipeline),
+)

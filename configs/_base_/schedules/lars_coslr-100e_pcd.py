@@ -15,7 +15,9 @@ optim_wrapper = dict(
         custom_keys={
             'pos_embed': dict(decay_mult=0, lars_exclude=True),
             'rel_pos_bias': dict(decay_mult=0, lars_exclude=True),
-        }))
+        }
+    ),
+)
 
 # Without `end` (and T_max) the cosine runs to train_cfg.max_epochs.
 param_scheduler = [
@@ -25,9 +27,11 @@ param_scheduler = [
         by_epoch=True,
         begin=0,
         end=10,
-        convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0., by_epoch=True, begin=10,
-         convert_to_iter_based=True)
+        convert_to_iter_based=True,
+    ),
+    dict(
+        type='CosineAnnealingLR', eta_min=0.0, by_epoch=True, begin=10, convert_to_iter_based=True
+    ),
 ]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)

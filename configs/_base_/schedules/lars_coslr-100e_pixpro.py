@@ -11,7 +11,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
     constructor='FrozenAwareOptimWrapperConstructor',
-    optimizer=dict(type='PixProLARS', lr=4.0, momentum=0.9, weight_decay=1e-5))
+    optimizer=dict(type='PixProLARS', lr=4.0, momentum=0.9, weight_decay=1e-5),
+)
 
 # Without `end` (and T_max) the cosine runs to train_cfg.max_epochs: a longer recipe only
 # changes max_epochs.
@@ -22,13 +23,11 @@ param_scheduler = [
         by_epoch=True,
         begin=0,
         end=5,
-        convert_to_iter_based=True),
+        convert_to_iter_based=True,
+    ),
     dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=5,
-        convert_to_iter_based=True)
+        type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=5, convert_to_iter_based=True
+    ),
 ]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)

@@ -4,7 +4,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     # mmengine's constructor, reporting frozen momentum-encoder/teacher parameters once.
     constructor='FrozenAwareOptimWrapperConstructor',
-    optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9))
+    optimizer=dict(type='SGD', lr=0.03, weight_decay=1e-4, momentum=0.9),
+)
 
 # Without `end` (and T_max) the cosine runs to train_cfg.max_epochs.
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0)]

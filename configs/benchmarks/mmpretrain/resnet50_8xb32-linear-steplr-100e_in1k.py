@@ -10,5 +10,8 @@ custom_imports = dict(imports=['mmpcd.evaluation'], allow_failed_imports=False)
 model = dict(
     backbone=dict(
         frozen_stages=4,
-        init_cfg=dict(_delete_=True, type='Pretrained', _scope_='mmpcd', checkpoint=None,
-                      prefix='backbone.')))
+        init_cfg=dict(
+            _delete_=True, type='Pretrained', _scope_='mmpcd', checkpoint=None, prefix='backbone.'
+        ),
+    )
+)

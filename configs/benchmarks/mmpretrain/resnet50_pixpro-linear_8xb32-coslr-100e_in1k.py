@@ -17,7 +17,8 @@ model = dict(backbone=dict(frozen_stages=-1, norm_eval=False))
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0., decay_mult=0.)}))
+    paramwise_cfg=dict(custom_keys={'backbone': dict(lr_mult=0.0, decay_mult=0.0)}),
+)
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -25,12 +26,10 @@ param_scheduler = [
         by_epoch=True,
         begin=0,
         end=5,
-        convert_to_iter_based=True),
+        convert_to_iter_based=True,
+    ),
     # to the end of training (train_cfg.max_epochs = 100)
     dict(
-        type='CosineAnnealingLR',
-        eta_min=1e-6,
-        by_epoch=True,
-        begin=5,
-        convert_to_iter_based=True)
+        type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=5, convert_to_iter_based=True
+    ),
 ]

@@ -7,14 +7,20 @@ _base_ = [
 
 train_dataloader = dict(
     batch_size=_base_.small_det_batch,
-    dataset=dict(
-        _delete_=True, **_base_.small_train_dataset, pipeline=_base_.train_pipeline))
+    dataset=dict(_delete_=True, **_base_.small_train_dataset, pipeline=_base_.train_pipeline),
+)
 train_cfg = dict(max_iters=_base_.small_token_iters)
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=_base_.small_token_iters, eta_min=1e-6,
-         by_epoch=False, begin=0, end=_base_.small_token_iters)
+    dict(
+        type='CosineAnnealingLR',
+        T_max=_base_.small_token_iters,
+        eta_min=1e-6,
+        by_epoch=False,
+        begin=0,
+        end=_base_.small_token_iters,
+    )
 ]
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=_base_.small_token_iters, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=_base_.small_token_iters, max_keep_ckpts=1)
+)
 randomness = dict(seed=0)

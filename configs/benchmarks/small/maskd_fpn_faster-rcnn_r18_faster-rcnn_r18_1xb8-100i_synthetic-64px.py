@@ -9,17 +9,20 @@ _base_ = [
 
 test_pipeline = [
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
-    dict(type='mmdet.Resize', scale=(_base_.small_img_size, _base_.small_img_size),
-         keep_ratio=True),
+    dict(
+        type='mmdet.Resize', scale=(_base_.small_img_size, _base_.small_img_size), keep_ratio=True
+    ),
     # `instances` (the raw boxes) is what CocoMetric without an ann_file evaluates against.
-    dict(type='mmdet.PackDetInputs', meta_keys=('img_id', 'ori_shape', 'img_shape',
-                                                'scale_factor', 'instances')),
+    dict(
+        type='mmdet.PackDetInputs',
+        meta_keys=('img_id', 'ori_shape', 'img_shape', 'scale_factor', 'instances'),
+    ),
 ]
 model = dict(maskd_loss=dict(custom_mask_warmup=_base_.small_det_iters // 2))
 train_dataloader = dict(
     batch_size=_base_.small_det_batch,
-    dataset=dict(
-        _delete_=True, **_base_.small_train_dataset, pipeline=_base_.train_pipeline))
+    dataset=dict(_delete_=True, **_base_.small_train_dataset, pipeline=_base_.train_pipeline),
+)
 val_dataloader = dict(
     _delete_=True,
     batch_size=8,
@@ -27,12 +30,14 @@ val_dataloader = dict(
     persistent_workers=False,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(**_base_.small_det_val_dataset, pipeline=test_pipeline))
+    dataset=dict(**_base_.small_det_val_dataset, pipeline=test_pipeline),
+)
 val_evaluator = dict(
-    _delete_=True, type='CocoMetric', ann_file=None, metric='bbox', format_only=False)
+    _delete_=True, type='CocoMetric', ann_file=None, metric='bbox', format_only=False
+)
 val_cfg = dict(_delete_=True, type='ValLoop')
 train_cfg = dict(max_iters=_base_.small_det_iters, val_interval=_base_.small_det_iters)
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=_base_.small_det_iters, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=_base_.small_det_iters, max_keep_ckpts=1)
+)
 randomness = dict(seed=0)

@@ -17,15 +17,28 @@ model = dict(
         backbone=dict(depth=18),
         # PixPro's projector: 1x1 conv (no bias) - BN - ReLU - 1x1 conv (bias), 512-4096-256.
         adaptor=dict(channels=(512, 4096, 256), bias=(False, True)),
-        checkpoint=teacher_checkpoint))
+        checkpoint=teacher_checkpoint,
+    ),
+)
 
 # ---- small-scale changes, the same block in every config of this folder ----
 train_pipeline = [
-    dict(step, transforms=[[
-        dict(t, scale=_base_.small_img_size, crop_ratio_range=_base_.small_crop_ratio_range)
-        if t.type.startswith('RandomResizedCrop') else t for t in view
-    ] for view in step.transforms]) if step.type.startswith('MultiView') else step
-    for step in _base_.train_pipeline if step.type != 'LoadImageFromFile'  # images in memory
+    dict(
+        step,
+        transforms=[
+            [
+                dict(t, scale=_base_.small_img_size, crop_ratio_range=_base_.small_crop_ratio_range)
+                if t.type.startswith('RandomResizedCrop')
+                else t
+                for t in view
+            ]
+            for view in step.transforms
+        ],
+    )
+    if step.type.startswith('MultiView')
+    else step
+    for step in _base_.train_pipeline
+    if step.type != 'LoadImageFromFile'  # images in memory
 ]
 train_dataloader = dict(
     batch_size=_base_.small_batch,
@@ -34,11 +47,15 @@ train_dataloader = dict(
     # mmengine tags every dict inherited through `mmpretrain::` with `_scope_`, which
     # default_collate would receive as an argument.
     collate_fn=dict(_delete_=True, type='default_collate'),
-    dataset=dict(_delete_=True, **_base_.small_train_dataset, pipeline=train_pipeline))
+    dataset=dict(_delete_=True, **_base_.small_train_dataset, pipeline=train_pipeline),
+)
 # The recipe's schedule compressed into the run's single epoch (warm-up fraction kept).
 param_scheduler = [
-    dict(s, convert_to_iter_based=True,
-         **{k: s[k] / _base_.train_cfg.max_epochs for k in ('begin', 'end', 'T_max') if k in s})
+    dict(
+        s,
+        convert_to_iter_based=True,
+        **{k: s[k] / _base_.train_cfg.max_epochs for k in ('begin', 'end', 'T_max') if k in s},
+    )
     for s in _base_.param_scheduler
 ]
 train_cfg = dict(max_epochs=1)
@@ -47,7 +64,9 @@ auto_scale_lr = dict(enable=True)
 # fp32: no AMP on a CPU.
 optim_wrapper = dict(
     {k: v for k, v in _base_.optim_wrapper.items() if k != 'loss_scale'},
-    _delete_=True, type='OptimWrapper')
+    _delete_=True,
+    type='OptimWrapper',
+)
 custom_hooks = _base_.get('custom_hooks', []) + [_base_.small_probe_hook]
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=1, max_keep_ckpts=1))
 randomness = dict(seed=0)

@@ -19,8 +19,10 @@ model = dict(
         channels=128,
         num_convs=1,
         concat_input=False,
-        num_classes=num_classes),
-    auxiliary_head=None)
+        num_classes=num_classes,
+    ),
+    auxiliary_head=None,
+)
 
 train_dataloader = dict(
     batch_size=_base_.small_batch,
@@ -30,7 +32,9 @@ train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         **_base_.small_train_dataset,
-        pipeline=[dict(type='mmseg.RandomFlip', prob=0.5), dict(type='mmseg.PackSegInputs')]))
+        pipeline=[dict(type='mmseg.RandomFlip', prob=0.5), dict(type='mmseg.PackSegInputs')],
+    ),
+)
 # Training only: the benchmark evaluates the backbone with the dense probe.
 val_dataloader = None
 val_cfg = None
@@ -41,14 +45,14 @@ test_evaluator = None
 
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=_base_.small_iters)
 param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=_base_.small_iters,
-         by_epoch=False)
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=_base_.small_iters, by_epoch=False)
 ]
 # The recipe's lr (4 GPUs x 2 images) scaled linearly to small_batch, as for the others.
 auto_scale_lr = dict(enable=True, base_batch_size=8)
 custom_hooks = _base_.get('custom_hooks', []) + [_base_.small_probe_hook]
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(by_epoch=False, interval=_base_.small_iters, max_keep_ckpts=1))
+    checkpoint=dict(by_epoch=False, interval=_base_.small_iters, max_keep_ckpts=1),
+)
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

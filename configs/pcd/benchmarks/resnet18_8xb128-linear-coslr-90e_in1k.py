@@ -16,10 +16,13 @@ model = dict(
     backbone=dict(
         frozen_stages=4,
         norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')))
+        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.'),
+    )
+)
 
 optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.4, momentum=0.9, weight_decay=0.))
+    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.4, momentum=0.9, weight_decay=0.0)
+)
 
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=90, by_epoch=True, begin=0, end=90)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=90)

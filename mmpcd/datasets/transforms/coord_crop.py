@@ -1,4 +1,5 @@
 """``RandomResizedCropWithCoord``: mmpretrain's random resized crop that records its box."""
+
 import mmcv
 import numpy as np
 from mmpretrain.datasets.transforms import RandomResizedCrop
@@ -53,7 +54,8 @@ class RandomResizedCropWithCoord(RandomResizedCrop):
         box = np.array([left, top, left + crop_w - 1, top + crop_h - 1])
         img = mmcv.imcrop(img, bboxes=box)
         img = mmcv.imresize(
-            img, tuple(self.scale[::-1]), interpolation=self.interpolation, backend=self.backend)
+            img, tuple(self.scale[::-1]), interpolation=self.interpolation, backend=self.backend
+        )
 
         # max(., 1) only matters for 1-pixel-wide images, whose box is then 0 instead of NaN.
         norm = np.maximum(np.array([ori_w, ori_h, ori_w, ori_h]) - 1, 1)

@@ -1,4 +1,5 @@
 """``RandomFlipWithCoord``: mmcv's random flip that mirrors the recorded crop box too."""
+
 from typing import List, Sequence, Union
 
 import numpy as np
@@ -43,9 +44,11 @@ class RandomFlipWithCoord(RandomFlip):
     # Keeps ``coord``/``crop_box`` consistent with the image it changes.
     updates_coord = True
 
-    def __init__(self,
-                 prob: Union[float, List[float]] = 0.5,
-                 direction: Union[str, Sequence[str]] = 'horizontal') -> None:
+    def __init__(
+        self,
+        prob: Union[float, List[float]] = 0.5,
+        direction: Union[str, Sequence[str]] = 'horizontal',
+    ) -> None:
         # mmcv insists on floats; accept ``prob=1`` from configs.
         prob = [float(p) for p in prob] if isinstance(prob, (list, tuple)) else float(prob)
         super().__init__(prob=prob, direction=direction)
@@ -57,7 +60,8 @@ class RandomFlipWithCoord(RandomFlip):
             raise ValueError(
                 f'{type(self).__name__} needs results["coord"], but there is none: it must come '
                 'after a coord-producing crop (e.g. RandomResizedCropWithCoord) in the view '
-                'pipeline.')
+                'pipeline.'
+            )
         return super().transform(results)
 
     def _flip(self, results: dict) -> None:

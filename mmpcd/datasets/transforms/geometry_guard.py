@@ -18,22 +18,59 @@ A transform is accepted when it
 - is a ``Compose``/``RandomApply``/``RandomChoice`` wrapper whose inner transforms are all
   accepted by the same rules.
 """
+
 from typing import Callable, List, Sequence, Tuple
 
-from mmcv.transforms import (Compose, Normalize, RandomApply, RandomChoice, RandomFlip,
-                             RandomGrayscale)
-from mmpretrain.datasets.transforms import (AutoContrast, Brightness, ColorJitter, ColorTransform,
-                                            Contrast, Cutout, Equalize, GaussianBlur, Invert,
-                                            Lighting, Posterize, RandomErasing, RandomResizedCrop,
-                                            Sharpness, Solarize, SolarizeAdd)
+from mmcv.transforms import (
+    Compose,
+    Normalize,
+    RandomApply,
+    RandomChoice,
+    RandomFlip,
+    RandomGrayscale,
+)
+from mmpretrain.datasets.transforms import (
+    AutoContrast,
+    Brightness,
+    ColorJitter,
+    ColorTransform,
+    Contrast,
+    Cutout,
+    Equalize,
+    GaussianBlur,
+    Invert,
+    Lighting,
+    Posterize,
+    RandomErasing,
+    RandomResizedCrop,
+    Sharpness,
+    Solarize,
+    SolarizeAdd,
+)
 
 # Exact classes (not subclasses: a subclass may move pixels) that change pixel values only.
-PHOTOMETRIC_TRANSFORMS = frozenset({
-    ColorJitter, GaussianBlur, Solarize, SolarizeAdd, Posterize, AutoContrast, Equalize, Invert,
-    Contrast, Brightness, Sharpness, ColorTransform, Lighting, RandomGrayscale, Normalize,
-    # These overwrite patches but move nothing, so coords stay true.
-    RandomErasing, Cutout,
-})
+PHOTOMETRIC_TRANSFORMS = frozenset(
+    {
+        ColorJitter,
+        GaussianBlur,
+        Solarize,
+        SolarizeAdd,
+        Posterize,
+        AutoContrast,
+        Equalize,
+        Invert,
+        Contrast,
+        Brightness,
+        Sharpness,
+        ColorTransform,
+        Lighting,
+        RandomGrayscale,
+        Normalize,
+        # These overwrite patches but move nothing, so coords stay true.
+        RandomErasing,
+        Cutout,
+    }
+)
 
 # Wrappers whose inner transforms are checked in place of the wrapper itself.
 WRAPPER_TRANSFORMS = frozenset({Compose, RandomApply, RandomChoice})
@@ -55,8 +92,9 @@ def _inner_transforms(wrapper: Callable) -> List[Callable]:
     inner = wrapper.transforms
     items = list(inner) if isinstance(inner, (list, tuple)) else [inner]
     # Unwrap the Composes these wrappers build internally, so errors name the user's wrapper.
-    return [step for item in items
-            for step in (item.transforms if type(item) is Compose else [item])]
+    return [
+        step for item in items for step in (item.transforms if type(item) is Compose else [item])
+    ]
 
 
 def _rejection(transform: Callable, where: str, after_crop: bool) -> ValueError:
@@ -68,12 +106,15 @@ def _rejection(transform: Callable, where: str, after_crop: bool) -> ValueError:
     elif replacement is not None:
         fix = f'use {replacement} instead of {_name(transform)}'
     else:
-        fix = ('use a coord-aware version of it (class attribute `updates_coord = True`, '
-               'updating results["coord"] and results["crop_box"]), or, if it only changes '
-               'pixel values, declare `preserves_geometry = True` on its class')
+        fix = (
+            'use a coord-aware version of it (class attribute `updates_coord = True`, '
+            'updating results["coord"] and results["crop_box"]), or, if it only changes '
+            'pixel values, declare `preserves_geometry = True` on its class'
+        )
     return ValueError(
         f'{where}: {_name(transform)} may change the image geometry {stage} without updating '
-        f'results["coord"]; {fix}.')
+        f'results["coord"]; {fix}.'
+    )
 
 
 def _check(transform: Callable, where: str, after_crop: bool) -> None:
@@ -81,7 +122,8 @@ def _check(transform: Callable, where: str, after_crop: bool) -> None:
     if getattr(transform, 'produces_coord', False):
         raise ValueError(
             f'{where}: {_name(transform)} produces coord, so it must be a top-level step of the '
-            'view pipeline (not inside a wrapper) and appear exactly once.')
+            'view pipeline (not inside a wrapper) and appear exactly once.'
+        )
     if type(transform) in WRAPPER_TRANSFORMS:
         for inner in _inner_transforms(transform):
             _check(inner, f'{where}, inside {_name(transform)}', after_crop)
@@ -90,7 +132,8 @@ def _check(transform: Callable, where: str, after_crop: bool) -> None:
         if not after_crop:
             raise ValueError(
                 f'{where}: {_name(transform)} updates coord, so it must come after the '
-                'coord-producing crop (e.g. RandomResizedCropWithCoord).')
+                'coord-producing crop (e.g. RandomResizedCropWithCoord).'
+            )
         return
     declared = getattr(transform, 'preserves_geometry', None)
     if declared is True or (declared is None and type(transform) in PHOTOMETRIC_TRANSFORMS):
@@ -115,11 +158,13 @@ def check_view_pipeline(transforms: Sequence[Callable], where: str) -> None:
     if not after_crop:
         raise ValueError(
             f'{where}: no transform produces coord; start the view with '
-            'RandomResizedCropWithCoord (instead of RandomResizedCrop).')
+            'RandomResizedCropWithCoord (instead of RandomResizedCrop).'
+        )
 
 
-def check_shape_unchanged(transform: Callable, img_shape: Tuple[int, ...],
-                          crop_shape: Tuple[int, ...], where: str) -> None:
+def check_shape_unchanged(
+    transform: Callable, img_shape: Tuple[int, ...], crop_shape: Tuple[int, ...], where: str
+) -> None:
     """Raise ``RuntimeError`` if a transform after the crop changed the image's (H, W).
 
     Args:
@@ -133,4 +178,5 @@ def check_shape_unchanged(transform: Callable, img_shape: Tuple[int, ...],
             f'{where}: {_name(transform)} changed the image size from {tuple(crop_shape)} to '
             f'{tuple(img_shape[:2])} after the coord-producing crop, so results["coord"] no '
             'longer describes the image; such transforms must update coord '
-            '(`updates_coord = True`) or must not run after the crop.')
+            '(`updates_coord = True`) or must not run after the crop.'
+        )

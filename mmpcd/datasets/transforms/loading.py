@@ -1,4 +1,5 @@
 """``LoadImageFromFile`` that names the file it cannot decode, or skips it when asked."""
+
 import logging
 from typing import Optional, Set
 
@@ -45,8 +46,9 @@ class CheckedLoadImageFromFile(MMCVLoadImageFromFile):
         try:
             loaded = super().transform(results)
         except Exception as error:  # cv2.error, PIL errors, OSError, mmcv's AssertionError
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else \
-                type(error).__name__
+            reason = (
+                str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            )
             return self._bad(filename, f'{type(error).__name__}: {reason}')
         if loaded is None:  # mmcv's own ignore_empty=True
             return self._bad(filename, 'empty or unreadable')
@@ -57,11 +59,15 @@ class CheckedLoadImageFromFile(MMCVLoadImageFromFile):
             raise BadImageError(
                 f'cannot decode the image {filename} ({reason}). Remove or replace it ('
                 f'{CHECK_HINT}), or skip bad files with skip_bad_images=True on the pipeline\'s '
-                'LoadImageFromFile.')
+                'LoadImageFromFile.'
+            )
         if filename not in self._warned:
             self._warned.add(filename)
-            print_log(f'skipping the image {filename}: it cannot be decoded ({reason}); '
-                      f'{CHECK_HINT}.', logger='current', level=logging.WARNING)
+            print_log(
+                f'skipping the image {filename}: it cannot be decoded ({reason}); {CHECK_HINT}.',
+                logger='current',
+                level=logging.WARNING,
+            )
         return None
 
     def __repr__(self) -> str:

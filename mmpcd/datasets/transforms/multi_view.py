@@ -1,4 +1,5 @@
 """``MultiViewWithCoord``: mmpretrain's ``MultiView`` that also collects each view's crop box."""
+
 import copy
 from typing import Callable, List, Optional, Union
 
@@ -7,6 +8,7 @@ from mmcv.transforms import Compose
 from mmpretrain.datasets.transforms import MultiView
 
 from mmpcd.registry import TRANSFORMS
+
 from .geometry_guard import check_shape_unchanged, check_view_pipeline
 
 Transform = Union[dict, Callable[[dict], dict]]
@@ -44,15 +46,15 @@ class MultiViewWithCoord(MultiView):
         num_views: Views per pipeline; an int applies to a single pipeline.
     """
 
-    def __init__(self, transforms: List[List[Transform]],
-                 num_views: Union[int, List[int]]) -> None:
+    def __init__(self, transforms: List[List[Transform]], num_views: Union[int, List[int]]) -> None:
         super().__init__(transforms, num_views)
         # Name of the pipeline behind each entry of ``self.transforms``, for error messages.
         self._where: List[str] = []
         for i, (pipeline, count) in enumerate(zip(self.pipelines, self.num_views)):
             views = list(range(len(self._where), len(self._where) + count))
-            check_view_pipeline(pipeline.transforms,
-                                f'{type(self).__name__} transforms[{i}] (views {views})')
+            check_view_pipeline(
+                pipeline.transforms, f'{type(self).__name__} transforms[{i}] (views {views})'
+            )
             self._where.extend([f'{type(self).__name__} transforms[{i}]'] * count)
 
     @staticmethod

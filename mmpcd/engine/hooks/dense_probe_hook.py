@@ -1,5 +1,6 @@
 """Online dense linear probe during pre-training, the pixel-level counterpart of solo-learn's
 online linear probe and lightly's kNN monitor."""
+
 import copy
 import random
 from typing import Optional, Sequence
@@ -59,21 +60,26 @@ class DenseProbeHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self,
-                 interval: int = 1000,
-                 by_epoch: bool = False,
-                 stages: Optional[Sequence[int]] = None,
-                 settings: Optional[dict] = None,
-                 train_dataset: Optional[dict] = None,
-                 val_dataset: Optional[dict] = None,
-                 backbone: str = 'backbone') -> None:
+    def __init__(
+        self,
+        interval: int = 1000,
+        by_epoch: bool = False,
+        stages: Optional[Sequence[int]] = None,
+        settings: Optional[dict] = None,
+        train_dataset: Optional[dict] = None,
+        val_dataset: Optional[dict] = None,
+        backbone: str = 'backbone',
+    ) -> None:
         if interval < 1:
             raise ValueError(f'DenseProbeHook interval must be >= 1, got {interval}.')
         if (train_dataset is None) != (val_dataset is None):
-            raise ValueError('DenseProbeHook needs both train_dataset and val_dataset, or '
-                             'neither (the synthetic splits).')
+            raise ValueError(
+                'DenseProbeHook needs both train_dataset and val_dataset, or '
+                'neither (the synthetic splits).'
+            )
         # Imported here: mmpcd.evaluation imports mmpcd.engine.runners, i.e. this package.
         from mmpcd.evaluation.dense_probe import DenseProbeSettings
+
         self.settings = DenseProbeSettings(**(settings or {}))
         if stages is not None:
             self.settings.stages = tuple(stages)
@@ -88,6 +94,7 @@ class DenseProbeHook(Hook):
         if not is_main_process():
             return
         from mmpcd.evaluation.dense_probe import dataset_probe_data, synthetic_probe_data
+
         rng = _RNGState()  # the probe data is generated once, outside the training RNG
         try:
             if self.datasets[0] is None:
@@ -99,13 +106,15 @@ class DenseProbeHook(Hook):
         self._backbone(runner)  # fail before the first iteration if it cannot be found
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        if not self.by_epoch and (self.every_n_train_iters(runner, self.interval)
-                                  or self.is_last_train_iter(runner)):
+        if not self.by_epoch and (
+            self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner)
+        ):
             self._probe(runner)
 
     def after_train_epoch(self, runner) -> None:
-        if self.by_epoch and (self.every_n_epochs(runner, self.interval)
-                              or self.is_last_train_epoch(runner)):
+        if self.by_epoch and (
+            self.every_n_epochs(runner, self.interval) or self.is_last_train_epoch(runner)
+        ):
             self._probe(runner)
 
     def _backbone(self, runner) -> torch.nn.Module:
@@ -115,12 +124,14 @@ class DenseProbeHook(Hook):
                 raise AttributeError(
                     f'DenseProbeHook: the model ({type(module).__name__}) has no '
                     f'{name!r} on the path {self.backbone_path!r}; set the hook\'s backbone= '
-                    'to the attribute path of the network to probe.')
+                    'to the attribute path of the network to probe.'
+                )
             module = getattr(module, name)
         if not hasattr(module, 'out_indices'):
             raise TypeError(
                 f'DenseProbeHook: {type(module).__name__} has no out_indices, so the probe '
-                'cannot choose its stages; probe an mmpretrain/mmseg/mmdet backbone.')
+                'cannot choose its stages; probe an mmpretrain/mmseg/mmdet backbone.'
+            )
         return module
 
     def _probe(self, runner) -> None:
@@ -128,6 +139,7 @@ class DenseProbeHook(Hook):
         if not is_main_process() or step == self._last_probed:
             return
         from mmpcd.evaluation.dense_probe import probe_backbone
+
         self._last_probed = step
         rng = _RNGState()
         try:
@@ -140,9 +152,13 @@ class DenseProbeHook(Hook):
             del backbone
         finally:
             rng.restore()
-        scores = {'dense_probe/mIoU': 100 * result.miou,
-                  'dense_probe/pixel_acc': 100 * result.pixel_acc}
+        scores = {
+            'dense_probe/mIoU': 100 * result.miou,
+            'dense_probe/pixel_acc': 100 * result.pixel_acc,
+        }
         runner.visualizer.add_scalars(scores, step=runner.iter + 1)
         unit = 'epoch' if self.by_epoch else 'iter'
-        runner.logger.info(f'dense probe at {unit} {step}: mIoU {scores["dense_probe/mIoU"]:.2f}'
-                           f'  pixel acc {scores["dense_probe/pixel_acc"]:.2f}')
+        runner.logger.info(
+            f'dense probe at {unit} {step}: mIoU {scores["dense_probe/mIoU"]:.2f}'
+            f'  pixel acc {scores["dense_probe/pixel_acc"]:.2f}'
+        )

@@ -5,6 +5,7 @@ mmpcd's configs named it ``DenseCLWarmupHook`` before; that name stays registere
 same class so that those configs keep building. ``type='DenseCLHook'`` resolves through
 mmpretrain's registry, the parent of mmpcd's.
 """
+
 from mmpretrain.engine.hooks import DenseCLHook
 
 from mmpcd.registry import HOOKS

@@ -1,4 +1,5 @@
 """Log the optimizer's momentum and the momentum encoders' EMA momentum every iteration."""
+
 from typing import Optional
 
 import torch
@@ -38,8 +39,14 @@ class MomentumLoggerHook(Hook):
 
     def before_train(self, runner) -> None:
         # Found once: walking every module each iteration would cost a Python loop per step.
-        self._ema = next((m for m in get_ori_model(runner.model).modules()
-                          if isinstance(m, ExponentialMovingAverage)), None)
+        self._ema = next(
+            (
+                m
+                for m in get_ori_model(runner.model).modules()
+                if isinstance(m, ExponentialMovingAverage)
+            ),
+            None,
+        )
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         hub = runner.message_hub

@@ -1,4 +1,5 @@
 """Stop training at the first non-finite loss or parameter, before anything poisoned is saved."""
+
 import itertools
 import math
 import os.path as osp
@@ -24,8 +25,11 @@ def _is_finite(value) -> bool:
 
 def non_finite_tensors(named: Iterable[Tuple[str, Tensor]]) -> List[str]:
     """Names of the floating-point tensors of ``named`` holding a NaN or an infinity."""
-    tensors = [(name, t.detach()) for name, t in named
-               if isinstance(t, Tensor) and t.is_floating_point() and t.numel()]
+    tensors = [
+        (name, t.detach())
+        for name, t in named
+        if isinstance(t, Tensor) and t.is_floating_point() and t.numel()
+    ]
     if not tensors:
         return []
     # One reduction per tensor and a single sync; the exact check runs only on failure.
@@ -63,24 +67,31 @@ class NonFiniteGuardHook(Hook):
     def __init__(self, param_interval: int = 1) -> None:
         self.param_interval = param_interval
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
-                         outputs: Optional[Mapping] = None) -> None:
+    def after_train_iter(
+        self, runner, batch_idx: int, data_batch=None, outputs: Optional[Mapping] = None
+    ) -> None:
         for key, value in (outputs or {}).items():
             if not _is_finite(value):
                 self._stop(runner, f'the loss {key!r} is {float(torch.as_tensor(value).mean())}')
         if self.param_interval and self.every_n_train_iters(runner, self.param_interval):
             model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-            bad = non_finite_tensors(itertools.chain(model.named_parameters(),
-                                                     model.named_buffers()))
+            bad = non_finite_tensors(
+                itertools.chain(model.named_parameters(), model.named_buffers())
+            )
             if bad:
-                self._stop(runner, f'the model tensors {_names(bad)} are not finite after the '
-                           'step (a non-finite gradient or statistic)')
+                self._stop(
+                    runner,
+                    f'the model tensors {_names(bad)} are not finite after the '
+                    'step (a non-finite gradient or statistic)',
+                )
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         bad = non_finite_tensors(checkpoint.get('state_dict', {}).items())
         if bad:
-            self._stop(runner, f'the model tensors {_names(bad)} are not finite; the '
-                       'checkpoint was not written')
+            self._stop(
+                runner,
+                f'the model tensors {_names(bad)} are not finite; the checkpoint was not written',
+            )
 
     @staticmethod
     def _stop(runner, what: str) -> None:
@@ -89,12 +100,16 @@ class NonFiniteGuardHook(Hook):
         if osp.isfile(named):
             with open(named) as file:
                 last = file.read().strip()
-        resume = (f'the last finite checkpoint is {last} (continue with --resume {last})'
-                  if last else 'no checkpoint was written yet')
+        resume = (
+            f'the last finite checkpoint is {last} (continue with --resume {last})'
+            if last
+            else 'no checkpoint was written yet'
+        )
         raise NonFiniteError(
             f'Training stopped at iteration {runner.iter + 1} (epoch {runner.epoch + 1}): '
             f'{what}. Nothing of this state was saved; {resume}. Lower the learning rate, clip '
-            'gradients (optim_wrapper.clip_grad=dict(max_norm=...)) or check the data.')
+            'gradients (optim_wrapper.clip_grad=dict(max_norm=...)) or check the data.'
+        )
 
 
 def _names(names: List[str], shown: int = 5) -> str:

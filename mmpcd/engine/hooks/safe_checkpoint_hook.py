@@ -1,4 +1,5 @@
 """mmengine's ``CheckpointHook`` that deletes old checkpoints only after the new one is saved."""
+
 import os.path as osp
 from collections import deque
 
@@ -6,8 +7,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
-from mmpcd.engine.runners.checkpoint_files import (remove_stale_temporaries,
-                                                   write_text_atomically)
+from mmpcd.engine.runners.checkpoint_files import remove_stale_temporaries, write_text_atomically
 from mmpcd.registry import HOOKS
 
 
@@ -29,13 +29,11 @@ class SafeCheckpointHook(CheckpointHook):
             self.keep_ckpt_ids = deque(self.keep_ckpt_ids)  # no maxlen: we pop ourselves
         if is_main_process() and osp.isdir(self.out_dir):
             for stale in remove_stale_temporaries(self.out_dir):
-                print_log(f'removed {stale}, left by a save that was interrupted',
-                          logger='current')
+                print_log(f'removed {stale}, left by a save that was interrupted', logger='current')
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         obsolete = []
-        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids
-                                            and self.keep_ckpt_ids[-1] == step):
+        if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
             self.keep_ckpt_ids.append(step)
             while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
                 obsolete.append(self.keep_ckpt_ids.popleft())
@@ -55,7 +53,8 @@ class SafeCheckpointHook(CheckpointHook):
             meta=meta,
             by_epoch=self.by_epoch,
             backend_args=self.backend_args,
-            **self.args)
+            **self.args,
+        )
         if not is_main_process():
             return
         write_text_atomically(osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)

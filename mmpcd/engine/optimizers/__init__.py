@@ -1,4 +1,5 @@
 """Optimizers and optimizer-wrapper constructors."""
+
 from .frozen_aware_constructor import FrozenAwareOptimWrapperConstructor
 from .lars import PCDLARS, PixProLARS
 

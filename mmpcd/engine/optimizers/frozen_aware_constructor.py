@@ -1,5 +1,6 @@
 """An optimizer-wrapper constructor that reports frozen parameters and ``paramwise_cfg``
 options once, not one by one."""
+
 import logging
 import re
 from typing import Set
@@ -57,9 +58,15 @@ class FrozenAwareOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         finally:
             logger.removeFilter(log_filter)
         if log_filter.parameters:
-            print_log(f'paramwise_cfg: {len(log_filter.parameters)} parameters have custom '
-                      f'options ({", ".join(sorted(log_filter.options))}).', logger='current')
+            print_log(
+                f'paramwise_cfg: {len(log_filter.parameters)} parameters have custom '
+                f'options ({", ".join(sorted(log_filter.options))}).',
+                logger='current',
+            )
         if frozen:
-            print_log(f'{frozen} parameters with requires_grad=False (momentum encoders, '
-                      'teachers) are not optimised.', logger='current')
+            print_log(
+                f'{frozen} parameters with requires_grad=False (momentum encoders, '
+                'teachers) are not optimised.',
+                logger='current',
+            )
         return optim_wrapper

@@ -18,6 +18,7 @@ through ``paramwise_cfg.custom_keys``, and with ``exclude_1d`` every parameter o
 norm weights and biases, which is how both official codes split them) take a plain momentum
 step: trust 1, and for 1-D parameters no weight decay.
 """
+
 from typing import Callable, Iterable, Optional, Tuple
 
 import torch
@@ -31,15 +32,29 @@ class _OfficialLARS(Optimizer):
     """Parameter groups, validation and the exclusion rule shared by the official variants;
     subclasses implement :meth:`_update` (one parameter, one step)."""
 
-    def __init__(self, params: Iterable, lr: float, momentum: float, weight_decay: float,
-                 eta: float, eps: float, exclude_1d: bool) -> None:
-        for name, value in (('lr', lr), ('momentum', momentum),
-                            ('weight_decay', weight_decay), ('eta', eta), ('eps', eps)):
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float,
+        momentum: float,
+        weight_decay: float,
+        eta: float,
+        eps: float,
+        exclude_1d: bool,
+    ) -> None:
+        for name, value in (
+            ('lr', lr),
+            ('momentum', momentum),
+            ('weight_decay', weight_decay),
+            ('eta', eta),
+            ('eps', eps),
+        ):
             if value < 0:
                 raise ValueError(f'{type(self).__name__}: {name} must be >= 0, got {value}.')
         self.exclude_1d = exclude_1d
         super().__init__(
-            params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, eta=eta, eps=eps))
+            params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, eta=eta, eps=eps)
+        )
 
     def is_excluded(self, group: dict, param: Tensor) -> bool:
         """Whether ``param`` (of ``group``) takes no trust ratio."""
@@ -47,7 +62,7 @@ class _OfficialLARS(Optimizer):
 
     def weight_decay_of(self, group: dict, param: Tensor) -> float:
         """The weight decay applied to ``param`` (of ``group``)."""
-        return 0. if self.exclude_1d and param.dim() <= 1 else group['weight_decay']
+        return 0.0 if self.exclude_1d and param.dim() <= 1 else group['weight_decay']
 
     def _momentum_buffer(self, param: Tensor, increment: Tensor) -> Tuple[Tensor, bool]:
         """The momentum buffer of ``param`` and whether this step created it (as a copy of
@@ -70,8 +85,12 @@ class _OfficialLARS(Optimizer):
         for group in self.param_groups:
             for param in group['params']:
                 if param.grad is not None:
-                    self._update(group, param, self.is_excluded(group, param),
-                                 self.weight_decay_of(group, param))
+                    self._update(
+                        group,
+                        param,
+                        self.is_excluded(group, param),
+                        self.weight_decay_of(group, param),
+                    )
         return loss
 
 
@@ -96,9 +115,16 @@ class PixProLARS(_OfficialLARS):
             ``add_weight_decay``. Defaults to True.
     """
 
-    def __init__(self, params: Iterable, lr: float, momentum: float = 0.9,
-                 weight_decay: float = 0., eta: float = 1e-3, eps: float = 1e-8,
-                 exclude_1d: bool = True) -> None:
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        eta: float = 1e-3,
+        eps: float = 1e-8,
+        exclude_1d: bool = True,
+    ) -> None:
         super().__init__(params, lr, momentum, weight_decay, eta, eps, exclude_1d)
 
     def _update(self, group: dict, param: Tensor, excluded: bool, weight_decay: float) -> None:
@@ -108,8 +134,9 @@ class PixProLARS(_OfficialLARS):
         if not excluded:
             param_norm, increment_norm = param.norm(), increment.norm()
             if param_norm > 0 and increment_norm > 0:
-                increment = increment * (group['eta'] * param_norm /
-                                         (increment_norm + group['eps']))
+                increment = increment * (
+                    group['eta'] * param_norm / (increment_norm + group['eps'])
+                )
         if group['momentum'] != 0:
             buf, created = self._momentum_buffer(param, increment)
             if not created:
@@ -139,19 +166,29 @@ class PCDLARS(_OfficialLARS):
             from LARS and weight decay. Defaults to True.
     """
 
-    def __init__(self, params: Iterable, lr: float, momentum: float = 0.9,
-                 weight_decay: float = 0., eta: float = 1e-3, eps: float = 0.,
-                 exclude_1d: bool = True) -> None:
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        eta: float = 1e-3,
+        eps: float = 0.0,
+        exclude_1d: bool = True,
+    ) -> None:
         super().__init__(params, lr, momentum, weight_decay, eta, eps, exclude_1d)
 
     def _update(self, group: dict, param: Tensor, excluded: bool, weight_decay: float) -> None:
         grad = param.grad
-        trust = 1.
+        trust = 1.0
         if not excluded:
             param_norm, grad_norm = param.norm(), grad.norm()
             if param_norm * grad_norm > 0:
-                trust = group['eta'] * param_norm / (
-                    grad_norm + weight_decay * param_norm + group['eps'])
+                trust = (
+                    group['eta']
+                    * param_norm
+                    / (grad_norm + weight_decay * param_norm + group['eps'])
+                )
         increment = grad.add(param, alpha=weight_decay) if weight_decay != 0 else grad
         if group['momentum'] != 0:
             buf, _ = self._momentum_buffer(param, increment)

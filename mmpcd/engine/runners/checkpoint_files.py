@@ -6,6 +6,7 @@ either the previous checkpoint or the whole new one. ``--resume auto`` takes the
 that is a whole torch archive, skipping (with a warning) a truncated one that an older writer
 or a full disk left behind.
 """
+
 import glob
 import os
 import os.path as osp
@@ -45,8 +46,11 @@ def write_text_atomically(path: str, text: str) -> None:
 
 def remove_stale_temporaries(directory: str) -> List[str]:
     """Delete the ``*.pth.<pid>.tmp`` files of writers that died; returns them."""
-    stale = [path for path in glob.glob(osp.join(directory, f'*.pth.*{TMP_SUFFIX}'))
-             if not path.endswith(f'.{os.getpid()}{TMP_SUFFIX}')]
+    stale = [
+        path
+        for path in glob.glob(osp.join(directory, f'*.pth.*{TMP_SUFFIX}'))
+        if not path.endswith(f'.{os.getpid()}{TMP_SUFFIX}')
+    ]
     for path in stale:
         os.remove(path)
     return stale
@@ -67,8 +71,7 @@ def _step(path: str) -> int:
     return int(numbers[-1]) if numbers else -1
 
 
-def find_resumable_checkpoint(work_dir: str,
-                              warn: Callable[[str], None] = print) -> Optional[str]:
+def find_resumable_checkpoint(work_dir: str, warn: Callable[[str], None] = print) -> Optional[str]:
     """The checkpoint ``--resume auto`` should take: the one ``last_checkpoint`` names, else
     the newest ``*.pth`` of ``work_dir``, skipping files that are not whole checkpoints.
 
@@ -81,14 +84,18 @@ def find_resumable_checkpoint(work_dir: str,
     if osp.isfile(named):
         with open(named) as file:
             candidates.append(file.read().strip())
-    others = sorted(glob.glob(osp.join(work_dir, '*.pth')), key=lambda p: (_step(p),
-                                                                          osp.getmtime(p)))
+    others = sorted(
+        glob.glob(osp.join(work_dir, '*.pth')), key=lambda p: (_step(p), osp.getmtime(p))
+    )
     candidates += [path for path in reversed(others) if path not in candidates]
     for index, path in enumerate(candidates):
         if osp.isfile(path) and is_whole_checkpoint(path):
             return path
-        following = next((p for p in candidates[index + 1:] if osp.isfile(p)
-                          and is_whole_checkpoint(p)), None)
-        warn(f'{path} is missing, truncated or not a checkpoint (a run killed while saving?): '
-             f'skipping it; resuming from {following or "nothing (training starts afresh)"}.')
+        following = next(
+            (p for p in candidates[index + 1 :] if osp.isfile(p) and is_whole_checkpoint(p)), None
+        )
+        warn(
+            f'{path} is missing, truncated or not a checkpoint (a run killed while saving?): '
+            f'skipping it; resuming from {following or "nothing (training starts afresh)"}.'
+        )
     return None

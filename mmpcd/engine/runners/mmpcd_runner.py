@@ -1,5 +1,6 @@
 """An mmengine ``Runner`` that reads checkpoints safely, writes them atomically and fails
 clearly: what mmpcd's runs need beyond mmengine 0.10.7."""
+
 import datetime
 import os.path as osp
 from typing import Callable, Dict, Optional, Union
@@ -18,6 +19,7 @@ from torch.utils.data import DataLoader
 from mmpcd.models.teachers import CheckpointedTeacher
 from mmpcd.registry import RUNNERS
 from mmpcd.utils.checkpoint import is_remote, read_checkpoint
+
 from . import rng_states
 from .checkpoint_files import commit, find_resumable_checkpoint, temporary_path
 from .teacher_resolution import resolve_teacher_checkpoint
@@ -65,31 +67,35 @@ class MMPCDRunner(Runner):
         dist_cfg = dict(env_cfg.get('dist_cfg', {}))
         dist_cfg.setdefault('timeout', DEFAULT_DIST_TIMEOUT)
         self._dist_timeout = dist_cfg['timeout']
-        if (self.launcher == 'pytorch' and not is_distributed()
-                and not torch.cuda.is_available()):
+        if self.launcher == 'pytorch' and not is_distributed() and not torch.cuda.is_available():
             if dist_cfg.pop('backend', 'gloo') != 'gloo':
-                self._log_before_logger('CUDA is not available: using the gloo backend instead '
-                                        'of the configured one.')
+                self._log_before_logger(
+                    'CUDA is not available: using the gloo backend instead of the configured one.'
+                )
             dist_cfg['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
             # torchrun exports MASTER_ADDR, MASTER_PORT, RANK and WORLD_SIZE.
             torch_dist.init_process_group(backend='gloo', **dist_cfg)
-        super().setup_env(dict(env_cfg, dist_cfg=dict(env_cfg.get('dist_cfg', {}),
-                                                      timeout=self._dist_timeout)))
+        super().setup_env(
+            dict(env_cfg, dist_cfg=dict(env_cfg.get('dist_cfg', {}), timeout=self._dist_timeout))
+        )
 
     @staticmethod
     def _log_before_logger(message: str) -> None:
         # setup_env runs before the runner's logger exists.
         print(f'[mmpcd] {message}', flush=True)
 
-    def wrap_model(self, model_wrapper_cfg: Optional[Dict],
-                   model: nn.Module) -> nn.Module:
+    def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: nn.Module) -> nn.Module:
         if not self.distributed or torch.cuda.is_available() or is_model_wrapper(model):
             return super().wrap_model(model_wrapper_cfg, model)
         model = revert_sync_batchnorm(model.to('cpu'))
-        wrapper_cfg = dict(model_wrapper_cfg or dict(
-            type='MMDistributedDataParallel',
-            broadcast_buffers=False,
-            find_unused_parameters=self.cfg.get('find_unused_parameters', False)))
+        wrapper_cfg = dict(
+            model_wrapper_cfg
+            or dict(
+                type='MMDistributedDataParallel',
+                broadcast_buffers=False,
+                find_unused_parameters=self.cfg.get('find_unused_parameters', False),
+            )
+        )
         wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
         wrapper_cfg['device_ids'] = None  # DDP on CPU modules must not name devices
         return MODEL_WRAPPERS.build(wrapper_cfg, default_args=dict(module=model))
@@ -97,9 +103,11 @@ class MMPCDRunner(Runner):
     # ---- data -------------------------------------------------------------------------------
 
     @staticmethod
-    def build_dataloader(dataloader: Union[DataLoader, Dict],
-                         seed: Optional[int] = None,
-                         diff_rank_seed: bool = False) -> DataLoader:
+    def build_dataloader(
+        dataloader: Union[DataLoader, Dict],
+        seed: Optional[int] = None,
+        diff_rank_seed: bool = False,
+    ) -> DataLoader:
         """mmengine's ``build_dataloader`` with ``collate_fn``'s ``_scope_`` resolved.
 
         A config inherited through ``pkg::`` gets ``_scope_`` in every dict with a ``type``,
@@ -119,31 +127,40 @@ class MMPCDRunner(Runner):
                     f'A collective operation timed out after {self._dist_timeout} s: another '
                     'process of the job stopped answering (hung, stopped or killed). Check '
                     'every rank\'s log; raise env_cfg.dist_cfg.timeout (seconds) if a step '
-                    f'legitimately takes longer.\n{type(error).__name__}: {error}') from error
+                    f'legitimately takes longer.\n{type(error).__name__}: {error}'
+                ) from error
             raise
 
     def _init_model_weights(self) -> None:
         super()._init_model_weights()
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        random = [name for name, module in model.named_modules()
-                  if isinstance(module, CheckpointedTeacher) and module.is_random]
+        random = [
+            name
+            for name, module in model.named_modules()
+            if isinstance(module, CheckpointedTeacher) and module.is_random
+        ]
         if random:
-            self.logger.warning(f'RANDOM teacher ({", ".join(random)}): this run distils an '
-                                'untrained network (smoke tests only); recorded as the scalar '
-                                'random_teacher=1.')
+            self.logger.warning(
+                f'RANDOM teacher ({", ".join(random)}): this run distils an '
+                'untrained network (smoke tests only); recorded as the scalar '
+                'random_teacher=1.'
+            )
             self.visualizer.add_scalars(dict(random_teacher=1), step=0)
 
     # ---- reading checkpoints ---------------------------------------------------------------
 
-    def load_checkpoint(self,
-                        filename: str,
-                        map_location: Union[str, Callable] = 'cpu',
-                        strict: bool = False,
-                        revise_keys: list = [(r'^module.', '')]):
+    def load_checkpoint(
+        self,
+        filename: str,
+        map_location: Union[str, Callable] = 'cpu',
+        strict: bool = False,
+        revise_keys: list = [(r'^module.', '')],
+    ):
         """Load ``load_from``/``--resume``'s checkpoint through mmpcd's one reader."""
         trust = bool(self.cfg.get(TRUST_KEY, False))
-        checkpoint = read_checkpoint(filename, map_location, trust=trust,
-                                     switch=f'--trust (config: {TRUST_KEY}=True)')
+        checkpoint = read_checkpoint(
+            filename, map_location, trust=trust, switch=f'--trust (config: {TRUST_KEY}=True)'
+        )
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         checkpoint = _load_checkpoint_to_model(model, checkpoint, strict, revise_keys=revise_keys)
@@ -156,15 +173,18 @@ class MMPCDRunner(Runner):
         super().resume(filename, *args, **kwargs)
         skipped = rng_states.restore(self._loaded_rng_states)
         if skipped is not None:
-            self.logger.warning(f'Random generators not restored: {skipped}; the resumed run '
-                                'draws other augmentations than an uninterrupted one would.')
+            self.logger.warning(
+                f'Random generators not restored: {skipped}; the resumed run '
+                'draws other augmentations than an uninterrupted one would.'
+            )
 
     def load_or_resume(self) -> None:
         """As mmengine's, but ``resume=True`` without a file skips truncated checkpoints."""
         if self._has_loaded or not self._resume or self._load_from is not None:
             return super().load_or_resume()
-        latest = find_resumable_checkpoint(self.work_dir,
-                                           lambda message: self.logger.warning(message))
+        latest = find_resumable_checkpoint(
+            self.work_dir, lambda message: self.logger.warning(message)
+        )
         if latest is None:
             self.logger.info(f'resume: no checkpoint in {self.work_dir}; training starts afresh.')
         else:
@@ -174,15 +194,17 @@ class MMPCDRunner(Runner):
 
     # ---- writing checkpoints ---------------------------------------------------------------
 
-    def save_checkpoint(self,
-                        out_dir: str,
-                        filename: str,
-                        file_client_args: Optional[dict] = None,
-                        save_optimizer: bool = True,
-                        save_param_scheduler: bool = True,
-                        meta: Optional[dict] = None,
-                        by_epoch: bool = True,
-                        backend_args: Optional[dict] = None) -> None:
+    def save_checkpoint(
+        self,
+        out_dir: str,
+        filename: str,
+        file_client_args: Optional[dict] = None,
+        save_optimizer: bool = True,
+        save_param_scheduler: bool = True,
+        meta: Optional[dict] = None,
+        by_epoch: bool = True,
+        backend_args: Optional[dict] = None,
+    ) -> None:
         """mmengine's ``save_checkpoint`` (on rank 0) plus the RNG states of every rank, written
         to a temporary file and renamed into place once it is whole on disk (local dirs)."""
         meta = dict(meta or {}, rng_states=rng_states.gather())  # a collective: every rank
@@ -191,9 +213,16 @@ class MMPCDRunner(Runner):
         local = file_client_args is None and backend_args is None and not is_remote(out_dir)
         path = osp.join(out_dir, filename)
         tmp = temporary_path(path) if local else path
-        super().save_checkpoint(out_dir, osp.basename(tmp), file_client_args,
-                                save_optimizer, save_param_scheduler, meta, by_epoch,
-                                backend_args)
+        super().save_checkpoint(
+            out_dir,
+            osp.basename(tmp),
+            file_client_args,
+            save_optimizer,
+            save_param_scheduler,
+            meta,
+            by_epoch,
+            backend_args,
+        )
         if local:
             commit(tmp, path)
 

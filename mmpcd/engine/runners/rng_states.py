@@ -7,6 +7,7 @@ drawn in the main process, and restoring these states makes resuming bit-exact (
 reseed themselves from the sampler's seed and epoch). Every rank has its own states: they are
 gathered into the checkpoint and each rank takes back its own.
 """
+
 import random
 from typing import Any, Dict, List, Optional
 
@@ -19,8 +20,9 @@ States = Dict[str, Any]
 
 def capture() -> States:
     """This process's generator states."""
-    states = dict(python=random.getstate(), numpy=np.random.get_state(),
-                  torch=torch.get_rng_state())
+    states = dict(
+        python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state()
+    )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         states['cuda'] = torch.cuda.get_rng_state_all()
     return states
@@ -37,8 +39,10 @@ def restore(per_rank: Optional[List[States]]) -> Optional[str]:
     if not per_rank:
         return 'the checkpoint holds no RNG states (written before mmpcd saved them)'
     if len(per_rank) != get_world_size():
-        return (f'the checkpoint holds the RNG states of {len(per_rank)} processes, this run '
-                f'has {get_world_size()}')
+        return (
+            f'the checkpoint holds the RNG states of {len(per_rank)} processes, this run '
+            f'has {get_world_size()}'
+        )
     states = per_rank[get_rank()]
     random.setstate(states['python'])
     np.random.set_state(states['numpy'])

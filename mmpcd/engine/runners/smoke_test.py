@@ -13,6 +13,7 @@ What changes (and only that):
   dropped; teachers are random (``teacher_checkpoint='random'``, MasKD's
   ``teacher_ckpt='random'`` and ``tokens='random'``).
 """
+
 import os
 import os.path as osp
 from typing import Any
@@ -25,16 +26,19 @@ ITERS = 2
 BATCH = 2
 RANDOM = 'random'
 # The embedded photographs, next to the package (a checkout) or in its .mim (an install).
-_DEMO_ROOTS = (osp.join(osp.dirname(MMPCD_ROOT), 'data', 'demo'),
-               osp.join(MMPCD_ROOT, '.mim', 'data', 'demo'))
+_DEMO_ROOTS = (
+    osp.join(osp.dirname(MMPCD_ROOT), 'data', 'demo'),
+    osp.join(MMPCD_ROOT, '.mim', 'data', 'demo'),
+)
 
 
 def demo_data_root() -> str:
     for root in _DEMO_ROOTS:
         if osp.isdir(osp.join(root, 'images')):
             return root
-    raise FileNotFoundError(f'--smoke-test needs the embedded photographs, looked for in '
-                            f'{" and ".join(_DEMO_ROOTS)}.')
+    raise FileNotFoundError(
+        f'--smoke-test needs the embedded photographs, looked for in {" and ".join(_DEMO_ROOTS)}.'
+    )
 
 
 def _task(cfg: Config) -> str:
@@ -75,16 +79,28 @@ def _dataset(cfg: Config, task: str, work_dir: str) -> dict:
     size = BATCH * ITERS
     if task == 'mmdet':
         with_mask = 'mask_head' in str(cfg.model)
-        pipeline = [dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=with_mask),
-                    dict(type='mmdet.PackDetInputs')]
+        pipeline = [
+            dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=with_mask),
+            dict(type='mmdet.PackDetInputs'),
+        ]
     elif task == 'mmseg':
         pipeline = [dict(type='mmseg.PackSegInputs')]
     if task in ('mmdet', 'mmseg'):
-        return dict(type='SyntheticDenseDataset', _scope_='mmpcd', num_images=size, seed=0,
-                    pipeline=pipeline)
+        return dict(
+            type='SyntheticDenseDataset',
+            _scope_='mmpcd',
+            num_images=size,
+            seed=0,
+            pipeline=pipeline,
+        )
     root = demo_data_root()
-    dataset = dict(type='CustomDataset', data_root=root, data_prefix='images',
-                   pipeline=cfg.train_dataloader.dataset.pipeline, indices=size)
+    dataset = dict(
+        type='CustomDataset',
+        data_root=root,
+        data_prefix='images',
+        pipeline=cfg.train_dataloader.dataset.pipeline,
+        indices=size,
+    )
     if task == 'pretrain':
         return dict(dataset, with_label=False)
     images = sorted(os.listdir(osp.join(root, 'images')))[:size]
@@ -100,8 +116,11 @@ def _set_input_size(model: ConfigDict, task: str) -> None:
     if task != 'mmseg':
         return
     for holder in (model, model.get('student')):
-        if isinstance(holder, dict) and isinstance(holder.get('data_preprocessor'), dict) \
-                and 'size' in holder.data_preprocessor:
+        if (
+            isinstance(holder, dict)
+            and isinstance(holder.get('data_preprocessor'), dict)
+            and 'size' in holder.data_preprocessor
+        ):
             holder.data_preprocessor.size = (64, 64)
 
 
@@ -119,8 +138,7 @@ def smoke_test_config(cfg: Config) -> Config:
 
     loader = cfg.train_dataloader
     loader.dataset = _dataset(cfg, task, cfg.work_dir)
-    loader.update(batch_size=BATCH, num_workers=0, persistent_workers=False,
-                  batch_sampler=None)
+    loader.update(batch_size=BATCH, num_workers=0, persistent_workers=False, batch_sampler=None)
     for stage in ('val', 'test'):
         for key in (f'{stage}_dataloader', f'{stage}_cfg', f'{stage}_evaluator'):
             cfg[key] = None
@@ -133,14 +151,14 @@ def smoke_test_config(cfg: Config) -> Config:
 
     by_epoch = 'max_epochs' in cfg.train_cfg
     if by_epoch:
-        cfg.train_cfg = dict(type=cfg.train_cfg.get('type', 'EpochBasedTrainLoop'),
-                             max_epochs=1)
+        cfg.train_cfg = dict(type=cfg.train_cfg.get('type', 'EpochBasedTrainLoop'), max_epochs=1)
     else:
         cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=ITERS)
     hooks = cfg.default_hooks
     hooks.logger = dict(hooks.get('logger', dict(type='LoggerHook')), interval=1)
     if hooks.get('checkpoint'):
-        hooks.checkpoint = dict(hooks.checkpoint, interval=1 if by_epoch else ITERS,
-                                by_epoch=by_epoch)
+        hooks.checkpoint = dict(
+            hooks.checkpoint, interval=1 if by_epoch else ITERS, by_epoch=by_epoch
+        )
     cfg.log_processor = dict(cfg.get('log_processor', {}), by_epoch=by_epoch)
     return cfg

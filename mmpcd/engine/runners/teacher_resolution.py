@@ -8,6 +8,7 @@ compares both with the values the config file itself gives and keeps the one the
 changed; both changed to different values is an error. ``teacher_checkpoint_trust`` /
 ``model.teacher.trust`` are combined the same way (either one trusts).
 """
+
 import os.path as osp
 from typing import Optional, Tuple
 
@@ -55,7 +56,8 @@ def resolve_teacher_checkpoint(cfg: Config) -> Config:
     if top_changed and model_changed and top != model:
         raise ValueError(
             f'The PCD teacher is set twice: {TOP_KEY}={top!r} and model.teacher.checkpoint='
-            f'{model!r}. Set only one of them (the top-level {TOP_KEY} is the usual one).')
+            f'{model!r}. Set only one of them (the top-level {TOP_KEY} is the usual one).'
+        )
     if top_changed:
         checkpoint = top
     elif model_changed:
@@ -67,7 +69,8 @@ def resolve_teacher_checkpoint(cfg: Config) -> Config:
             f'{TOP_KEY} is not set: PCD distils a pretrained teacher. Pass --cfg-options '
             f'{TOP_KEY}=PATH (a file, URL or model-zoo name, and model.teacher.layout=... if it '
             f'is not an official MoCo v3 checkpoint; layouts: {list(LAYOUTS)}), or '
-            f'{TOP_KEY}={RANDOM_TEACHER} for a smoke test with a random teacher.')
+            f'{TOP_KEY}={RANDOM_TEACHER} for a smoke test with a random teacher.'
+        )
     _check_exists(checkpoint)
     cfg.model.teacher.checkpoint = checkpoint
     if cfg.get(TRUST_KEY, False):
@@ -76,12 +79,17 @@ def resolve_teacher_checkpoint(cfg: Config) -> Config:
 
 
 def _check_exists(checkpoint: str) -> None:
-    if checkpoint == RANDOM_TEACHER or osp.isfile(checkpoint) or is_url(checkpoint) \
-            or is_remote(checkpoint):
+    if (
+        checkpoint == RANDOM_TEACHER
+        or osp.isfile(checkpoint)
+        or is_url(checkpoint)
+        or is_remote(checkpoint)
+    ):
         return
     try:
         find_entry(checkpoint)
     except CheckpointNotFoundError as error:
         raise FileNotFoundError(
             f'{TOP_KEY} {checkpoint} does not exist and is not a teacher of the model zoo '
-            f'({error}). Download the teacher checkpoint or fix the path.') from None
+            f'({error}). Download the teacher checkpoint or fix the path.'
+        ) from None

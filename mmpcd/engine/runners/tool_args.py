@@ -1,5 +1,6 @@
 """Command-line options shared by the tools (``tools/train.py``, ``tools/test.py``, and
 ``--trust`` by every tool that reads a checkpoint)."""
+
 import argparse
 import os
 import os.path as osp
@@ -14,12 +15,14 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of the config, e.g. train_cfg.max_epochs=2')
+        help='override settings of the config, e.g. train_cfg.max_epochs=2',
+    )
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher',
+    )
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK itself.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
@@ -30,7 +33,8 @@ def add_trust_arg(parser: argparse.ArgumentParser, what: str = 'the checkpoint')
         '--trust',
         action='store_true',
         help=f'read {what} with full unpickling, which runs code the file names: only for a '
-        'file you trust that the weights-only reader refuses')
+        'file you trust that the weights-only reader refuses',
+    )
 
 
 def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -56,5 +60,7 @@ def apply_runner_args(cfg: Config, args: argparse.Namespace) -> Config:
 def check_checkpoint_exists(path: str, option: str) -> None:
     """Stop with a clear message when a local checkpoint given on the command line is missing."""
     if '://' not in path and not osp.isfile(path):
-        raise SystemExit(f'{option}: checkpoint file {path} does not exist. Pass the path of a '
-                         '.pth file written by tools/train.py (see the work dir), or a URL.')
+        raise SystemExit(
+            f'{option}: checkpoint file {path} does not exist. Pass the path of a '
+            '.pth file written by tools/train.py (see the work dir), or a URL.'
+        )

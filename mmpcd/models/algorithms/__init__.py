@@ -1,4 +1,5 @@
 """Algorithms (self-supervised pre-training and distillation) that combine the parts below."""
+
 from .densecl import DenseCL
 from .pcd import PCD
 from .pixcontrast import PixContrast

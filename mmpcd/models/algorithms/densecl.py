@@ -3,6 +3,7 @@
 `Dense Contrastive Learning for Self-Supervised Visual Pre-Training
 <https://arxiv.org/abs/2011.09157>`_ (Wang et al., CVPR 2021).
 """
+
 import math
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -18,6 +19,7 @@ from torch import Tensor
 
 from mmpcd.ops import dense_argmax_match
 from mmpcd.registry import MODELS
+
 from ..utils import check_batch_fits, check_ema_momentum, enqueue
 
 MATCHINGS = ('backbone', 'projection', 'random')
@@ -68,30 +70,31 @@ class DenseCL(BaseSelfSupervisor):
         init_cfg: Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 head: dict,
-                 queue_len: int = 65536,
-                 feat_dim: int = 128,
-                 momentum: float = 0.001,
-                 loss_lambda: float = 0.5,
-                 matching: str = 'backbone',
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        neck: dict,
+        head: dict,
+        queue_len: int = 65536,
+        feat_dim: int = 128,
+        momentum: float = 0.001,
+        loss_lambda: float = 0.5,
+        matching: str = 'backbone',
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[Union[List[dict], dict]] = None,
+    ) -> None:
         check_ema_momentum(momentum, 'DenseCL momentum')
         if matching not in MATCHINGS:
-            raise ValueError(f'Unknown DenseCL matching {matching!r}; expected one of '
-                             f'{MATCHINGS}.')
+            raise ValueError(f'Unknown DenseCL matching {matching!r}; expected one of {MATCHINGS}.')
         super().__init__(
             backbone=backbone,
             neck=neck,
             head=head,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         # A deep copy: the key encoder starts identical to the query encoder.
-        self.encoder_k = ExponentialMovingAverage(
-            nn.Sequential(self.backbone, self.neck), momentum)
+        self.encoder_k = ExponentialMovingAverage(nn.Sequential(self.backbone, self.neck), momentum)
         self.queue_len = queue_len
         self.loss_lambda = loss_lambda
         self.matching = matching
@@ -101,19 +104,24 @@ class DenseCL(BaseSelfSupervisor):
         self.register_buffer('queue2', F.normalize(torch.randn(feat_dim, queue_len), dim=0))
         self.register_buffer('queue2_ptr', torch.zeros(1, dtype=torch.long))
 
-    def _encode(self, encoder: nn.Sequential,
-                img: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    def _encode(self, encoder: nn.Sequential, img: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Backbone map (N, C, H, W) and normalised global (N, D), dense (N, D, S*S) and
         pooled dense (N, D) projections of ``img`` (N, 3, H0, W0).
 
         The dense map is flattened here: the contrast and the queue take one row per cell."""
         feats = encoder[0](img)
         if len(feats) != 1:
-            raise ValueError(f'DenseCL needs a single backbone output level, got {len(feats)} '
-                             '(set e.g. out_indices=(3,) on a ResNet).')
-        (glob, ), (grid, ), (pooled, ) = encoder[1](feats)
-        return (feats[0], F.normalize(glob, dim=1), F.normalize(grid.flatten(2), dim=1),
-                F.normalize(pooled, dim=1))
+            raise ValueError(
+                f'DenseCL needs a single backbone output level, got {len(feats)} '
+                '(set e.g. out_indices=(3,) on a ResNet).'
+            )
+        (glob,), (grid,), (pooled,) = encoder[1](feats)
+        return (
+            feats[0],
+            F.normalize(glob, dim=1),
+            F.normalize(grid.flatten(2), dim=1),
+            F.normalize(pooled, dim=1),
+        )
 
     @staticmethod
     def _to_grid(feat: Tensor, num_cells: int) -> Tensor:
@@ -123,13 +131,14 @@ class DenseCL(BaseSelfSupervisor):
             return feat
         side = math.isqrt(num_cells)
         if side * side != num_cells:
-            raise ValueError(f'Cannot pool the backbone map {tuple(feat.shape[2:])} to a '
-                             f'dense grid of {num_cells} cells: it is not a square.')
+            raise ValueError(
+                f'Cannot pool the backbone map {tuple(feat.shape[2:])} to a '
+                f'dense grid of {num_cells} cells: it is not a square.'
+            )
         return F.adaptive_avg_pool2d(feat, side)
 
     @torch.no_grad()
-    def _correspondence(self, q_b: Tensor, k_b: Tensor, q_grid: Tensor,
-                        k_grid: Tensor) -> Tensor:
+    def _correspondence(self, q_b: Tensor, k_b: Tensor, q_grid: Tensor, k_grid: Tensor) -> Tensor:
         """Index (N, S*S) of the key cell matched to each query cell.
 
         Args:
@@ -138,16 +147,15 @@ class DenseCL(BaseSelfSupervisor):
         """
         num_cells = q_grid.size(2)
         if self.matching == 'backbone':
-            return dense_argmax_match(self._to_grid(q_b, num_cells),
-                                      self._to_grid(k_b, num_cells))
+            return dense_argmax_match(self._to_grid(q_b, num_cells), self._to_grid(k_b, num_cells))
         if self.matching == 'projection':
             # (N, D, S*S, 1): a map whose flattened cells are the grid's.
             return dense_argmax_match(q_grid.unsqueeze(-1), k_grid.unsqueeze(-1))
-        return torch.argsort(torch.rand(q_grid.size(0), num_cells, device=q_grid.device),
-                             dim=1)
+        return torch.argsort(torch.rand(q_grid.size(0), num_cells, device=q_grid.device), dim=1)
 
-    def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
-             **kwargs) -> Dict[str, Tensor]:
+    def loss(
+        self, inputs: List[Tensor], data_samples: List[DataSample], **kwargs
+    ) -> Dict[str, Tensor]:
         """Losses of one step; updates the key encoder first and the queues last.
 
         Args:
@@ -169,8 +177,9 @@ class DenseCL(BaseSelfSupervisor):
                 im_k, idx_unshuffle = batch_shuffle_ddp(im_k)
             k_b, k, k_grid, k2 = self._encode(self.encoder_k.module, im_k)
             if distributed:
-                k_b, k, k_grid, k2 = (batch_unshuffle_ddp(t, idx_unshuffle)
-                                      for t in (k_b, k, k_grid, k2))
+                k_b, k, k_grid, k2 = (
+                    batch_unshuffle_ddp(t, idx_unshuffle) for t in (k_b, k, k_grid, k2)
+                )
             idx = self._correspondence(q_b, k_b, q_grid, k_grid)
             k_matched = torch.gather(k_grid, 2, idx.unsqueeze(1).expand(-1, k_grid.size(1), -1))
 
@@ -178,12 +187,14 @@ class DenseCL(BaseSelfSupervisor):
         l_neg = q @ self.queue.clone().detach()  # (N, K)
         # Cells are rows, image-major: (N*S*S, 1) and (N*S*S, K).
         l_pos_dense = (q_grid * k_matched).sum(dim=1).reshape(-1, 1)
-        l_neg_dense = q_grid.transpose(1, 2).reshape(-1, q_grid.size(1)) \
-            @ self.queue2.clone().detach()
+        l_neg_dense = (
+            q_grid.transpose(1, 2).reshape(-1, q_grid.size(1)) @ self.queue2.clone().detach()
+        )
 
         losses = dict(
             loss_single=self.head.loss(l_pos, l_neg) * (1 - self.loss_lambda),
-            loss_dense=self.head.loss(l_pos_dense, l_neg_dense) * self.loss_lambda)
+            loss_dense=self.head.loss(l_pos_dense, l_neg_dense) * self.loss_lambda,
+        )
 
         enqueue(self.queue, self.queue_ptr, k)
         enqueue(self.queue2, self.queue2_ptr, k2)

@@ -3,6 +3,7 @@
 `Pixel-Wise Contrastive Distillation <https://arxiv.org/abs/2211.00218>`_ (Huang & Guo,
 ICCV 2023); official code github.com/allo-rene/pcd.
 """
+
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -14,6 +15,7 @@ from torch import Tensor
 
 from mmpcd.ops import align_views
 from mmpcd.registry import MODELS
+
 from ..utils import check_batch_fits, crop_boxes, enqueue
 
 PAIRINGS = ('same_view', 'cross_view_aligned', 'cross_view_grid')
@@ -64,28 +66,32 @@ class PCD(BaseSelfSupervisor):
         init_cfg: Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 head: dict,
-                 teacher: dict,
-                 queue_len: int = 65536,
-                 feat_dim: int = 256,
-                 pairing: str = 'same_view',
-                 teacher_bn: str = 'eval',
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Union[List[dict], dict, None] = None) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        neck: dict,
+        head: dict,
+        teacher: dict,
+        queue_len: int = 65536,
+        feat_dim: int = 256,
+        pairing: str = 'same_view',
+        teacher_bn: str = 'eval',
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Union[List[dict], dict, None] = None,
+    ) -> None:
         if pairing not in PAIRINGS:
             raise ValueError(f'Unknown PCD pairing {pairing!r}; expected one of {PAIRINGS}.')
         if teacher_bn not in TEACHER_BN_MODES:
-            raise ValueError(f'Unknown PCD teacher_bn {teacher_bn!r}; expected one of '
-                             f'{TEACHER_BN_MODES}.')
+            raise ValueError(
+                f'Unknown PCD teacher_bn {teacher_bn!r}; expected one of {TEACHER_BN_MODES}.'
+            )
         super().__init__(
             backbone=backbone,
             neck=neck,
             head=head,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         if not isinstance(teacher, nn.Module):
             teacher = MODELS.build(dict(dict(type='PCDTeacher'), **teacher))
         self.teacher = teacher.requires_grad_(False)
@@ -103,8 +109,12 @@ class PCD(BaseSelfSupervisor):
             self.teacher.eval()
         return self
 
-    def pair(self, student: Tuple[Tensor, Tensor], teacher: Tuple[Tensor, Tensor],
-             data_samples: List[DataSample]) -> List[Tuple[Tensor, Tensor]]:
+    def pair(
+        self,
+        student: Tuple[Tensor, Tensor],
+        teacher: Tuple[Tensor, Tensor],
+        data_samples: List[DataSample],
+    ) -> List[Tuple[Tensor, Tensor]]:
         """The (student, teacher) map pairs whose pixels are contrasted, per ``pairing``.
 
         Args:
@@ -149,11 +159,12 @@ class PCD(BaseSelfSupervisor):
             logits = torch.cat([(query * key).sum(1, keepdim=True), query @ queue], dim=1)
             ranks = (logits > logits[:, :1]).sum(1)  # negatives beating the positive
             return dict(
-                acc_top1=(ranks < 1).float().mean() * 100,
-                acc_top5=(ranks < 5).float().mean() * 100)
+                acc_top1=(ranks < 1).float().mean() * 100, acc_top5=(ranks < 5).float().mean() * 100
+            )
 
-    def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
-             **kwargs) -> Dict[str, Tensor]:
+    def loss(
+        self, inputs: List[Tensor], data_samples: List[DataSample], **kwargs
+    ) -> Dict[str, Tensor]:
         """Distillation loss of one step; updates the queue last.
 
         Args:
@@ -164,8 +175,10 @@ class PCD(BaseSelfSupervisor):
             ``dict(loss, acc_top1, acc_top5)``; the accuracies are monitoring only.
         """
         if len(inputs) != 2:
-            raise ValueError(f'PCD needs two views per image, got {len(inputs)} (use '
-                             'MultiView(num_views=[1, 1]) or MultiViewWithCoord).')
+            raise ValueError(
+                f'PCD needs two views per image, got {len(inputs)} (use '
+                'MultiView(num_views=[1, 1]) or MultiViewWithCoord).'
+            )
         check_batch_fits(self.queue_len, inputs[0].size(0), 'PCD')
         student = tuple(self.neck(self.backbone(view))[0] for view in inputs)
         with torch.no_grad():
@@ -174,14 +187,15 @@ class PCD(BaseSelfSupervisor):
             raise ValueError(
                 f'Student output {tuple(student[0].shape)} and teacher output '
                 f'{tuple(teacher[0].shape)} differ: match the neck\'s out_channels to the '
-                'teacher\'s and use backbones of the same output stride.')
+                'teacher\'s and use backbones of the same output stride.'
+            )
         key = F.normalize(F.adaptive_avg_pool2d(teacher[0], 1).flatten(1), dim=1)
         queue = self.queue.clone().detach()
 
         pairs = self.pair(student, teacher, data_samples)
         if pairs[0][0].size(0) == 0:
             # No crops overlap in this batch: a zero loss that still reaches every parameter.
-            loss = sum(s.sum() for s in student) * 0.
+            loss = sum(s.sum() for s in student) * 0.0
         else:
             loss = sum(self.head.loss(s, t, queue) for s, t in pairs) / len(pairs)
         losses = dict(loss=loss, **self.monitor_accuracy(student[0], key, queue))

@@ -3,9 +3,11 @@
 The contrastive baseline of the PixPro paper (Xie et al., CVPR 2021, Sec. 3.1, Eq. 2); no
 code was released, so this follows the paper's description.
 """
+
 from typing import Optional
 
 from mmpcd.registry import MODELS
+
 from .pixpro import BasePixelConsistency
 
 
@@ -26,13 +28,12 @@ class PixContrast(BasePixelConsistency):
         **kwargs: ``BasePixelConsistency``'s other arguments.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 projector: dict,
-                 head: dict,
-                 ppm: Optional[dict] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self, backbone: dict, projector: dict, head: dict, ppm: Optional[dict] = None, **kwargs
+    ) -> None:
         if ppm is not None:
-            raise ValueError('PixContrast has no PPM; set `ppm=None` or remove it from the '
-                             'config (or use PixPro).')
+            raise ValueError(
+                'PixContrast has no PPM; set `ppm=None` or remove it from the '
+                'config (or use PixPro).'
+            )
         super().__init__(backbone=backbone, projector=projector, head=head, **kwargs)

@@ -4,6 +4,7 @@ it shares with PixContrast.
 `Propagate Yourself: Exploring Pixel-Level Consistency for Unsupervised Visual
 Representation Learning <https://arxiv.org/abs/2011.10043>`_ (Xie et al., CVPR 2021).
 """
+
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -15,6 +16,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from ..utils import check_ema_momentum, crop_boxes
 
 INSTANCE_LOSSES = ('byol', 'simclr')
@@ -32,7 +34,8 @@ def _reject_extra_arguments(algorithm: str, kwargs: dict) -> None:
         raise ValueError(
             f'{algorithm}: {moved} are arguments of the head now; move them into model.head, '
             "e.g. head=dict(type='PixProHead', pos_ratio=0.7) or "
-            "head=dict(type='PixContrastHead', temperature=0.3, pos_ratio=0.7).")
+            "head=dict(type='PixContrastHead', temperature=0.3, pos_ratio=0.7)."
+        )
     raise TypeError(f'{algorithm} got unexpected arguments {sorted(kwargs)}.')
 
 
@@ -99,28 +102,29 @@ class BasePixelConsistency(BaseSelfSupervisor):
         init_cfg: Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 backbone: dict,
-                 projector: dict,
-                 head: dict,
-                 ppm: Optional[dict] = None,
-                 neck: Optional[dict] = None,
-                 loss_levels: Optional[Sequence[int]] = None,
-                 base_momentum: float = 0.01,
-                 ins_loss_weight: float = 0.,
-                 ins_loss: str = 'byol',
-                 ins_projector: Optional[dict] = None,
-                 ins_predictor: Optional[dict] = None,
-                 ins_temperature: float = 0.2,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        projector: dict,
+        head: dict,
+        ppm: Optional[dict] = None,
+        neck: Optional[dict] = None,
+        loss_levels: Optional[Sequence[int]] = None,
+        base_momentum: float = 0.01,
+        ins_loss_weight: float = 0.0,
+        ins_loss: str = 'byol',
+        ins_projector: Optional[dict] = None,
+        ins_predictor: Optional[dict] = None,
+        ins_temperature: float = 0.2,
+        data_preprocessor: Optional[dict] = None,
+        init_cfg: Optional[Union[List[dict], dict]] = None,
+        **kwargs,
+    ) -> None:
         if kwargs:
             _reject_extra_arguments(type(self).__name__, kwargs)
         check_ema_momentum(base_momentum, f'{type(self).__name__} base_momentum')
         if ins_loss not in INSTANCE_LOSSES:
-            raise ValueError(f'Unknown ins_loss {ins_loss!r}; expected one of '
-                             f'{INSTANCE_LOSSES}.')
+            raise ValueError(f'Unknown ins_loss {ins_loss!r}; expected one of {INSTANCE_LOSSES}.')
         self.with_instance = ins_loss_weight > 0
         if self.with_instance and ins_projector is None:
             raise ValueError('ins_loss_weight > 0 needs an `ins_projector` config.')
@@ -131,7 +135,8 @@ class BasePixelConsistency(BaseSelfSupervisor):
             neck=neck,
             head=head,
             data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         self.projector = MODELS.build(projector)
         self.ppm = None if ppm is None else MODELS.build(ppm)
         self.loss_levels = None if loss_levels is None else tuple(loss_levels)
@@ -143,8 +148,9 @@ class BasePixelConsistency(BaseSelfSupervisor):
             if ins_loss == 'byol':
                 self.ins_predictor = MODELS.build(ins_predictor)
         # A deep copy: the target starts identical to the online modules.
-        self.target_net = CosineEMA(self._momentum_modules(), momentum=base_momentum,
-                                    end_momentum=0.)
+        self.target_net = CosineEMA(
+            self._momentum_modules(), momentum=base_momentum, end_momentum=0.0
+        )
 
     def _momentum_modules(self) -> nn.ModuleDict:
         """The online modules that the target follows (the PPM and predictor are
@@ -163,9 +169,11 @@ class BasePixelConsistency(BaseSelfSupervisor):
         try:
             return tuple(levels[i] for i in self.loss_levels)
         except IndexError:
-            raise ValueError(f'loss_levels {self.loss_levels} selects a level the '
-                             f'{"neck" if "neck" in modules else "backbone"} does not output '
-                             f'({len(levels)} levels).') from None
+            raise ValueError(
+                f'loss_levels {self.loss_levels} selects a level the '
+                f'{"neck" if "neck" in modules else "backbone"} does not output '
+                f'({len(levels)} levels).'
+            ) from None
 
     def _project(self, modules: nn.ModuleDict, img: Tensor) -> Tuple[Levels, Tensor]:
         """Dense projections (N, D, H_l, W_l) per level and the last backbone map."""
@@ -175,13 +183,13 @@ class BasePixelConsistency(BaseSelfSupervisor):
 
     def _instance_online(self, c5: Tensor) -> Tensor:
         """Pooled, normalised online instance output (N, D)."""
-        _, dense, pooled = self.ins_projector((c5, ))
+        _, dense, pooled = self.ins_projector((c5,))
         if self.ins_loss == 'byol':
             _, _, pooled = self.ins_predictor(dense)
         return F.normalize(pooled[0], dim=1)
 
     def _instance_target(self, c5_target: Tensor) -> Tensor:
-        _, _, pooled = self.target_net.module['ins_projector']((c5_target, ))
+        _, _, pooled = self.target_net.module['ins_projector']((c5_target,))
         return F.normalize(pooled[0], dim=1)
 
     def _simclr_loss(self, z1: Tensor, z2: Tensor) -> Tensor:
@@ -194,8 +202,9 @@ class BasePixelConsistency(BaseSelfSupervisor):
         labels = torch.cat([torch.arange(n, 2 * n), torch.arange(n)]).to(z.device)
         return F.cross_entropy(logits, labels)
 
-    def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
-             **kwargs) -> Dict[str, Tensor]:
+    def loss(
+        self, inputs: List[Tensor], data_samples: List[DataSample], **kwargs
+    ) -> Dict[str, Tensor]:
         """Losses of one step.
 
         Args:
@@ -207,8 +216,7 @@ class BasePixelConsistency(BaseSelfSupervisor):
             (already weighted) when the instance branch is on.
         """
         if len(inputs) != 2:
-            raise ValueError(f'{type(self).__name__} needs exactly two views, got '
-                             f'{len(inputs)}.')
+            raise ValueError(f'{type(self).__name__} needs exactly two views, got {len(inputs)}.')
         coords = crop_boxes(data_samples, inputs[0].device, type(self).__name__)
         online_modules = self._momentum_modules()
         projections, c5s = zip(*(self._project(online_modules, img) for img in inputs))
@@ -216,8 +224,9 @@ class BasePixelConsistency(BaseSelfSupervisor):
 
         with torch.no_grad():
             self.target_net.update_parameters(self._momentum_modules())
-            targets, c5_targets = zip(*(self._project(self.target_net.module, img)
-                                        for img in inputs))
+            targets, c5_targets = zip(
+                *(self._project(self.target_net.module, img) for img in inputs)
+            )
             targets = [[F.normalize(level, dim=1) for level in levels] for levels in targets]
 
         losses = dict(self.head.loss(online, targets, coords))
@@ -226,8 +235,10 @@ class BasePixelConsistency(BaseSelfSupervisor):
             if self.ins_loss == 'byol':
                 with torch.no_grad():
                     ins_target = [self._instance_target(c5) for c5 in c5_targets]
-                loss_ins = -2 * ((ins_online[0] * ins_target[1]).sum(1).mean() +
-                                 (ins_online[1] * ins_target[0]).sum(1).mean())
+                loss_ins = -2 * (
+                    (ins_online[0] * ins_target[1]).sum(1).mean()
+                    + (ins_online[1] * ins_target[0]).sum(1).mean()
+                )
             else:
                 loss_ins = self._simclr_loss(*ins_online)
             losses['loss_instance'] = self.ins_loss_weight * loss_ins
@@ -248,9 +259,12 @@ class PixPro(BasePixelConsistency):
         **kwargs: :class:`BasePixelConsistency`'s other arguments.
     """
 
-    def __init__(self, backbone: dict, projector: dict, head: dict, ppm: Optional[dict],
-                 **kwargs) -> None:
+    def __init__(
+        self, backbone: dict, projector: dict, head: dict, ppm: Optional[dict], **kwargs
+    ) -> None:
         if ppm is None:
-            raise ValueError('PixPro needs a `ppm` (e.g. dict(type="PPM", channels=256)); '
-                             'without it use PixContrast.')
+            raise ValueError(
+                'PixPro needs a `ppm` (e.g. dict(type="PPM", channels=256)); '
+                'without it use PixContrast.'
+            )
         super().__init__(backbone=backbone, projector=projector, head=head, ppm=ppm, **kwargs)

@@ -1,4 +1,5 @@
 """PCD's head: per-pixel InfoNCE between student and teacher maps against a queue."""
+
 from typing import List, Optional, Union
 
 import torch
@@ -6,6 +7,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from ..losses import pcd_infonce_loss
 
 
@@ -24,10 +26,12 @@ class PCDHead(BaseModule):
         init_cfg: Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 temperature: float = 0.2,
-                 chunk_size: Optional[int] = None,
-                 init_cfg: Union[dict, List[dict], None] = None) -> None:
+    def __init__(
+        self,
+        temperature: float = 0.2,
+        chunk_size: Optional[int] = None,
+        init_cfg: Union[dict, List[dict], None] = None,
+    ) -> None:
         super().__init__(init_cfg)
         if temperature <= 0:
             raise ValueError(f'temperature must be positive, got {temperature}.')
@@ -38,5 +42,6 @@ class PCDHead(BaseModule):
         """Mean loss (fp32) over the pixels of ``student`` / ``teacher`` (N, D, H, W),
         negatives ``queue`` (D, K)."""
         with torch.autocast(device_type=student.device.type, enabled=False):
-            return pcd_infonce_loss(student.float(), teacher.float(), queue.float(),
-                                    self.temperature, self.chunk_size)
+            return pcd_infonce_loss(
+                student.float(), teacher.float(), queue.float(), self.temperature, self.chunk_size
+            )

@@ -1,4 +1,5 @@
 """PixContrast's head: pixel-level multi-positive InfoNCE of two views on every level."""
+
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -6,6 +7,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from ..losses import pixcontrast_loss
 from .two_view import symmetric_level_mean
 
@@ -33,25 +35,30 @@ class PixContrastHead(BaseModule):
         init_cfg: Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 temperature: float = 0.3,
-                 pos_ratio: float = 0.7,
-                 neg_ratio: Optional[float] = None,
-                 impl: str = 'auto',
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+    def __init__(
+        self,
+        temperature: float = 0.3,
+        pos_ratio: float = 0.7,
+        neg_ratio: Optional[float] = None,
+        impl: str = 'auto',
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ) -> None:
         super().__init__(init_cfg)
         if temperature <= 0:
             raise ValueError(f'temperature must be positive, got {temperature}.')
         if neg_ratio is not None and neg_ratio < pos_ratio:
-            raise ValueError(f'neg_ratio ({neg_ratio}) must be >= pos_ratio ({pos_ratio}); '
-                             'the cells between the two are ignored.')
+            raise ValueError(
+                f'neg_ratio ({neg_ratio}) must be >= pos_ratio ({pos_ratio}); '
+                'the cells between the two are ignored.'
+            )
         self.temperature = temperature
         self.pos_ratio = pos_ratio
         self.neg_ratio = neg_ratio
         self.impl = impl
 
-    def loss(self, online: Sequence[Sequence[Tensor]], target: Sequence[Sequence[Tensor]],
-             coords: Tensor) -> Dict[str, Tensor]:
+    def loss(
+        self, online: Sequence[Sequence[Tensor]], target: Sequence[Sequence[Tensor]], coords: Tensor
+    ) -> Dict[str, Tensor]:
         """Symmetrised, level-averaged loss of two views.
 
         Args:
@@ -62,7 +69,11 @@ class PixContrastHead(BaseModule):
         Returns:
             ``dict(loss_pixcontrast=scalar)``.
         """
-        pair_loss = partial(pixcontrast_loss, pos_ratio=self.pos_ratio,
-                            neg_ratio=self.neg_ratio, temperature=self.temperature,
-                            impl=self.impl)
+        pair_loss = partial(
+            pixcontrast_loss,
+            pos_ratio=self.pos_ratio,
+            neg_ratio=self.neg_ratio,
+            temperature=self.temperature,
+            impl=self.impl,
+        )
         return dict(loss_pixcontrast=symmetric_level_mean(pair_loss, online, target, coords))

@@ -1,4 +1,5 @@
 """PixPro's head: pixel-to-propagation consistency of two views on every level."""
+
 from functools import partial
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -6,6 +7,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from ..losses import pixpro_loss
 from .two_view import symmetric_level_mean
 
@@ -30,18 +32,21 @@ class PixProHead(BaseModule):
         init_cfg: Initialisation config. Defaults to None.
     """
 
-    def __init__(self,
-                 pos_ratio: float = 0.7,
-                 impl: str = 'auto',
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+    def __init__(
+        self,
+        pos_ratio: float = 0.7,
+        impl: str = 'auto',
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ) -> None:
         super().__init__(init_cfg)
         if pos_ratio <= 0:
             raise ValueError(f'pos_ratio must be positive, got {pos_ratio}.')
         self.pos_ratio = pos_ratio
         self.impl = impl
 
-    def loss(self, online: Sequence[Sequence[Tensor]], target: Sequence[Sequence[Tensor]],
-             coords: Tensor) -> Dict[str, Tensor]:
+    def loss(
+        self, online: Sequence[Sequence[Tensor]], target: Sequence[Sequence[Tensor]], coords: Tensor
+    ) -> Dict[str, Tensor]:
         """Symmetrised, level-averaged loss of two views.
 
         Args:

@@ -1,4 +1,5 @@
 """Per-pixel InfoNCE of PCD against a queue of image-level negatives, in bounded memory."""
+
 from typing import Optional, Tuple
 
 import torch
@@ -20,8 +21,7 @@ class _ChunkedInfoNCE(torch.autograd.Function):
     pixels at a time; the backward recomputes each chunk's logits instead of storing them."""
 
     @staticmethod
-    def forward(ctx, s: Tensor, t: Tensor, queue: Tensor, temperature: float,
-                rows: int) -> Tensor:
+    def forward(ctx, s: Tensor, t: Tensor, queue: Tensor, temperature: float, rows: int) -> Tensor:
         pos = (s * t).sum(dim=1) / temperature  # (P,)
         lse = torch.empty_like(pos)
         for start in range(0, s.size(0), rows):
@@ -43,17 +43,19 @@ class _ChunkedInfoNCE(torch.autograd.Function):
         for start in range(0, s.size(0), rows):
             chunk = slice(start, start + rows)
             prob = (s[chunk] @ queue).div_(temperature).sub_(lse[chunk, None]).exp_()
-            pos_weight = torch.exp(pos[chunk] - lse[chunk]) - 1.
+            pos_weight = torch.exp(pos[chunk] - lse[chunk]) - 1.0
             grad_s[chunk] = (pos_weight[:, None] * t[chunk] + prob @ queue.t()) * scale
             del prob
         return grad_s, None, None, None, None
 
 
-def pcd_infonce_loss(student: Tensor,
-                     teacher: Tensor,
-                     queue: Tensor,
-                     temperature: float = 0.2,
-                     chunk_size: Optional[int] = None) -> Tensor:
+def pcd_infonce_loss(
+    student: Tensor,
+    teacher: Tensor,
+    queue: Tensor,
+    temperature: float = 0.2,
+    chunk_size: Optional[int] = None,
+) -> Tensor:
     """PCD's pixel-wise contrastive loss (the reference's ``_pixelwise_contrastive_loss``).
 
     For every pixel ``i`` of image ``n``, with ``s``, ``t`` the L2-normalised student and
@@ -80,14 +82,19 @@ def pcd_infonce_loss(student: Tensor,
         Scalar loss.
     """
     if student.dim() != 4 or student.shape != teacher.shape:
-        raise ValueError(f'student and teacher must be (N, D, H, W) maps of the same shape, got '
-                         f'{tuple(student.shape)} and {tuple(teacher.shape)}.')
+        raise ValueError(
+            f'student and teacher must be (N, D, H, W) maps of the same shape, got '
+            f'{tuple(student.shape)} and {tuple(teacher.shape)}.'
+        )
     if queue.dim() != 2 or queue.size(0) != student.size(1):
-        raise ValueError(f'queue must be (D, K) with D = {student.size(1)} (the maps\' '
-                         f'channels), got {tuple(queue.shape)}.')
+        raise ValueError(
+            f'queue must be (D, K) with D = {student.size(1)} (the maps\' '
+            f'channels), got {tuple(queue.shape)}.'
+        )
     if chunk_size is not None and chunk_size < 0:
-        raise ValueError(f'chunk_size must be None (auto), 0 (no chunking) or positive, got '
-                         f'{chunk_size}.')
+        raise ValueError(
+            f'chunk_size must be None (auto), 0 (no chunking) or positive, got {chunk_size}.'
+        )
     s = _flatten_pixels(student)
     t = _flatten_pixels(teacher.detach())
     queue = queue.detach()

@@ -1,15 +1,18 @@
 """PixPro's pixel-to-propagation consistency loss for one ordered pair of views."""
+
 import torch
 
 from mmpcd.ops import masked_pair_cosine
 
 
-def pixpro_loss(pred_q: torch.Tensor,
-                target_k: torch.Tensor,
-                coord_q: torch.Tensor,
-                coord_k: torch.Tensor,
-                pos_ratio: float = 0.7,
-                impl: str = 'auto') -> torch.Tensor:
+def pixpro_loss(
+    pred_q: torch.Tensor,
+    target_k: torch.Tensor,
+    coord_q: torch.Tensor,
+    coord_k: torch.Tensor,
+    pos_ratio: float = 0.7,
+    impl: str = 'auto',
+) -> torch.Tensor:
     """``-2 * mean_n [sum_ij cos(pred_q_i, target_k_j) A_ij / (sum_ij A_ij + 1e-6)]``.
 
     The official ``regression_loss`` (zdaxie/PixPro ``contrast/models/PixPro.py``) for one
@@ -33,5 +36,4 @@ def pixpro_loss(pred_q: torch.Tensor,
     Returns:
         Scalar loss.
     """
-    return -2 * masked_pair_cosine(pred_q, target_k, coord_q, coord_k, pos_ratio,
-                                   impl=impl).mean()
+    return -2 * masked_pair_cosine(pred_q, target_k, coord_q, coord_k, pos_ratio, impl=impl).mean()

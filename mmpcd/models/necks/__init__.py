@@ -1,4 +1,5 @@
 """Necks: projection heads, propagation modules and receptive-field enlargers."""
+
 from .dense_projection import DenseProjection
 from .fpn_head_towers import FPNWithHeadTowers
 from .mhsa import MHSA

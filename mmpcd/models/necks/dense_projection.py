@@ -1,4 +1,5 @@
 """DenseCL-style projection: a global MLP and a dense 1x1-conv head side by side."""
+
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
@@ -8,6 +9,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from ..utils.pointwise import is_pointwise, pointwise_forward
 
 # A norm config names one type for both branches; the global branch sees (N, C) and the
@@ -26,9 +28,14 @@ def _conv1x1(in_channels: int, out_channels: int, bias: bool) -> nn.Module:
     return nn.Conv2d(in_channels, out_channels, 1, bias=bias)
 
 
-def _branch(make_layer: Callable[[int, int, bool], nn.Module], in_channels: int,
-            hid_channels: int, out_channels: int, num_layers: int,
-            norm_cfg: Optional[dict]) -> nn.Sequential:
+def _branch(
+    make_layer: Callable[[int, int, bool], nn.Module],
+    in_channels: int,
+    hid_channels: int,
+    out_channels: int,
+    num_layers: int,
+    norm_cfg: Optional[dict],
+) -> nn.Sequential:
     """``num_layers`` layers with [norm]-ReLU after each hidden one. Without norm the
     indices are those of mmpretrain's ``DenseCLNeck`` (0 = first layer, 2 = second)."""
     modules: List[nn.Module] = []
@@ -91,15 +98,17 @@ class DenseProjection(BaseModule):
     take maps.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 hid_channels: int,
-                 out_channels: int,
-                 num_layers: int = 2,
-                 norm_cfg: Optional[dict] = None,
-                 with_global: bool = True,
-                 num_grid: Optional[int] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hid_channels: int,
+        out_channels: int,
+        num_layers: int = 2,
+        norm_cfg: Optional[dict] = None,
+        with_global: bool = True,
+        num_grid: Optional[int] = None,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ) -> None:
         super().__init__(init_cfg)
         if num_layers < 1:
             raise ValueError(f'num_layers must be >= 1, got {num_layers}.')
@@ -108,18 +117,29 @@ class DenseProjection(BaseModule):
         self.with_global = with_global
         self.num_grid = num_grid
         if with_global:
-            self.mlp = _branch(_linear, in_channels, hid_channels, out_channels, num_layers,
-                               _norm_for(norm_cfg, _GLOBAL_NORM))
-        self.mlp2 = _branch(_conv1x1, in_channels, hid_channels, out_channels, num_layers,
-                            _norm_for(norm_cfg, _DENSE_NORM))
+            self.mlp = _branch(
+                _linear,
+                in_channels,
+                hid_channels,
+                out_channels,
+                num_layers,
+                _norm_for(norm_cfg, _GLOBAL_NORM),
+            )
+        self.mlp2 = _branch(
+            _conv1x1,
+            in_channels,
+            hid_channels,
+            out_channels,
+            num_layers,
+            _norm_for(norm_cfg, _DENSE_NORM),
+        )
         # GEMMs over the pixels instead of 1x1 convs where the layers allow it (faster on
         # the CPU, same result); a GroupNorm, for one, does not.
         self._pointwise = is_pointwise(self.mlp2)
 
     def _forward_level(self, x: Tensor) -> Tuple[Optional[Tensor], Tensor, Tensor]:
         """(N, C, H, W) -> global (N, D) or None, dense (N, D, S, S), pooled_dense (N, D)."""
-        global_out = self.mlp(F.adaptive_avg_pool2d(x, 1).flatten(1)) \
-            if self.with_global else None
+        global_out = self.mlp(F.adaptive_avg_pool2d(x, 1).flatten(1)) if self.with_global else None
         if self.num_grid is not None:
             x = F.adaptive_avg_pool2d(x, self.num_grid)
         dense = pointwise_forward(self.mlp2, x) if self._pointwise else self.mlp2(x)
@@ -128,8 +148,9 @@ class DenseProjection(BaseModule):
         # their inputs contiguous, DenseCL's flatten copies once).
         return global_out, dense, pooled_dense
 
-    def forward(self, x: Union[Tensor, Sequence[Tensor]]
-                ) -> Tuple[Optional[Levels], Levels, Levels]:
+    def forward(
+        self, x: Union[Tensor, Sequence[Tensor]]
+    ) -> Tuple[Optional[Levels], Levels, Levels]:
         """Project each level of a backbone's (or an FPN's) output.
 
         Args:

@@ -5,6 +5,7 @@ is applied to the head's features, so the towers that the detector fine-tunes st
 pre-trained too. No code was released; this module holds mmdet's own ``FPN`` and
 ``FCOSHead`` so that their weights keep mmdet's names and initialisation.
 """
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch.nn as nn
@@ -39,23 +40,28 @@ class FPNWithHeadTowers(BaseModule):
     in order the selected levels in order (``cls`` P3..P7, then ``reg`` P3..P7).
     """
 
-    def __init__(self,
-                 fpn: dict,
-                 head: dict,
-                 levels: Optional[Sequence[int]] = None,
-                 branches: Sequence[str] = BRANCHES,
-                 init_cfg: Union[dict, List[dict], None] = None) -> None:
+    def __init__(
+        self,
+        fpn: dict,
+        head: dict,
+        levels: Optional[Sequence[int]] = None,
+        branches: Sequence[str] = BRANCHES,
+        init_cfg: Union[dict, List[dict], None] = None,
+    ) -> None:
         super().__init__(init_cfg)
         unknown = set(branches) - set(BRANCHES)
         if unknown or not branches:
-            raise ValueError(f'branches must be a non-empty subset of {BRANCHES}, got '
-                             f'{tuple(branches)}.')
+            raise ValueError(
+                f'branches must be a non-empty subset of {BRANCHES}, got {tuple(branches)}.'
+            )
         self.fpn = MODELS.build(fpn)
         self.bbox_head = MODELS.build(head)
         for branch in branches:
             if not isinstance(getattr(self.bbox_head, f'{branch}_convs', None), nn.ModuleList):
-                raise ValueError(f'{type(self.bbox_head).__name__} has no {branch}_convs tower; '
-                                 'use a head like mmdet.FCOSHead.')
+                raise ValueError(
+                    f'{type(self.bbox_head).__name__} has no {branch}_convs tower; '
+                    'use a head like mmdet.FCOSHead.'
+                )
         self.levels = None if levels is None else tuple(levels)
         self.branches = tuple(branches)
 
@@ -63,8 +69,10 @@ class FPNWithHeadTowers(BaseModule):
         levels = list(self.fpn(feats))
         if self.levels is not None:
             if max(self.levels) >= len(levels):
-                raise ValueError(f'levels {self.levels} selects an output the FPN does not '
-                                 f'have ({len(levels)} outputs).')
+                raise ValueError(
+                    f'levels {self.levels} selects an output the FPN does not '
+                    f'have ({len(levels)} outputs).'
+                )
             levels = [levels[i] for i in self.levels]
         outs = []
         for branch in self.branches:

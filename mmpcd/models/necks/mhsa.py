@@ -17,6 +17,7 @@ here is a choice, with every open point exposed as a knob for the ablation:
 Shape-preserving: (N, C, H, W) -> (N, C, H, W). It belongs to the distillation-time neck, never
 to the backbone, so extracted/exported backbones do not contain it.
 """
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -45,8 +46,14 @@ def sincos_position(height: int, width: int, dim: int) -> Tensor:
 class _AttentionBlock(nn.Module):
     """One pre-norm block: tokens (N, L, C) -> (N, L, C)."""
 
-    def __init__(self, dim: int, num_heads: int, ffn_ratio: float, pos_encoding: str,
-                 feat_size: Tuple[int, int]) -> None:
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        ffn_ratio: float,
+        pos_encoding: str,
+        feat_size: Tuple[int, int],
+    ) -> None:
         super().__init__()
         self.num_heads = num_heads
         self.pos_encoding = pos_encoding
@@ -59,8 +66,7 @@ class _AttentionBlock(nn.Module):
             nn.init.trunc_normal_(self.pos_embed, std=0.02)
         elif pos_encoding == 'relative':
             height, width = feat_size
-            self.rel_pos_bias = nn.Parameter(
-                torch.zeros(num_heads, 2 * height - 1, 2 * width - 1))
+            self.rel_pos_bias = nn.Parameter(torch.zeros(num_heads, 2 * height - 1, 2 * width - 1))
             nn.init.trunc_normal_(self.rel_pos_bias, std=0.02)
         self.ffn: Optional[nn.Module] = None
         if ffn_ratio > 0:
@@ -75,8 +81,7 @@ class _AttentionBlock(nn.Module):
         if self.pos_encoding == 'learned':
             pos = self.pos_embed
             if (height, width) != tuple(pos.shape[2:]):
-                pos = F.interpolate(pos, size=(height, width), mode='bicubic',
-                                    align_corners=False)
+                pos = F.interpolate(pos, size=(height, width), mode='bicubic', align_corners=False)
             return pos.flatten(2)[0].t()
         return None
 
@@ -84,14 +89,17 @@ class _AttentionBlock(nn.Module):
         """Attention-logit bias (heads, L, L) of the 2-D offsets between tokens."""
         max_h, max_w = self.feat_size
         if height > max_h or width > max_w:
-            raise ValueError(f'MHSA relative position bias covers maps up to {self.feat_size}, '
-                             f'got ({height}, {width}); raise feat_size.')
+            raise ValueError(
+                f'MHSA relative position bias covers maps up to {self.feat_size}, '
+                f'got ({height}, {width}); raise feat_size.'
+            )
         y, x = torch.meshgrid(torch.arange(height), torch.arange(width), indexing='ij')
         y, x = y.flatten(), x.flatten()
         dy = (y[:, None] - y[None, :]) + max_h - 1
         dx = (x[:, None] - x[None, :]) + max_w - 1
-        return self.rel_pos_bias[:, dy.to(self.rel_pos_bias.device), dx.to(
-            self.rel_pos_bias.device)]
+        return self.rel_pos_bias[
+            :, dy.to(self.rel_pos_bias.device), dx.to(self.rel_pos_bias.device)
+        ]
 
     def forward(self, x: Tensor, height: int, width: int) -> Tensor:
         batch, length, dim = x.shape
@@ -103,10 +111,14 @@ class _AttentionBlock(nn.Module):
             # Position on queries and keys through their projections: W(h + p) = Wh + Wp.
             pos_q, pos_k, _ = F.linear(pos, self.qkv.weight).chunk(3, dim=-1)
             q, k = q + pos_q, k + pos_k
-        q, k, v = (t.reshape(batch, length, self.num_heads, head_dim).transpose(1, 2)
-                   for t in (q, k, v))
-        bias = self._relative_bias(height, width).to(q.dtype)[None] \
-            if self.pos_encoding == 'relative' else None
+        q, k, v = (
+            t.reshape(batch, length, self.num_heads, head_dim).transpose(1, 2) for t in (q, k, v)
+        )
+        bias = (
+            self._relative_bias(height, width).to(q.dtype)[None]
+            if self.pos_encoding == 'relative'
+            else None
+        )
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
         x = x + self.proj(out.transpose(1, 2).reshape(batch, length, dim))
         if self.ffn is not None:
@@ -132,30 +144,37 @@ class MHSA(BaseModule):
     Input: one (N, C, H, W) map or a backbone's 1-tuple of it. Output: (N, C, H, W).
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_heads: int = 8,
-                 num_layers: int = 1,
-                 pos_encoding: str = 'sincos',
-                 ffn_ratio: float = 4.,
-                 feat_size: Union[int, Sequence[int]] = 7,
-                 init_cfg: Union[dict, List[dict], None] = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        num_heads: int = 8,
+        num_layers: int = 1,
+        pos_encoding: str = 'sincos',
+        ffn_ratio: float = 4.0,
+        feat_size: Union[int, Sequence[int]] = 7,
+        init_cfg: Union[dict, List[dict], None] = None,
+    ) -> None:
         super().__init__(init_cfg)
         if pos_encoding not in POS_ENCODINGS:
-            raise ValueError(f'Unknown MHSA pos_encoding {pos_encoding!r}; expected one of '
-                             f'{POS_ENCODINGS}.')
+            raise ValueError(
+                f'Unknown MHSA pos_encoding {pos_encoding!r}; expected one of {POS_ENCODINGS}.'
+            )
         if num_heads < 1 or in_channels % num_heads != 0:
-            raise ValueError(f'MHSA num_heads ({num_heads}) must divide in_channels '
-                             f'({in_channels}).')
+            raise ValueError(
+                f'MHSA num_heads ({num_heads}) must divide in_channels ({in_channels}).'
+            )
         if num_layers < 1:
             raise ValueError(f'MHSA num_layers must be >= 1, got {num_layers}.')
         size = (feat_size, feat_size) if isinstance(feat_size, int) else tuple(feat_size)
         if pos_encoding == 'sincos' and in_channels % 4 != 0:
-            raise ValueError(f'sincos position encoding needs a channel count divisible by 4, '
-                             f'got {in_channels}; use pos_encoding="learned" or "relative".')
+            raise ValueError(
+                f'sincos position encoding needs a channel count divisible by 4, '
+                f'got {in_channels}; use pos_encoding="learned" or "relative".'
+            )
         self.blocks = nn.ModuleList(
             _AttentionBlock(in_channels, num_heads, ffn_ratio, pos_encoding, size)
-            for _ in range(num_layers))
+            for _ in range(num_layers)
+        )
 
     def forward(self, x: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         if not isinstance(x, Tensor):

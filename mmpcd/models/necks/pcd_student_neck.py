@@ -1,4 +1,5 @@
 """PCD's student neck: optional MHSA, then a 1x1-conv projector and predictor."""
+
 from collections import OrderedDict
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -8,18 +9,27 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from ..utils.pointwise import is_pointwise, pointwise_forward
 
 
-def conv_mlp(in_channels: int, hid_channels: int, out_channels: int, bias: Sequence[bool],
-             norm_cfg: dict, num_layers: int = 2) -> nn.Sequential:
+def conv_mlp(
+    in_channels: int,
+    hid_channels: int,
+    out_channels: int,
+    bias: Sequence[bool],
+    norm_cfg: dict,
+    num_layers: int = 2,
+) -> nn.Sequential:
     """``num_layers`` 1x1 convs ``in -> hid -> ... -> hid -> out`` with norm and ReLU after
     every one but the last, named ``fc0, bn0, relu, fc1[, bn1, relu1, fc2, ...]``
     (mmpretrain's ``NonLinearNeck`` names, so that the ``'bn'`` and ``'bias'`` custom keys of
     LARS configs match the right parameters). ``bias`` has one entry per conv."""
     if len(bias) != num_layers:
-        raise ValueError(f'One bias flag per conv is needed ({num_layers} convs), got {bias}: '
-                         'give projector_bias / predictor_bias that many entries.')
+        raise ValueError(
+            f'One bias flag per conv is needed ({num_layers} convs), got {bias}: '
+            'give projector_bias / predictor_bias that many entries.'
+        )
     layers = []
     channels = [in_channels] + [hid_channels] * (num_layers - 1) + [out_channels]
     for i in range(num_layers):
@@ -59,23 +69,27 @@ class PCDStudentNeck(BaseModule):
     (N, D, H, W), as every neck returns per-level tuples.
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 hid_channels: int = 4096,
-                 out_channels: int = 256,
-                 projector_bias: Sequence[bool] = (False, False),
-                 predictor_bias: Sequence[bool] = (False, False),
-                 mhsa: Optional[dict] = None,
-                 norm_cfg: Optional[dict] = None,
-                 num_layers: int = 2,
-                 init_cfg: Union[dict, List[dict], None] = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hid_channels: int = 4096,
+        out_channels: int = 256,
+        projector_bias: Sequence[bool] = (False, False),
+        predictor_bias: Sequence[bool] = (False, False),
+        mhsa: Optional[dict] = None,
+        norm_cfg: Optional[dict] = None,
+        num_layers: int = 2,
+        init_cfg: Union[dict, List[dict], None] = None,
+    ) -> None:
         super().__init__(init_cfg)
         norm_cfg = norm_cfg or dict(type='BN')
         self.mhsa = MODELS.build(mhsa) if mhsa is not None else None
-        self.projector = conv_mlp(in_channels, hid_channels, out_channels,
-                                  tuple(projector_bias), norm_cfg, num_layers)
-        self.predictor = conv_mlp(out_channels, hid_channels, out_channels,
-                                  tuple(predictor_bias), norm_cfg, num_layers)
+        self.projector = conv_mlp(
+            in_channels, hid_channels, out_channels, tuple(projector_bias), norm_cfg, num_layers
+        )
+        self.predictor = conv_mlp(
+            out_channels, hid_channels, out_channels, tuple(predictor_bias), norm_cfg, num_layers
+        )
         # Both MLPs run as GEMMs over the pixels when their layers allow it (faster on the
         # CPU, same result).
         self._pointwise = is_pointwise(nn.Sequential(*self.projector, *self.predictor))
@@ -85,11 +99,13 @@ class PCDStudentNeck(BaseModule):
         a 1-tuple of (N, D, H, W)."""
         if not isinstance(x, Tensor):
             if len(x) != 1:
-                raise ValueError(f'PCDStudentNeck takes a single backbone level, got {len(x)} '
-                                 '(set e.g. out_indices=(3,) on a ResNet).')
+                raise ValueError(
+                    f'PCDStudentNeck takes a single backbone level, got {len(x)} '
+                    '(set e.g. out_indices=(3,) on a ResNet).'
+                )
             x = x[0]
         if self.mhsa is not None:
             x = self.mhsa(x)
         if self._pointwise:
-            return (pointwise_forward([*self.projector, *self.predictor], x), )
-        return (self.predictor(self.projector(x)), )
+            return (pointwise_forward([*self.projector, *self.predictor], x),)
+        return (self.predictor(self.projector(x)),)

@@ -1,4 +1,5 @@
 """PixPro's Pixel Propagation Module (PPM)."""
+
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -28,7 +29,8 @@ def _value_transform(channels: int, num_layers: int, norm_cfg: dict) -> nn.Modul
             nn.Conv2d(channels, channels, 1),
             build_norm_layer(norm_cfg, channels)[1],
             nn.ReLU(inplace=True),
-            nn.Conv2d(channels, channels, 1))
+            nn.Conv2d(channels, channels, 1),
+        )
     raise ValueError(f'PPM num_layers must be 0, 1 or 2, got {num_layers}.')
 
 
@@ -57,25 +59,28 @@ class PPM(BaseModule):
         init_cfg: Initialisation config. Defaults to None (PyTorch's default init).
     """
 
-    def __init__(self,
-                 channels: int = 256,
-                 num_layers: int = 1,
-                 gamma: float = 2.,
-                 clamp_min: float = 0.,
-                 norm_cfg: Optional[dict] = None,
-                 impl: str = 'auto',
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+    def __init__(
+        self,
+        channels: int = 256,
+        num_layers: int = 1,
+        gamma: float = 2.0,
+        clamp_min: float = 0.0,
+        norm_cfg: Optional[dict] = None,
+        impl: str = 'auto',
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ) -> None:
         super().__init__(init_cfg)
         if gamma <= 0:
             raise ValueError(f'PPM gamma must be > 0, got {gamma}.')
         if clamp_min < 0 and float(gamma) != int(gamma):
-            raise ValueError(f'PPM clamp_min must be >= 0 for a non-integer gamma ({gamma}): '
-                             'a negative similarity has no real power.')
+            raise ValueError(
+                f'PPM clamp_min must be >= 0 for a non-integer gamma ({gamma}): '
+                'a negative similarity has no real power.'
+            )
         self.gamma = float(gamma)
         self.clamp_min = float(clamp_min)
         self.impl = impl
-        self.value_transform = _value_transform(channels, num_layers,
-                                                norm_cfg or dict(type='BN'))
+        self.value_transform = _value_transform(channels, num_layers, norm_cfg or dict(type='BN'))
 
     def propagation_weights(self, x: Tensor) -> Tensor:
         """The propagation matrix ``S`` (N, HW, HW), ``S[n, i, j]`` = weight of cell j in

@@ -1,4 +1,5 @@
 """A frozen teacher whose weights are read when training starts, never when it is built."""
+
 import logging
 from typing import List, Optional, Union
 
@@ -36,15 +37,19 @@ class CheckpointedTeacher(BaseModule):
     config_key = 'model.teacher.checkpoint'
     trust_switch = 'model.teacher.trust=True'
 
-    def __init__(self,
-                 checkpoint: Optional[str],
-                 trust: bool = False,
-                 init_cfg: Union[dict, List[dict], None] = None) -> None:
+    def __init__(
+        self,
+        checkpoint: Optional[str],
+        trust: bool = False,
+        init_cfg: Union[dict, List[dict], None] = None,
+    ) -> None:
         super().__init__(init_cfg)
         if not checkpoint:
-            raise ValueError(f'{type(self).__name__} has no checkpoint: set {self.config_key} '
-                             f'to the teacher\'s checkpoint, or "{RANDOM_TEACHER}" for a smoke '
-                             'test.')
+            raise ValueError(
+                f'{type(self).__name__} has no checkpoint: set {self.config_key} '
+                f'to the teacher\'s checkpoint, or "{RANDOM_TEACHER}" for a smoke '
+                'test.'
+            )
         self.checkpoint = checkpoint
         self.trust = trust
 
@@ -55,14 +60,17 @@ class CheckpointedTeacher(BaseModule):
     def init_weights(self) -> None:
         """Read the checkpoint into the teacher (or initialise a random one) and freeze it."""
         if self.is_random:
-            print_log(f'{type(self).__name__}: the teacher is RANDOM ({self.config_key}='
-                      f'{RANDOM_TEACHER!r}): the student learns from an untrained network. '
-                      'Only for smoke tests.', logger='current', level=logging.WARNING)
+            print_log(
+                f'{type(self).__name__}: the teacher is RANDOM ({self.config_key}='
+                f'{RANDOM_TEACHER!r}): the student learns from an untrained network. '
+                'Only for smoke tests.',
+                logger='current',
+                level=logging.WARNING,
+            )
             super().init_weights()
         else:
             resolved = self._resolve()
-            checkpoint = read_checkpoint(resolved.path, trust=self.trust,
-                                         switch=self.trust_switch)
+            checkpoint = read_checkpoint(resolved.path, trust=self.trust, switch=self.trust_switch)
             self.load_teacher_weights(checkpoint, resolved)
             self._is_init = True
         self.requires_grad_(False)
@@ -73,8 +81,8 @@ class CheckpointedTeacher(BaseModule):
         except CheckpointNotFoundError as error:
             raise FileNotFoundError(
                 f'{self.config_key} {self.checkpoint} does not exist and is not a teacher of the '
-                f'model zoo ({error}). Download the teacher checkpoint or fix the path.') \
-                from None
+                f'model zoo ({error}). Download the teacher checkpoint or fix the path.'
+            ) from None
 
     def load_teacher_weights(self, checkpoint: dict, resolved: Resolved) -> None:
         """Put the weights of ``checkpoint`` (read from ``resolved.path``; ``resolved.entry``

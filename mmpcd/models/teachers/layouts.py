@@ -8,6 +8,7 @@ statistics included). Any missing, unexpected or mis-shaped tensor of the teache
 that names the keys; tensors of other networks in the checkpoint (the online/base encoder,
 predictor, prototypes) are ignored and counted in the log.
 """
+
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Tuple
@@ -17,6 +18,7 @@ import torch.nn as nn
 from mmengine.logging import print_log
 
 from mmpcd.utils.checkpoint import state_dict_of
+
 from .spatial_adaptor import vector_state_to_spatial
 
 
@@ -34,6 +36,7 @@ class TeacherLayout:
         backbone_key: Renames a backbone key (after the prefix) to the mmpretrain
             backbone's; the identity for ResNets (torchvision names).
     """
+
     description: str
     backbone_prefix: str
     head_prefix: str
@@ -70,26 +73,47 @@ def timm_vit_key(key: str) -> str:
 LAYOUTS: Dict[str, TeacherLayout] = {
     'mocov3': TeacherLayout(
         'official MoCo v3 (facebookresearch/moco-v3) ResNet checkpoint, momentum encoder',
-        'module.momentum_encoder.', 'module.momentum_encoder.fc.', _TORCH_HEAD, dropped=('4',)),
+        'module.momentum_encoder.',
+        'module.momentum_encoder.fc.',
+        _TORCH_HEAD,
+        dropped=('4',),
+    ),
     'mmpretrain_mocov3': TeacherLayout(
         'mmpretrain MoCoV3 checkpoint, momentum encoder (ResNet + NonLinearNeck)',
-        'momentum_encoder.module.0.', 'momentum_encoder.module.1.',
-        {'fc0': '0', 'bn0': '1', 'fc1': '3'}, dropped=('bn1',)),
+        'momentum_encoder.module.0.',
+        'momentum_encoder.module.1.',
+        {'fc0': '0', 'bn0': '1', 'fc1': '3'},
+        dropped=('bn1',),
+    ),
     'byol': TeacherLayout(
         'BYOL checkpoint of the PyTorch re-implementation PCD uses (ckpt["model"]), target '
-        'encoder with its projector as fc', 'module.target_encoder.',
-        'module.target_encoder.fc.', _TORCH_HEAD),
+        'encoder with its projector as fc',
+        'module.target_encoder.',
+        'module.target_encoder.fc.',
+        _TORCH_HEAD,
+    ),
     'swav': TeacherLayout(
-        'official SwAV (facebookresearch/swav) checkpoint', 'module.',
-        'module.projection_head.', _TORCH_HEAD, ignored_prefixes=('module.prototypes',)),
+        'official SwAV (facebookresearch/swav) checkpoint',
+        'module.',
+        'module.projection_head.',
+        _TORCH_HEAD,
+        ignored_prefixes=('module.prototypes',),
+    ),
     'barlow_twins': TeacherLayout(
         'official Barlow Twins (facebookresearch/barlowtwins) full checkpoint (ckpt["model"])',
-        'module.backbone.', 'module.projector.', _THREE_LAYER_HEAD),
+        'module.backbone.',
+        'module.projector.',
+        _THREE_LAYER_HEAD,
+    ),
     # pcd/teacher_model/mocov3_vit.py: the 3-layer head without its final BN (head.7).
     'mocov3_vit': TeacherLayout(
         'official MoCo v3 (facebookresearch/moco-v3) ViT checkpoint, momentum encoder',
-        'module.momentum_encoder.', 'module.momentum_encoder.head.', _THREE_LAYER_HEAD,
-        dropped=('7', ), backbone_key=timm_vit_key),
+        'module.momentum_encoder.',
+        'module.momentum_encoder.head.',
+        _THREE_LAYER_HEAD,
+        dropped=('7',),
+        backbone_key=timm_vit_key,
+    ),
 }
 
 
@@ -100,20 +124,23 @@ def _names(keys: List[str], limit: int = 8) -> str:
 
 def _guess_layouts(state: Dict[str, torch.Tensor], exclude: str) -> List[str]:
     return [
-        name for name, layout in LAYOUTS.items()
+        name
+        for name, layout in LAYOUTS.items()
         if name != exclude and any(k.startswith(layout.head_prefix) for k in state)
     ]
 
 
-def _check_match(module: nn.Module, state: Dict[str, torch.Tensor], what: str,
-                 prefix: str) -> None:
+def _check_match(module: nn.Module, state: Dict[str, torch.Tensor], what: str, prefix: str) -> None:
     """Refuse a state that does not fit ``module``: missing, unexpected, mis-shaped keys."""
     expected = module.state_dict()
     # Old checkpoints have no BN batch counters; they are not used in eval mode.
     missing = [k for k in expected if k not in state and not k.endswith('num_batches_tracked')]
     unexpected = [k for k in state if k not in expected]
-    shapes = [f'{k} {tuple(v.shape)} vs {tuple(expected[k].shape)}' for k, v in state.items()
-              if k in expected and v.shape != expected[k].shape]
+    shapes = [
+        f'{k} {tuple(v.shape)} vs {tuple(expected[k].shape)}'
+        for k, v in state.items()
+        if k in expected and v.shape != expected[k].shape
+    ]
     problems = []
     if missing:
         problems.append(f'missing {what} keys (after {prefix!r}): {_names(missing)}')
@@ -122,13 +149,16 @@ def _check_match(module: nn.Module, state: Dict[str, torch.Tensor], what: str,
     if shapes:
         problems.append(f'{what} shape mismatches (checkpoint vs model): {_names(shapes)}')
     if problems:
-        raise ValueError('; '.join(problems) + f'. The checkpoint does not match the teacher\'s '
-                         f'{what}: check model.teacher ({what} depth/channels/bias) against the '
-                         'checkpoint, or choose another model.teacher.layout.')
+        raise ValueError(
+            '; '.join(problems) + f'. The checkpoint does not match the teacher\'s '
+            f'{what}: check model.teacher ({what} depth/channels/bias) against the '
+            'checkpoint, or choose another model.teacher.layout.'
+        )
 
 
-def load_teacher(backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, source: str,
-                 layout: str = 'mocov3') -> Dict[str, List[str]]:
+def load_teacher(
+    backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, source: str, layout: str = 'mocov3'
+) -> Dict[str, List[str]]:
     """Load a teacher's backbone and SpatialAdaptor from a read checkpoint, strictly.
 
     Args:
@@ -150,14 +180,14 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, sour
     dropped, ignored = [], []
     for key, value in state.items():
         if key.startswith(spec.head_prefix):
-            module, _, param = key[len(spec.head_prefix):].partition('.')
+            module, _, param = key[len(spec.head_prefix) :].partition('.')
             if module in spec.dropped:
                 dropped.append(key)
             else:
                 # An unknown head module stays under its own name and fails the check.
                 head_state[f'{spec.head_layers.get(module, module)}.{param}'] = value
         elif key.startswith(spec.backbone_prefix) and not key.startswith(spec.ignored_prefixes):
-            backbone_state[spec.backbone_key(key[len(spec.backbone_prefix):])] = value
+            backbone_state[spec.backbone_key(key[len(spec.backbone_prefix) :])] = value
         else:
             ignored.append(key)
     if not backbone_state or not head_state:
@@ -167,7 +197,8 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, sour
             f'{source} is not a {spec.description}: no keys start with '
             f'{spec.backbone_prefix if not backbone_state else spec.head_prefix!r} '
             f'(first keys: {_names(list(state), 4)}).{hint} Set model.teacher.layout to the '
-            f'checkpoint\'s layout (one of {list(LAYOUTS)}).')
+            f'checkpoint\'s layout (one of {list(LAYOUTS)}).'
+        )
     head_state = vector_state_to_spatial(head_state)
     _check_match(backbone, backbone_state, 'backbone', spec.backbone_prefix)
     _check_match(adaptor, head_state, 'head', spec.head_prefix)
@@ -177,5 +208,6 @@ def load_teacher(backbone: nn.Module, adaptor: nn.Module, checkpoint: dict, sour
         f'Loaded the PCD teacher from {source} ({spec.description}): {len(backbone_state)} '
         f'backbone and {len(head_state)} head tensors; dropped {dropped or "nothing"}; '
         f'ignored {len(ignored)} tensors of other modules ({_names(ignored, 3) or "-"}).',
-        logger='current')
+        logger='current',
+    )
     return dict(dropped=dropped, ignored=ignored)

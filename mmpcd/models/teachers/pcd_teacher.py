@@ -1,4 +1,5 @@
 """PCD's frozen teacher: a pretrained backbone followed by its SpatialAdaptor-ed head."""
+
 from typing import List, Optional, Union
 
 import torch.nn.functional as F
@@ -6,6 +7,7 @@ from torch import Tensor
 
 from mmpcd.hub.resolve import Resolved
 from mmpcd.registry import MODELS
+
 from .checkpointed_teacher import CheckpointedTeacher
 from .layouts import LAYOUTS, load_teacher
 
@@ -46,18 +48,19 @@ class PCDTeacher(CheckpointedTeacher):
     config_key = 'teacher_checkpoint'
     trust_switch = 'teacher_checkpoint_trust=True (or model.teacher.trust=True)'
 
-    def __init__(self,
-                 backbone: dict,
-                 adaptor: dict,
-                 checkpoint: Optional[str] = None,
-                 layout: str = 'mocov3',
-                 trust: bool = False,
-                 out_size: Optional[int] = None,
-                 init_cfg: Union[dict, List[dict], None] = None) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        adaptor: dict,
+        checkpoint: Optional[str] = None,
+        layout: str = 'mocov3',
+        trust: bool = False,
+        out_size: Optional[int] = None,
+        init_cfg: Union[dict, List[dict], None] = None,
+    ) -> None:
         super().__init__(checkpoint, trust, init_cfg)
         if layout not in LAYOUTS:
-            raise ValueError(f'Unknown teacher layout {layout!r}; expected one of '
-                             f'{list(LAYOUTS)}.')
+            raise ValueError(f'Unknown teacher layout {layout!r}; expected one of {list(LAYOUTS)}.')
         self.layout = layout
         self.backbone = MODELS.build(backbone)
         self.adaptor = MODELS.build(adaptor)
@@ -66,15 +69,16 @@ class PCDTeacher(CheckpointedTeacher):
 
     def load_teacher_weights(self, checkpoint: dict, resolved: Resolved) -> None:
         entry = resolved.entry
-        layout = entry.teacher_layout if entry is not None and entry.teacher_layout else \
-            self.layout
+        layout = entry.teacher_layout if entry is not None and entry.teacher_layout else self.layout
         load_teacher(self.backbone, self.adaptor, checkpoint, resolved.path, layout)
 
     def forward(self, x: Tensor) -> Tensor:
         feats = self.backbone(x)
         if len(feats) != 1:
-            raise ValueError(f'The PCD teacher needs a single backbone level, got {len(feats)} '
-                             '(set out_indices=(3,) on a ResNet).')
+            raise ValueError(
+                f'The PCD teacher needs a single backbone level, got {len(feats)} '
+                '(set out_indices=(3,) on a ResNet).'
+            )
         out = self.adaptor(feats[0])
         if self.out_size is not None:
             out = F.adaptive_avg_pool2d(out, self.out_size)

@@ -3,6 +3,7 @@
 `Pixel-Wise Contrastive Distillation <https://arxiv.org/abs/2211.00218>`_ (Huang & Guo,
 ICCV 2023), Fig. 1(b).
 """
+
 from typing import List, Sequence, Union
 
 import torch.nn as nn
@@ -66,12 +67,14 @@ class SpatialAdaptor(Sequential):
     Input: (N, C_in, H, W). Output: (N, C_out, H, W).
     """
 
-    def __init__(self,
-                 channels: Sequence[int],
-                 bias: Union[bool, Sequence[bool]] = False,
-                 last_bn: bool = False,
-                 last_bn_affine: bool = False,
-                 init_cfg: Union[dict, List[dict], None] = None) -> None:
+    def __init__(
+        self,
+        channels: Sequence[int],
+        bias: Union[bool, Sequence[bool]] = False,
+        last_bn: bool = False,
+        last_bn_affine: bool = False,
+        init_cfg: Union[dict, List[dict], None] = None,
+    ) -> None:
         channels = list(channels)
         if len(channels) < 2:
             raise ValueError(f'SpatialAdaptor needs at least (C_in, C_out), got {channels}.')
@@ -87,8 +90,7 @@ class SpatialAdaptor(Sequential):
         self.channels = channels
 
     @classmethod
-    def from_vector_head(cls, module: nn.Sequential,
-                         drop_last_bn: bool = True) -> 'SpatialAdaptor':
+    def from_vector_head(cls, module: nn.Sequential, drop_last_bn: bool = True) -> 'SpatialAdaptor':
         """Convert a torch vector head into an adaptor with the same weights and BN state.
 
         Args:
@@ -114,20 +116,23 @@ class SpatialAdaptor(Sequential):
             raise TypeError(
                 'from_vector_head expects Linear (BatchNorm1d ReLU Linear)* [BatchNorm1d], got '
                 f'({", ".join(t.__name__ for t in map(type, layers))}); convert other layer '
-                'types by hand or build the adaptor from its config.')
+                'types by hand or build the adaptor from its config.'
+            )
         channels = [linears[0].in_features] + [layer.out_features for layer in linears]
         keep_last = has_last_bn and not drop_last_bn
         adaptor = cls(
             channels,
             bias=[layer.bias is not None for layer in linears],
             last_bn=keep_last,
-            last_bn_affine=keep_last and layers[-1].affine)
+            last_bn_affine=keep_last and layers[-1].affine,
+        )
         source = body + ([layers[-1]] if keep_last else [])
         for src, dst in zip(source, adaptor):
             if isinstance(src, nn.BatchNorm1d):
                 dst.eps, dst.momentum = src.eps, src.momentum
         adaptor.load_state_dict(
-            vector_state_to_spatial(nn.Sequential(*source).state_dict()), strict=True)
+            vector_state_to_spatial(nn.Sequential(*source).state_dict()), strict=True
+        )
         return adaptor.train(module.training)
 
 
@@ -138,4 +143,3 @@ def vector_state_to_spatial(state: dict) -> dict:
         key: value[:, :, None, None] if key.endswith('weight') and value.dim() == 2 else value
         for key, value in state.items()
     }
-

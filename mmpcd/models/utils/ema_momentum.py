@@ -14,9 +14,13 @@ def check_ema_momentum(momentum: float, name: str) -> None:
     """
     if 0.0 < momentum <= 0.5:
         return
-    msg = (f'{name} must be in (0, 0.5] in mmengine\'s ExponentialMovingAverage convention, '
-           f'target = (1 - m) * target + m * online (0.01 = the papers\' 0.99); got {momentum}')
+    msg = (
+        f'{name} must be in (0, 0.5] in mmengine\'s ExponentialMovingAverage convention, '
+        f'target = (1 - m) * target + m * online (0.01 = the papers\' 0.99); got {momentum}'
+    )
     if 0.5 < momentum < 1.0:
-        msg += (f': that is the official/MoCo convention (target = m * target + (1 - m) * '
-                f'online); mmpcd uses mmengine\'s, pass {1.0 - momentum:.6g} (= 1 - {momentum})')
+        msg += (
+            f': that is the official/MoCo convention (target = m * target + (1 - m) * '
+            f'online); mmpcd uses mmengine\'s, pass {1.0 - momentum:.6g} (= 1 - {momentum})'
+        )
     raise ValueError(msg + '.')

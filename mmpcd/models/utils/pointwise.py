@@ -1,4 +1,5 @@
 """Per-pixel MLPs (1x1 convs, batch norms, ReLUs) run as GEMMs over the pixels."""
+
 from typing import Iterable
 
 import torch.nn as nn
@@ -17,8 +18,11 @@ def is_pointwise(seq: Iterable[nn.Module]) -> bool:
         if not isinstance(module, _POINTWISE):
             return False
         if isinstance(module, nn.Conv2d) and (
-                module.kernel_size != (1, 1) or module.stride != (1, 1) or module.groups != 1
-                or module.padding not in ((0, 0), 'valid')):
+            module.kernel_size != (1, 1)
+            or module.stride != (1, 1)
+            or module.groups != 1
+            or module.padding not in ((0, 0), 'valid')
+        ):
             return False
     return True
 

@@ -20,6 +20,7 @@ module's tensors were loaded, and raises when none were. The name must stay ``Pr
 picks this class from any default scope (mmdet, mmseg, mmpretrain); in mmpcd's own scope it
 replaces mmengine's.
 """
+
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
@@ -42,10 +43,10 @@ class PretrainedLoadError(RuntimeError):
 def prefixed_state_dict(checkpoint: dict, prefix: Optional[str]) -> StateDict:
     """The tensors of ``checkpoint`` (its ``state_dict`` entry, or itself) whose key starts with
     ``prefix``, with the prefix removed; all of them when ``prefix`` is empty."""
-    state = strip_prefix(state_dict_of(checkpoint, ('state_dict', )))
+    state = strip_prefix(state_dict_of(checkpoint, ('state_dict',)))
     if not prefix:
         return dict(state)
-    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
 
 @dataclass
@@ -56,6 +57,7 @@ class LoadReport:
     shape (skipped); ``missing``: module tensors absent from the checkpoint; ``unused``:
     checkpoint tensors the module has no place for.
     """
+
     loaded: List[str] = field(default_factory=list)
     wrong_shape: List[str] = field(default_factory=list)
     missing: List[str] = field(default_factory=list)
@@ -95,13 +97,15 @@ def load_state_into(module: nn.Module, state: StateDict) -> LoadReport:
     return report
 
 
-def load_pretrained(module: nn.Module,
-                    checkpoint: str,
-                    prefix: Optional[str] = 'backbone.',
-                    target: Optional[str] = None,
-                    map_location: str = 'cpu',
-                    trust: bool = False,
-                    switch: str = TRUST_SWITCH) -> LoadReport:
+def load_pretrained(
+    module: nn.Module,
+    checkpoint: str,
+    prefix: Optional[str] = 'backbone.',
+    target: Optional[str] = None,
+    map_location: str = 'cpu',
+    trust: bool = False,
+    switch: str = TRUST_SWITCH,
+) -> LoadReport:
     """Initialise ``module`` from the ``prefix`` part of a checkpoint, log the counts and fail
     when nothing was loaded.
 
@@ -118,7 +122,8 @@ def load_pretrained(module: nn.Module,
     if '://' not in checkpoint and not osp.isfile(checkpoint):
         raise FileNotFoundError(
             f'pre-trained checkpoint {checkpoint} does not exist: pass the .pth file written by '
-            'tools/train.py (or by tools/model_converters/extract_backbone_weights.py).')
+            'tools/train.py (or by tools/model_converters/extract_backbone_weights.py).'
+        )
     loaded = read_checkpoint(checkpoint, map_location, trust=trust, switch=switch)
     state = prefixed_state_dict(loaded, prefix)
     source = f'{checkpoint} (prefix {prefix!r})'
@@ -126,14 +131,16 @@ def load_pretrained(module: nn.Module,
         raise PretrainedLoadError(
             f'{checkpoint} has no key starting with {prefix!r}, so nothing can initialise '
             f'{target}. Pre-training checkpoints keep the online/student backbone under '
-            "'backbone.' (and PixPro-FPN the FPN under 'neck.'); fix init_cfg.prefix.")
+            "'backbone.' (and PixPro-FPN the FPN under 'neck.'); fix init_cfg.prefix."
+        )
     report = load_state_into(module, state)
     if not report.loaded:
         raise PretrainedLoadError(
             f'none of the {len(state)} tensors under {prefix!r} in {checkpoint} fits {target} '
             f'(its keys look like {_short(sorted(module.state_dict()), 3)}, the checkpoint\'s '
             f'like {_short(sorted(state), 3)}). Typical causes: a ResNetV1c deep stem or another '
-            'depth than the pre-trained ResNet, or a wrong prefix.')
+            'depth than the pre-trained ResNet, or a wrong prefix.'
+        )
     print_log(f'[mmpcd Pretrained] {report.summary(target, source)}', logger='current')
     return report
 
@@ -151,25 +158,29 @@ class CheckedPretrainedInit:
             weights-only reader refuses).
     """
 
-    def __init__(self,
-                 *,
-                 checkpoint: Optional[str],
-                 prefix: Optional[str] = 'backbone.',
-                 map_location: str = 'cpu',
-                 trust: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        checkpoint: Optional[str],
+        prefix: Optional[str] = 'backbone.',
+        map_location: str = 'cpu',
+        trust: bool = False,
+    ) -> None:
         if not checkpoint:
             raise PretrainedLoadError(
                 'the Pretrained init_cfg has no checkpoint: pass the pre-training checkpoint, e.g. '
                 'tools/benchmarks/mmdetection/dist_train_fpn.sh CONFIG CHECKPOINT GPUS, or set '
-                'the init_cfg to None to train from scratch.')
+                'the init_cfg to None to train from scratch.'
+            )
         self.checkpoint = checkpoint
         self.prefix = prefix
         self.map_location = map_location
         self.trust = trust
 
     def __call__(self, module: nn.Module) -> None:
-        load_pretrained(module, self.checkpoint, self.prefix, map_location=self.map_location,
-                        trust=self.trust)
+        load_pretrained(
+            module, self.checkpoint, self.prefix, map_location=self.map_location, trust=self.trust
+        )
 
     def _get_init_info(self) -> str:
         return f'{self.__class__.__name__}: load from {self.checkpoint} (prefix {self.prefix!r})'

@@ -7,6 +7,7 @@ wraps around the end of the queue, so any global batch up to ``K`` fits, includi
 partial last batch of a ``drop_last=False`` loader. For ``K`` a multiple of the batch the
 two write the same columns.
 """
+
 import torch
 from mmengine.dist import all_gather, get_world_size
 from torch import Tensor
@@ -26,7 +27,8 @@ def check_batch_fits(queue_len: int, batch_size: int, owner: str) -> None:
             f'{owner} queue_len ({queue_len}) is smaller than the global batch size '
             f'({batch_size} per process x {get_world_size()} processes = {global_batch}): the '
             'keys of one step would overwrite each other. Raise queue_len or lower the batch '
-            'size.')
+            'size.'
+        )
 
 
 @torch.no_grad()
@@ -42,6 +44,6 @@ def enqueue(queue: Tensor, queue_ptr: Tensor, keys: Tensor) -> None:
     num, queue_len = keys.size(0), queue.size(1)
     ptr = int(queue_ptr)
     first = min(num, queue_len - ptr)
-    queue[:, ptr:ptr + first] = keys[:first].t()
-    queue[:, :num - first] = keys[first:].t()
+    queue[:, ptr : ptr + first] = keys[:first].t()
+    queue[:, : num - first] = keys[first:].t()
     queue_ptr[0] = (ptr + num) % queue_len

@@ -19,14 +19,16 @@ model = dict(
     channels=[19],
     module='decode_head.conv_seg',
     num_tokens=8,
-    weight_mask=False)
+    weight_mask=False,
+)
 
 max_iters = 10000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-3))
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-3),
+)
 param_scheduler = [
     dict(type='PolyLR', power=0.9, eta_min=0, by_epoch=False, begin=0, end=max_iters)
 ]

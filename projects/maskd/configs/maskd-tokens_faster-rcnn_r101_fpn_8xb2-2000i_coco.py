@@ -4,7 +4,7 @@
 # <work_dir>/maskd_tokens.pth for stage 2.
 _base_ = [
     'mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py',
-    './_base_/maskd-tokens_fpn_8xb2-2000i.py'
+    './_base_/maskd-tokens_fpn_8xb2-2000i.py',
 ]
 
 model = dict(
@@ -12,7 +12,8 @@ model = dict(
     teacher=_base_.model,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
     'faster_rcnn/faster_rcnn_r101_fpn_2x_coco/'
-    'faster_rcnn_r101_fpn_2x_coco_bbox_mAP-0.398_20200504_210455-1d2dac9c.pth')
+    'faster_rcnn_r101_fpn_2x_coco_bbox_mAP-0.398_20200504_210455-1d2dac9c.pth',
+)
 train_cfg = _base_.maskd_tokens.train_cfg
 param_scheduler = _base_.maskd_tokens.param_scheduler
 default_hooks = _base_.maskd_tokens.default_hooks

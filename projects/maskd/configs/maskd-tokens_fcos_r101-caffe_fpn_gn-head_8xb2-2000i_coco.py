@@ -4,7 +4,7 @@
 # <work_dir>/maskd_tokens.pth for stage 2.
 _base_ = [
     'mmdet::fcos/fcos_r101-caffe_fpn_gn-head_ms-640-800-2x_coco.py',
-    './_base_/maskd-tokens_fpn_8xb2-2000i.py'
+    './_base_/maskd-tokens_fpn_8xb2-2000i.py',
 ]
 
 model = dict(
@@ -12,7 +12,8 @@ model = dict(
     teacher=_base_.model,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
     'fcos/fcos_r101_caffe_fpn_gn-head_mstrain_640-800_2x_coco/'
-    'fcos_r101_caffe_fpn_gn-head_mstrain_640-800_2x_coco-511424d6.pth')
+    'fcos_r101_caffe_fpn_gn-head_mstrain_640-800_2x_coco-511424d6.pth',
+)
 train_cfg = _base_.maskd_tokens.train_cfg
 param_scheduler = _base_.maskd_tokens.param_scheduler
 default_hooks = _base_.maskd_tokens.default_hooks

@@ -4,7 +4,7 @@
 # <work_dir>/maskd_tokens.pth for stage 2.
 _base_ = [
     'mmdet::retinanet/retinanet_r101_fpn_2x_coco.py',
-    './_base_/maskd-tokens_fpn_8xb2-2000i.py'
+    './_base_/maskd-tokens_fpn_8xb2-2000i.py',
 ]
 
 model = dict(
@@ -12,7 +12,8 @@ model = dict(
     teacher=_base_.model,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
     'retinanet/retinanet_r101_fpn_2x_coco/'
-    'retinanet_r101_fpn_2x_coco_20200131-5560aee8.pth')
+    'retinanet_r101_fpn_2x_coco_20200131-5560aee8.pth',
+)
 train_cfg = _base_.maskd_tokens.train_cfg
 optim_wrapper = _base_.maskd_tokens.optim_wrapper
 param_scheduler = _base_.maskd_tokens.param_scheduler

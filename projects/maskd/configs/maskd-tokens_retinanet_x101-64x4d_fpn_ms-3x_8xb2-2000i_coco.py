@@ -4,7 +4,7 @@
 # <work_dir>/maskd_tokens.pth for stage 2.
 _base_ = [
     'mmdet::retinanet/retinanet_x101-64x4d_fpn_ms-640-800-3x_coco.py',
-    './_base_/maskd-tokens_fpn_8xb2-2000i.py'
+    './_base_/maskd-tokens_fpn_8xb2-2000i.py',
 ]
 
 model = dict(
@@ -12,7 +12,8 @@ model = dict(
     teacher=_base_.model,
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/'
     'retinanet/retinanet_x101_64x4d_fpn_mstrain_3x_coco/'
-    'retinanet_x101_64x4d_fpn_mstrain_3x_coco_20210719_051838-022c2187.pth')
+    'retinanet_x101_64x4d_fpn_mstrain_3x_coco_20210719_051838-022c2187.pth',
+)
 train_cfg = _base_.maskd_tokens.train_cfg
 optim_wrapper = _base_.maskd_tokens.optim_wrapper
 param_scheduler = _base_.maskd_tokens.param_scheduler

@@ -25,6 +25,8 @@ model = dict(
         weight_mask=True,
         custom_mask=True,
         custom_mask_warmup=7330,
-        loss_weight=1.0),
+        loss_weight=1.0,
+    ),
     distill_points=[dict(student='neck', teacher='neck', align_channels=[256] * 5)],
-    roi_reg_kd=dict(loss=dict(type='mmdet.SmoothL1Loss', loss_weight=1.0)))
+    roi_reg_kd=dict(loss=dict(type='mmdet.SmoothL1Loss', loss_weight=1.0)),
+)

@@ -16,7 +16,8 @@ student.bbox_head.update(
     center_sampling=True,
     center_sample_radius=1.5,
     conv_bias=True,
-    loss_bbox=dict(type='GIoULoss', loss_weight=1.0))
+    loss_bbox=dict(type='GIoULoss', loss_weight=1.0),
+)
 # The official student tests with NMS IoU 0.6 ("following previous KD methods").
 student.test_cfg.nms.iou_threshold = 0.6
 model = dict(
@@ -36,10 +37,12 @@ model = dict(
         weight_mask=True,
         custom_mask=True,
         custom_mask_warmup=5000,
-        loss_weight=10.0),
-    distill_points=[dict(student='neck', teacher='neck', align_channels=[256] * 5)])
+        loss_weight=10.0,
+    ),
+    distill_points=[dict(student='neck', teacher='neck', align_channels=[256] * 5)],
+)
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=1.0 / 3, by_epoch=False, begin=0, end=500),
-    dict(type='MultiStepLR', begin=0, end=24, by_epoch=True, milestones=[16, 22], gamma=0.1)
+    dict(type='MultiStepLR', begin=0, end=24, by_epoch=True, milestones=[16, 22], gamma=0.1),
 ]

@@ -14,7 +14,8 @@ model = dict(
     type='MasKDDistiller',
     student=student,
     teacher=dict(
-        cfg_path='mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py'),
+        cfg_path='mmdet::reppoints/reppoints-moment_x101-dconv-c3-c5_fpn-gn_head-gn_2x_coco.py'
+    ),
     teacher_ckpt='https://download.openmmlab.com/mmdetection/v2.0/reppoints/'
     'reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco/'
     'reppoints_moment_x101_fpn_dconv_c3-c5_gn-neck%2Bhead_2x_coco_20200329-f87da1ea.pth',
@@ -26,13 +27,21 @@ model = dict(
         weight_mask=True,
         custom_mask=True,
         custom_mask_warmup=5000,
-        loss_weight=10.0),
+        loss_weight=10.0,
+    ),
     distill_points=[dict(student='neck', teacher='neck', align_channels=[256] * 5)],
     head_reg_kd=[
-        dict(name='loss_pts_refine_kd', student='bbox_head.reppoints_pts_refine_out',
-             teacher='bbox_head.reppoints_pts_refine_out',
-             loss=dict(type='mmdet.SmoothL1Loss', beta=0.11, loss_weight=0.2)),
-        dict(name='loss_pts_init_kd', student='bbox_head.reppoints_pts_init_out',
-             teacher='bbox_head.reppoints_pts_init_out',
-             loss=dict(type='mmdet.SmoothL1Loss', beta=0.11, loss_weight=0.1)),
-    ])
+        dict(
+            name='loss_pts_refine_kd',
+            student='bbox_head.reppoints_pts_refine_out',
+            teacher='bbox_head.reppoints_pts_refine_out',
+            loss=dict(type='mmdet.SmoothL1Loss', beta=0.11, loss_weight=0.2),
+        ),
+        dict(
+            name='loss_pts_init_kd',
+            student='bbox_head.reppoints_pts_init_out',
+            teacher='bbox_head.reppoints_pts_init_out',
+            loss=dict(type='mmdet.SmoothL1Loss', beta=0.11, loss_weight=0.1),
+        ),
+    ],
+)

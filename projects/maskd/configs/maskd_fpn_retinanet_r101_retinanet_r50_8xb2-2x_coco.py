@@ -23,17 +23,22 @@ model = dict(
         weight_mask=True,
         custom_mask=True,
         custom_mask_warmup=7000,
-        loss_weight=7.0),
+        loss_weight=7.0,
+    ),
     distill_points=[dict(student='neck', teacher='neck', align_channels=[256] * 5)],
     head_reg_kd=[
-        dict(student='bbox_head.retina_reg', teacher='bbox_head.retina_reg',
-             loss=dict(type='mmdet.L1Loss', loss_weight=1.0))
+        dict(
+            student='bbox_head.retina_reg',
+            teacher='bbox_head.retina_reg',
+            loss=dict(type='mmdet.L1Loss', loss_weight=1.0),
+        )
     ],
-    inherit=('neck', 'bbox_head'))
+    inherit=('neck', 'bbox_head'),
+)
 
 # Official SGD lr 0.02 (mmdet's RetinaNet 2x base has 0.01) and clipping at 35.
 optim_wrapper = dict(optimizer=dict(lr=0.02), clip_grad=dict(max_norm=35, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=1000),
-    dict(type='MultiStepLR', begin=0, end=24, by_epoch=True, milestones=[16, 22], gamma=0.1)
+    dict(type='MultiStepLR', begin=0, end=24, by_epoch=True, milestones=[16, 22], gamma=0.1),
 ]

@@ -14,8 +14,13 @@ model = dict(
     maskd_loss=dict(
         tokens='work_dirs/maskd-tokens_retinanet_x101-64x4d_fpn_ms-3x_8xb2-2000i_coco/'
         'maskd_tokens.pth',
-        custom_mask_warmup=8500),
+        custom_mask_warmup=8500,
+    ),
     head_reg_kd=[
-        dict(student='bbox_head.retina_reg', teacher='bbox_head.retina_reg',
-             loss=dict(type='mmdet.SmoothL1Loss', loss_weight=1.0))
-    ])
+        dict(
+            student='bbox_head.retina_reg',
+            teacher='bbox_head.retina_reg',
+            loss=dict(type='mmdet.SmoothL1Loss', loss_weight=1.0),
+        )
+    ],
+)

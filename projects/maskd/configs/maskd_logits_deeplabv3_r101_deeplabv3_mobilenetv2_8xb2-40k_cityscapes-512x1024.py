@@ -13,12 +13,15 @@ model = dict(
         backbone=dict(
             _delete_=True,
             type='MobileNetV2',
-            widen_factor=1.,
+            widen_factor=1.0,
             strides=(1, 2, 2, 1, 1, 1, 1),
             dilations=(1, 1, 1, 2, 2, 4, 4),
             out_indices=(1, 2, 4, 6),
-            norm_cfg=dict(type='SyncBN', requires_grad=True)),
+            norm_cfg=dict(type='SyncBN', requires_grad=True),
+        ),
         decode_head=dict(in_channels=320, channels=512),
-        auxiliary_head=None),
-    distill_points=[dict(student='decode_head.conv_seg', teacher='decode_head.conv_seg')])
+        auxiliary_head=None,
+    ),
+    distill_points=[dict(student='decode_head.conv_seg', teacher='decode_head.conv_seg')],
+)
 optim_wrapper = dict(optimizer=dict(weight_decay=2e-4))

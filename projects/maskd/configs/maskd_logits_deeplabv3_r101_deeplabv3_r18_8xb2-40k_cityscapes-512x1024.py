@@ -25,12 +25,18 @@ model = dict(
         weight_mask=False,
         custom_mask=False,
         loss_weight=0.5,
-        eps=1e-5),
+        eps=1e-5,
+    ),
     distill_points=[
         dict(student='decode_head.conv_seg', teacher='decode_head.conv_seg'),
-        dict(student='auxiliary_head.conv_seg', teacher='auxiliary_head.conv_seg',
-             name='loss_maskd_aux', weight=0.4)
-    ])
+        dict(
+            student='auxiliary_head.conv_seg',
+            teacher='auxiliary_head.conv_seg',
+            name='loss_maskd_aux',
+            weight=0.4,
+        ),
+    ],
+)
 
 max_iters = 40000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=4000)

@@ -6,4 +6,6 @@ _base_ = './maskd_logits_deeplabv3_r101_deeplabv3_r18_8xb2-40k_cityscapes-512x10
 
 model = dict(
     student=dict(
-        _delete_=True, cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'))
+        _delete_=True, cfg_path='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
+    )
+)

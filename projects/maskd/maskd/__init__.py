@@ -5,19 +5,36 @@
 mmpcd's registries (``mmpcd.MaskLearner``, ``mmpcd.MasKDDistiller``, ``mmpcd.MasKDLoss``,
 ``mmpcd.ExportTokensHook``).
 """
+
 from .distiller import MasKDDistiller
 from .half_ops import patch_mmcv_half_ops
 from .hooks import ExportTokensHook
 from .losses import MasKDLoss, maskd_level_loss
 from .mask_learner import MaskLearner
 from .mask_module import MaskModule, dice_coefficient
-from .tokens import (build_mask_modules, check_tokens, describe_tokens, extract_token_state,
-                     load_tokens, save_tokens)
+from .tokens import (
+    build_mask_modules,
+    check_tokens,
+    describe_tokens,
+    extract_token_state,
+    load_tokens,
+    save_tokens,
+)
 
 patch_mmcv_half_ops()
 
 __all__ = [
-    'MaskModule', 'dice_coefficient', 'MaskLearner', 'MasKDDistiller', 'MasKDLoss',
-    'maskd_level_loss', 'ExportTokensHook', 'build_mask_modules', 'check_tokens',
-    'describe_tokens', 'extract_token_state', 'load_tokens', 'save_tokens'
+    'MaskModule',
+    'dice_coefficient',
+    'MaskLearner',
+    'MasKDDistiller',
+    'MasKDLoss',
+    'maskd_level_loss',
+    'ExportTokensHook',
+    'build_mask_modules',
+    'check_tokens',
+    'describe_tokens',
+    'extract_token_state',
+    'load_tokens',
+    'save_tokens',
 ]

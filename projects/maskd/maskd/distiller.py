@@ -4,6 +4,7 @@ The mmrazor 1.x shape without mmrazor: recorders on the student's and teacher's 
 connectors (per-level 1x1 aligners on the student) -> losses (:class:`MasKDLoss` and the
 optional regression-distillation terms of the official configs).
 """
+
 from contextlib import ExitStack
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -13,9 +14,16 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from .recorders import ModuleRecorder, get_submodule
-from .utils import (LazyTeacherCheckpoint, ModelCfg, build_model, check_same_preprocessing,
-                    exclude_from_state_dict, freeze)
+from .utils import (
+    LazyTeacherCheckpoint,
+    ModelCfg,
+    build_model,
+    check_same_preprocessing,
+    exclude_from_state_dict,
+    freeze,
+)
 
 # Teacher modules run by extract_feat; other recorded heads are run explicitly.
 _FEATURE_MODULES = ('backbone', 'neck')
@@ -70,30 +78,33 @@ class MasKDDistiller(BaseModel):
             trust that the weights-only reader refuses).
     """
 
-    def __init__(self,
-                 student: ModelCfg,
-                 teacher: ModelCfg,
-                 teacher_ckpt: Optional[str],
-                 maskd_loss: dict,
-                 distill_points: Sequence[dict] = (dict(student='neck', teacher='neck'), ),
-                 roi_reg_kd: Optional[dict] = None,
-                 head_reg_kd: Sequence[dict] = (),
-                 inherit: Sequence[str] = (),
-                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 teacher_ckpt_trust: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        student: ModelCfg,
+        teacher: ModelCfg,
+        teacher_ckpt: Optional[str],
+        maskd_loss: dict,
+        distill_points: Sequence[dict] = (dict(student='neck', teacher='neck'),),
+        roi_reg_kd: Optional[dict] = None,
+        head_reg_kd: Sequence[dict] = (),
+        inherit: Sequence[str] = (),
+        data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+        teacher_ckpt_trust: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         student = build_model(student)
         trained_module = isinstance(teacher, nn.Module)  # else built, needs teacher_ckpt
         teacher = build_model(teacher)
         check_same_preprocessing(student, teacher)
         super().__init__(
-            data_preprocessor=data_preprocessor or student.data_preprocessor,
-            init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor or student.data_preprocessor, init_cfg=init_cfg
+        )
         self.student = student
         self.teacher = teacher
         # Read at the start of training (init_weights), never while the model is built.
         self.teacher_checkpoint = LazyTeacherCheckpoint(
-            teacher_ckpt, teacher_ckpt_trust, required=not trained_module)
+            teacher_ckpt, teacher_ckpt_trust, required=not trained_module
+        )
         freeze(self.teacher)
         self.loss_maskd = MODELS.build(maskd_loss)
 
@@ -103,7 +114,8 @@ class MasKDDistiller(BaseModel):
         for index, point in enumerate(self.distill_points):
             if point['align_channels'] is not None:
                 self.connectors[str(index)] = self._build_aligners(
-                    point['align_channels'], teacher_channels)
+                    point['align_channels'], teacher_channels
+                )
 
         self.roi_reg_kd = None
         if roi_reg_kd is not None:
@@ -113,12 +125,14 @@ class MasKDDistiller(BaseModel):
             self.roi_reg_kd = MODELS.build(roi_reg_kd['loss'])
         self.head_reg_kd = [self._check_head_term(cfg) for cfg in head_reg_kd]
         head_names = [h['name'] for h in self.head_reg_kd]
-        if (len(set(head_names)) != len(head_names)
-                or {p['name'] for p in self.distill_points} & set(head_names)):
-            raise ValueError(f'head_reg_kd terms need names distinct from each other and from '
-                             f'the distill points; got {head_names}.')
-        self.head_reg_losses = nn.ModuleList(MODELS.build(cfg['loss'])
-                                             for cfg in self.head_reg_kd)
+        if len(set(head_names)) != len(head_names) or {
+            p['name'] for p in self.distill_points
+        } & set(head_names):
+            raise ValueError(
+                f'head_reg_kd terms need names distinct from each other and from '
+                f'the distill points; got {head_names}.'
+            )
+        self.head_reg_losses = nn.ModuleList(MODELS.build(cfg['loss']) for cfg in self.head_reg_kd)
         self.inherit = tuple(inherit)
         for path in self.inherit:
             get_submodule(self.student, path)
@@ -130,38 +144,53 @@ class MasKDDistiller(BaseModel):
         point = dict(point)
         unknown = set(point) - {'student', 'teacher', 'name', 'weight', 'align_channels'}
         if unknown or not {'student', 'teacher'} <= set(point):
-            raise ValueError(f'A distill point needs student and teacher module paths and '
-                             f'may set name, weight, align_channels; got {sorted(point)}.')
+            raise ValueError(
+                f'A distill point needs student and teacher module paths and '
+                f'may set name, weight, align_channels; got {sorted(point)}.'
+            )
         point.setdefault('name', 'loss_maskd')
         point.setdefault('weight', 1.0)
         point.setdefault('align_channels', None)
         if 'loss' not in point['name']:
-            raise ValueError(f'Distill point name {point["name"]!r} must contain "loss" to be '
-                             f'back-propagated by mmengine.')
+            raise ValueError(
+                f'Distill point name {point["name"]!r} must contain "loss" to be '
+                f'back-propagated by mmengine.'
+            )
         return point
 
     @staticmethod
     def _check_head_term(cfg: dict) -> dict:
         cfg = dict(cfg)
         if set(cfg) - {'student', 'teacher', 'loss', 'name'} or not {
-                'student', 'teacher', 'loss'} <= set(cfg):
-            raise ValueError(f'A head_reg_kd term needs student, teacher and loss and may set '
-                             f'name; got {sorted(cfg)}.')
+            'student',
+            'teacher',
+            'loss',
+        } <= set(cfg):
+            raise ValueError(
+                f'A head_reg_kd term needs student, teacher and loss and may set '
+                f'name; got {sorted(cfg)}.'
+            )
         cfg.setdefault('name', 'loss_head_reg_kd')
         if 'loss' not in cfg['name']:
-            raise ValueError(f'head_reg_kd name {cfg["name"]!r} must contain "loss" to be '
-                             f'back-propagated by mmengine.')
+            raise ValueError(
+                f'head_reg_kd name {cfg["name"]!r} must contain "loss" to be '
+                f'back-propagated by mmengine.'
+            )
         return cfg
 
     @staticmethod
-    def _build_aligners(student_channels: Sequence[int],
-                        teacher_channels: Sequence[int]) -> nn.ModuleList:
+    def _build_aligners(
+        student_channels: Sequence[int], teacher_channels: Sequence[int]
+    ) -> nn.ModuleList:
         if len(student_channels) != len(teacher_channels):
-            raise ValueError(f'align_channels has {len(student_channels)} level(s) but the '
-                             f'tokens have {len(teacher_channels)}.')
+            raise ValueError(
+                f'align_channels has {len(student_channels)} level(s) but the '
+                f'tokens have {len(teacher_channels)}.'
+            )
         # Plain 1x1 convs with PyTorch's default init (the official mmrazor 0.x aligners).
         return nn.ModuleList(
-            nn.Conv2d(cs, ct, 1) for cs, ct in zip(student_channels, teacher_channels))
+            nn.Conv2d(cs, ct, 1) for cs, ct in zip(student_channels, teacher_channels)
+        )
 
     # ------------------------------------------------------------------ modes and init
     def train(self, mode: bool = True) -> 'MasKDDistiller':
@@ -181,12 +210,15 @@ class MasKDDistiller(BaseModel):
             try:
                 target.load_state_dict(source.state_dict(), strict=True)
             except RuntimeError as err:
-                raise ValueError(f'Cannot inherit student.{path} from teacher.{path}: their '
-                                 f'parameters differ ({err}).') from None
+                raise ValueError(
+                    f'Cannot inherit student.{path} from teacher.{path}: their '
+                    f'parameters differ ({err}).'
+                ) from None
 
     # ------------------------------------------------------------------ forward
-    def _teacher_forward(self, inputs: Tensor,
-                         recorders: Dict[str, ModuleRecorder]) -> Tuple[Tensor]:
+    def _teacher_forward(
+        self, inputs: Tensor, recorders: Dict[str, ModuleRecorder]
+    ) -> Tuple[Tensor]:
         """Backbone + neck, then each head holding a recorded module, without grad."""
         heads = []
         for recorder in recorders.values():
@@ -211,7 +243,8 @@ class MasKDDistiller(BaseModel):
             student_rec[f'h{index}'] = ModuleRecorder(self.student, cfg['student'])
         if self.roi_reg_kd is not None:
             student_rec['rois'] = ModuleRecorder(
-                self.student, 'roi_head.bbox_roi_extractor', inputs=True)
+                self.student, 'roi_head.bbox_roi_extractor', inputs=True
+            )
             student_rec['bbox'] = ModuleRecorder(self.student, 'roi_head.bbox_head')
 
         self.teacher_checkpoint.load_into(self.teacher)  # entry points that skip init_weights
@@ -227,8 +260,10 @@ class MasKDDistiller(BaseModel):
             if str(index) in self.connectors:
                 aligners = self.connectors[str(index)]
                 if len(aligners) != len(feats_s):
-                    raise ValueError(f'student.{point["student"]} returned {len(feats_s)} '
-                                     f'level(s); align_channels lists {len(aligners)}.')
+                    raise ValueError(
+                        f'student.{point["student"]} returned {len(feats_s)} '
+                        f'level(s); align_channels lists {len(aligners)}.'
+                    )
                 feats_s = [align(f) for align, f in zip(aligners, feats_s)]
             term = point['weight'] * self.loss_maskd(feats_s, feats_t)
             losses[point['name']] = losses.get(point['name'], 0) + term
@@ -237,21 +272,24 @@ class MasKDDistiller(BaseModel):
             name = cfg['name']
             outs_s, outs_t = student_rec[f'h{index}'].data, teacher_rec[f'h{index}'].data
             if len(outs_s) != len(outs_t) or not outs_s:
-                raise RuntimeError(f'{cfg["student"]} ran {len(outs_s)} time(s) in the '
-                                   f'student and {cfg["teacher"]} {len(outs_t)} in the '
-                                   f'teacher; head distillation needs one call per level.')
-            losses[name] = sum(
-                self.head_reg_losses[index](s, t) for s, t in zip(outs_s, outs_t))
+                raise RuntimeError(
+                    f'{cfg["student"]} ran {len(outs_s)} time(s) in the '
+                    f'student and {cfg["teacher"]} {len(outs_t)} in the '
+                    f'teacher; head distillation needs one call per level.'
+                )
+            losses[name] = sum(self.head_reg_losses[index](s, t) for s, t in zip(outs_s, outs_t))
 
         if self.roi_reg_kd is not None:
             losses['loss_roi_reg_kd'] = self._roi_reg_kd(
-                teacher_feats, student_rec['rois'].get()[1], student_rec['bbox'].get()[1])
+                teacher_feats, student_rec['rois'].get()[1], student_rec['bbox'].get()[1]
+            )
         if self.training:
             self.loss_maskd.step()
         return losses
 
-    def _roi_reg_kd(self, teacher_feats: Tuple[Tensor], rois: Tensor,
-                    student_pred: Tensor) -> Tensor:
+    def _roi_reg_kd(
+        self, teacher_feats: Tuple[Tensor], rois: Tensor, student_pred: Tensor
+    ) -> Tensor:
         """Regression of the teacher's box head on the student's RoIs (N_roi, 5) as the
         target of the student's (N_roi, 4 or 4K)."""
         roi_head = self.teacher.roi_head
@@ -261,9 +299,11 @@ class MasKDDistiller(BaseModel):
             else:
                 teacher_pred = roi_head._bbox_forward(teacher_feats, rois)['bbox_pred']
         if teacher_pred.shape != student_pred.shape:
-            raise ValueError(f'RoI regression shapes differ: student {tuple(student_pred.shape)}'
-                             f', teacher {tuple(teacher_pred.shape)}; set the student\'s '
-                             f'bbox_head.reg_class_agnostic to match the teacher\'s.')
+            raise ValueError(
+                f'RoI regression shapes differ: student {tuple(student_pred.shape)}'
+                f', teacher {tuple(teacher_pred.shape)}; set the student\'s '
+                f'bbox_head.reg_class_agnostic to match the teacher\'s.'
+            )
         return self.roi_reg_kd(student_pred, teacher_pred)
 
     def predict(self, inputs: Tensor, data_samples: Optional[list] = None) -> list:
@@ -272,8 +312,7 @@ class MasKDDistiller(BaseModel):
     def _forward(self, inputs: Tensor, data_samples: Optional[list] = None):
         return self.student._forward(inputs, data_samples)
 
-    def forward(self, inputs: Tensor, data_samples: Optional[list] = None,
-                mode: str = 'tensor'):
+    def forward(self, inputs: Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':

@@ -8,6 +8,7 @@ RoIAlign's result is cast back to the input's dtype (autograd carries the gradie
 casts). Float32 inputs run exactly as before. Applied once when ``projects.maskd.maskd`` is
 imported: the MasKD models train mmdet detectors under ``--amp``.
 """
+
 import functools
 
 import torch

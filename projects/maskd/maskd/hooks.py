@@ -1,4 +1,5 @@
 """Writing the stage-1 token file."""
+
 import os.path as osp
 from typing import Optional
 
@@ -6,6 +7,7 @@ from mmengine.hooks import Hook
 from mmpretrain.utils import get_ori_model
 
 from mmpcd.registry import HOOKS
+
 from .tokens import save_tokens
 
 
@@ -32,17 +34,28 @@ class ExportTokensHook(Hook):
     def _export(self, runner) -> None:
         model = get_ori_model(runner.model)
         if not hasattr(model, 'mask_modules') or not hasattr(model, 'teacher_ckpt'):
-            raise TypeError(f'ExportTokensHook needs a MaskLearner model; got '
-                            f'{type(model).__name__}.')
+            raise TypeError(
+                f'ExportTokensHook needs a MaskLearner model; got {type(model).__name__}.'
+            )
         if runner.rank != 0:
             return
         path = osp.join(runner.work_dir, self.filename)
-        save_tokens(path, model.mask_modules, teacher_ckpt=model.teacher_ckpt,
-                    module=model.masked_module, iter=runner.iter)
+        save_tokens(
+            path,
+            model.mask_modules,
+            teacher_ckpt=model.teacher_ckpt,
+            module=model.masked_module,
+            iter=runner.iter,
+        )
         runner.logger.info(f'MasKD tokens (teacher {model.teacher_ckpt}) written to {path}')
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                         outputs: Optional[dict] = None) -> None:
+    def after_train_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[dict] = None,
+    ) -> None:
         if self.interval > 0 and self.every_n_train_iters(runner, self.interval):
             self._export(runner)
 

@@ -1,4 +1,5 @@
 """The MasKD distillation loss: per-token masked feature reconstruction."""
+
 import logging
 from typing import Dict, Optional, Sequence
 
@@ -9,17 +10,20 @@ from torch import Tensor
 
 from mmpcd.ops import upcast_half
 from mmpcd.registry import MODELS
+
 from .mask_module import MaskModule
 from .tokens import PREFIX, build_mask_modules, check_tokens, load_tokens
 from .utils import RANDOM, fetch_checkpoint
 
 
-def maskd_level_loss(mask_module: MaskModule,
-                     feat_s: Tensor,
-                     feat_t: Tensor,
-                     weight_mask: bool = True,
-                     custom_mask: bool = False,
-                     eps: float = 0.0) -> Tensor:
+def maskd_level_loss(
+    mask_module: MaskModule,
+    feat_s: Tensor,
+    feat_t: Tensor,
+    weight_mask: bool = True,
+    custom_mask: bool = False,
+    eps: float = 0.0,
+) -> Tensor:
     """MasKD loss of one level, without any (N, T, C, H, W) tensor.
 
     With teacher masks ``M = sigmoid(E . F_T)`` (N, T, H, W), optionally customised as
@@ -42,9 +46,11 @@ def maskd_level_loss(mask_module: MaskModule,
         ``feat_s`` only.
     """
     if feat_s.shape != feat_t.shape:
-        raise ValueError(f'Student and teacher features must have the same shape; got '
-                         f'{tuple(feat_s.shape)} and {tuple(feat_t.shape)}: align the '
-                         f'student (1x1 aligners) or record matching levels.')
+        raise ValueError(
+            f'Student and teacher features must have the same shape; got '
+            f'{tuple(feat_s.shape)} and {tuple(feat_t.shape)}: align the '
+            f'student (1x1 aligners) or record matching levels.'
+        )
     # MasKD's fp32 place: sums of squared differences over every pixel overflow float16.
     with torch.autocast(device_type=feat_s.device.type, enabled=False):
         feat_s, feat_t = upcast_half(feat_s), upcast_half(feat_t.detach())
@@ -60,7 +66,6 @@ def maskd_level_loss(mask_module: MaskModule,
         if weights is None:
             return per_token.mean()
         return (per_token.mean(dim=2) * weights).sum(dim=1).mean()
-
 
 
 @MODELS.register_module()
@@ -88,15 +93,17 @@ class MasKDLoss(nn.Module):
             the weights-only reader refuses).
     """
 
-    def __init__(self,
-                 tokens: Optional[str],
-                 channels: Sequence[int],
-                 weight_mask: bool = True,
-                 custom_mask: bool = True,
-                 custom_mask_warmup: int = 0,
-                 loss_weight: float = 1.0,
-                 eps: float = 0.0,
-                 tokens_trust: bool = False) -> None:
+    def __init__(
+        self,
+        tokens: Optional[str],
+        channels: Sequence[int],
+        weight_mask: bool = True,
+        custom_mask: bool = True,
+        custom_mask_warmup: int = 0,
+        loss_weight: float = 1.0,
+        eps: float = 0.0,
+        tokens_trust: bool = False,
+    ) -> None:
         super().__init__()
         self.tokens = tokens
         self.tokens_trust = tokens_trust
@@ -115,19 +122,24 @@ class MasKDLoss(nn.Module):
         if self._token_info is not None:
             return
         if self.tokens is None:
-            raise ValueError('model.maskd_loss.tokens is not set: name the stage-1 token file '
-                             '(<stage-1 work dir>/maskd_tokens.pth, or a converted release), '
-                             'e.g. --cfg-options model.maskd_loss.tokens=PATH.')
+            raise ValueError(
+                'model.maskd_loss.tokens is not set: name the stage-1 token file '
+                '(<stage-1 work dir>/maskd_tokens.pth, or a converted release), '
+                'e.g. --cfg-options model.maskd_loss.tokens=PATH.'
+            )
         if self.tokens == RANDOM:
             state = self._random_tokens()
         else:
             path = fetch_checkpoint(self.tokens, 'model.maskd_loss.tokens', self.tokens_trust)
-            state = load_tokens(path, self.tokens_trust,
-                                switch='model.maskd_loss.tokens_trust=True')
+            state = load_tokens(
+                path, self.tokens_trust, switch='model.maskd_loss.tokens_trust=True'
+            )
         info = check_tokens(state, self.channels)
         if self.weight_mask and not info['weight_mask']:
-            raise ValueError(f'weight_mask=True but {self.tokens} has no weighting branch '
-                             f'(prob.*); set weight_mask=False.')
+            raise ValueError(
+                f'weight_mask=True but {self.tokens} has no weighting branch '
+                f'(prob.*); set weight_mask=False.'
+            )
         modules = build_mask_modules(state).to(self.num_iters.device)
         modules.requires_grad_(False)
         self.mask_modules = modules  # nn.Module.__setattr__ files it under _modules
@@ -136,11 +148,13 @@ class MasKDLoss(nn.Module):
     def _random_tokens(self) -> Dict[str, torch.Tensor]:
         """Freshly initialised tokens (6 per level with the weighting branch, else 8: the
         official counts), for smoke tests only."""
-        print_log('MasKDLoss: RANDOM tokens (tokens=\'random\'): only for smoke tests.',
-                  logger='current', level=logging.WARNING)
+        print_log(
+            'MasKDLoss: RANDOM tokens (tokens=\'random\'): only for smoke tests.',
+            logger='current',
+            level=logging.WARNING,
+        )
         num_tokens = 6 if self.weight_mask else 8
-        modules = nn.ModuleList(MaskModule(c, num_tokens, self.weight_mask)
-                                for c in self.channels)
+        modules = nn.ModuleList(MaskModule(c, num_tokens, self.weight_mask) for c in self.channels)
         return {PREFIX + k: v for k, v in modules.state_dict().items()}
 
     @property
@@ -171,11 +185,14 @@ class MasKDLoss(nn.Module):
             feats_t: Teacher features, same shapes.
         """
         if not len(feats_s) == len(feats_t) == len(self.mask_modules):
-            raise ValueError(f'MasKDLoss has tokens for {len(self.mask_modules)} level(s) but '
-                             f'got {len(feats_s)} student and {len(feats_t)} teacher '
-                             f'level(s).')
+            raise ValueError(
+                f'MasKDLoss has tokens for {len(self.mask_modules)} level(s) but '
+                f'got {len(feats_s)} student and {len(feats_t)} teacher '
+                f'level(s).'
+            )
         custom = self.custom_mask_active
         total = sum(
             maskd_level_loss(module, s, t, self.weight_mask, custom, self.eps)
-            for module, s, t in zip(self.mask_modules, feats_s, feats_t))
+            for module, s, t in zip(self.mask_modules, feats_s, feats_t)
+        )
         return total * self.loss_weight

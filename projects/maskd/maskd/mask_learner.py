@@ -1,4 +1,5 @@
 """Stage 1 of MasKD: learn receptive tokens on a frozen teacher with its own task loss."""
+
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
@@ -7,10 +8,10 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from mmpcd.registry import MODELS
+
 from .mask_module import MaskModule
 from .recorders import get_submodule
-from .utils import (LazyTeacherCheckpoint, ModelCfg, build_model, exclude_from_state_dict,
-                    freeze)
+from .utils import LazyTeacherCheckpoint, ModelCfg, build_model, exclude_from_state_dict, freeze
 
 
 @MODELS.register_module()
@@ -46,34 +47,36 @@ class MaskLearner(BaseModel):
             trust that the weights-only reader refuses).
     """
 
-    def __init__(self,
-                 teacher: ModelCfg,
-                 teacher_ckpt: Optional[str],
-                 channels: Sequence[int],
-                 module: str = 'neck',
-                 num_tokens: int = 6,
-                 weight_mask: bool = True,
-                 data_preprocessor: Optional[Union[dict, nn.Module]] = None,
-                 teacher_ckpt_trust: bool = False,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self,
+        teacher: ModelCfg,
+        teacher_ckpt: Optional[str],
+        channels: Sequence[int],
+        module: str = 'neck',
+        num_tokens: int = 6,
+        weight_mask: bool = True,
+        data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+        teacher_ckpt_trust: bool = False,
+        init_cfg: Optional[dict] = None,
+    ) -> None:
         trained_module = isinstance(teacher, nn.Module)  # else built, needs teacher_ckpt
         teacher = build_model(teacher)
         super().__init__(
-            data_preprocessor=data_preprocessor or teacher.data_preprocessor,
-            init_cfg=init_cfg)
+            data_preprocessor=data_preprocessor or teacher.data_preprocessor, init_cfg=init_cfg
+        )
         self.teacher = teacher
         # Read at the start of training (init_weights), never while the model is built.
         self.teacher_checkpoint = LazyTeacherCheckpoint(
-            teacher_ckpt, teacher_ckpt_trust, required=not trained_module)
+            teacher_ckpt, teacher_ckpt_trust, required=not trained_module
+        )
         freeze(self.teacher)
         self.teacher_ckpt = teacher_ckpt  # recorded in the token file
         self.masked_module = module  # not 'module': mmengine reads that as a wrapper
         get_submodule(self.teacher, module)  # fail early on a wrong path
-        self.mask_modules = nn.ModuleList(
-            MaskModule(c, num_tokens, weight_mask) for c in channels)
+        self.mask_modules = nn.ModuleList(MaskModule(c, num_tokens, weight_mask) for c in channels)
         self._div_losses: List[Tensor] = []
         # The teacher is restored from teacher_ckpt, not from checkpoints of this model.
-        exclude_from_state_dict(self, ('teacher.', ))
+        exclude_from_state_dict(self, ('teacher.',))
 
     def train(self, mode: bool = True) -> 'MaskLearner':
         super().train(mode)
@@ -85,11 +88,13 @@ class MaskLearner(BaseModel):
         self.teacher_checkpoint.load_into(self.teacher)
 
     def _mask_output(self, module: nn.Module, args: tuple, output):
-        levels = output if isinstance(output, (tuple, list)) else (output, )
+        levels = output if isinstance(output, (tuple, list)) else (output,)
         if len(levels) != len(self.mask_modules):
-            raise ValueError(f'teacher.{self.masked_module} returned {len(levels)} level(s) but '
-                             f'MaskLearner has tokens for {len(self.mask_modules)}; set '
-                             f'channels to one entry per level.')
+            raise ValueError(
+                f'teacher.{self.masked_module} returned {len(levels)} level(s) but '
+                f'MaskLearner has tokens for {len(self.mask_modules)}; set '
+                f'channels to one entry per level.'
+            )
         mixed = []
         for mask_module, feat in zip(self.mask_modules, levels):
             out, div = mask_module.forward_train(feat)
@@ -114,8 +119,10 @@ class MaskLearner(BaseModel):
         with self.masked_teacher():
             losses = self.teacher.loss(inputs, data_samples)
         if len(self._div_losses) != len(self.mask_modules):
-            raise RuntimeError(f'teacher.{self.masked_module} ran {len(self._div_losses)} '
-                               f'time(s) per level set; expected once.')
+            raise RuntimeError(
+                f'teacher.{self.masked_module} ran {len(self._div_losses)} '
+                f'time(s) per level set; expected once.'
+            )
         for level, div in enumerate(self._div_losses):
             losses[f'loss_mask_div_{level}'] = div
         return losses
@@ -129,8 +136,7 @@ class MaskLearner(BaseModel):
         with self.masked_teacher():
             return self.teacher._forward(inputs, data_samples)
 
-    def forward(self, inputs: Tensor, data_samples: Optional[list] = None,
-                mode: str = 'tensor'):
+    def forward(self, inputs: Tensor, data_samples: Optional[list] = None, mode: str = 'tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
         if mode == 'predict':
@@ -138,4 +144,3 @@ class MaskLearner(BaseModel):
         if mode == 'tensor':
             return self._forward(inputs, data_samples)
         raise RuntimeError(f'Invalid mode "{mode}"; only supports loss, predict and tensor.')
-

@@ -1,5 +1,6 @@
 """Receptive tokens: per-pixel masks from learnable embeddings, their importance weights and
 the Dice diversity loss (MasKD, Huang et al., ICLR 2023)."""
+
 import math
 from typing import Tuple
 
@@ -25,8 +26,10 @@ def dice_coefficient(masks: Tensor, eps: float = 1e-12) -> Tensor:
         Tensor: Scalar in [0, 1], float32 for half masks (computed in float32 under autocast).
     """
     if masks.dim() < 3 or masks.size(1) < 2:
-        raise ValueError(f'dice_coefficient needs masks (N, T, ...) with T >= 2 tokens; got '
-                         f'shape {tuple(masks.shape)}.')
+        raise ValueError(
+            f'dice_coefficient needs masks (N, T, ...) with T >= 2 tokens; got '
+            f'shape {tuple(masks.shape)}.'
+        )
     # fp32 with autocast off: sums over all pixels, and eps = 1e-12 vanishes in float16.
     with torch.autocast(device_type=masks.device.type, enabled=False):
         flat = upcast_half(masks.flatten(2))
@@ -55,8 +58,10 @@ class MaskModule(nn.Module):
     def __init__(self, channels: int, num_tokens: int = 6, weight_mask: bool = True) -> None:
         super().__init__()
         if channels < 1 or num_tokens < 1:
-            raise ValueError(f'MaskModule needs channels >= 1 and num_tokens >= 1; got '
-                             f'channels={channels}, num_tokens={num_tokens}.')
+            raise ValueError(
+                f'MaskModule needs channels >= 1 and num_tokens >= 1; got '
+                f'channels={channels}, num_tokens={num_tokens}.'
+            )
         self.channels = channels
         self.num_tokens = num_tokens
         self.weight_mask = weight_mask
@@ -65,7 +70,8 @@ class MaskModule(nn.Module):
             self.prob = nn.Sequential(
                 nn.Conv2d(channels, channels, 3, padding=1),
                 nn.AdaptiveAvgPool2d(1),
-                nn.Conv2d(channels, num_tokens, 1))
+                nn.Conv2d(channels, num_tokens, 1),
+            )
             for conv in (self.prob[0], self.prob[2]):
                 # He init with fan_out = k * k * out_channels, zero bias (official).
                 fan_out = conv.kernel_size[0] * conv.kernel_size[1] * conv.out_channels
@@ -74,8 +80,10 @@ class MaskModule(nn.Module):
 
     def _check(self, feat: Tensor) -> None:
         if feat.dim() != 4 or feat.size(1) != self.channels:
-            raise ValueError(f'MaskModule with {self.channels} channels expects a feature '
-                             f'(N, {self.channels}, H, W); got shape {tuple(feat.shape)}.')
+            raise ValueError(
+                f'MaskModule with {self.channels} channels expects a feature '
+                f'(N, {self.channels}, H, W); got shape {tuple(feat.shape)}.'
+            )
 
     def forward_mask(self, feat: Tensor) -> Tensor:
         """``sigmoid(E . F)`` per pixel, no scaling: (N, C, H, W) -> masks (N, T, H, W)."""
@@ -85,8 +93,10 @@ class MaskModule(nn.Module):
     def forward_prob(self, feat: Tensor) -> Tensor:
         """Token weights, a softmax over T per image: (N, C, H, W) -> (N, T)."""
         if not self.weight_mask:
-            raise RuntimeError('forward_prob needs the weighting branch: build the MaskModule '
-                               'with weight_mask=True.')
+            raise RuntimeError(
+                'forward_prob needs the weighting branch: build the MaskModule '
+                'with weight_mask=True.'
+            )
         self._check(feat)
         return self.prob(feat).flatten(1).softmax(dim=1)
 

@@ -3,6 +3,7 @@
 The mmrazor 1.x ``ModuleOutputsRecorder`` / ``ModuleInputsRecorder`` idea, reduced to what
 MasKD needs: a recorder collects one entry per call of its module while its context is open.
 """
+
 from typing import Any, List
 
 import torch.nn as nn
@@ -13,8 +14,9 @@ def get_submodule(model: nn.Module, path: str) -> nn.Module:
     try:
         return model.get_submodule(path)
     except AttributeError as err:
-        raise ValueError(f'{type(model).__name__} has no sub-module {path!r} to record '
-                         f'({err}).') from None
+        raise ValueError(
+            f'{type(model).__name__} has no sub-module {path!r} to record ({err}).'
+        ) from None
 
 
 class ModuleRecorder:
@@ -51,6 +53,8 @@ class ModuleRecorder:
     def get(self, index: int = 0) -> Any:
         """The ``index``-th recorded call."""
         if index >= len(self.data):
-            raise RuntimeError(f'{self.source!r} was called {len(self.data)} time(s) during '
-                               f'the forward pass; call {index} was requested.')
+            raise RuntimeError(
+                f'{self.source!r} was called {len(self.data)} time(s) during '
+                f'the forward pass; call {index} was requested.'
+            )
         return self.data[index]

@@ -10,6 +10,7 @@ Official checkpoints (mmcv 1.x, possibly with the whole teacher beside the token
 read by the same loader: only keys containing ``mask_modules.`` are kept and everything
 before that substring is dropped.
 """
+
 import re
 from typing import Dict, List, Optional
 
@@ -42,8 +43,9 @@ def describe_tokens(tokens: Dict[str, Tensor]) -> Dict[str, object]:
     for key, value in tokens.items():
         match = _LEVEL_KEY.match(key)
         if match is None:
-            raise ValueError(f'Unexpected token key {key!r}: expected '
-                             f'mask_modules.<level>.<parameter>.')
+            raise ValueError(
+                f'Unexpected token key {key!r}: expected mask_modules.<level>.<parameter>.'
+            )
         levels.setdefault(int(match.group(1)), {})[match.group(2)] = value
     if not levels or sorted(levels) != list(range(len(levels))):
         raise ValueError(f'Token levels must be numbered 0..L-1; found {sorted(levels)}.')
@@ -57,24 +59,25 @@ def describe_tokens(tokens: Dict[str, Tensor]) -> Dict[str, object]:
         num_tokens.append(int(t))
         weighted.add('prob.0.weight' in params)
     if len(weighted) != 1:
-        raise ValueError('Some token levels have the weighting branch (prob.*) and some do '
-                         'not.')
-    return dict(num_levels=len(levels), channels=channels, num_tokens=num_tokens,
-                weight_mask=weighted.pop())
+        raise ValueError('Some token levels have the weighting branch (prob.*) and some do not.')
+    return dict(
+        num_levels=len(levels), channels=channels, num_tokens=num_tokens, weight_mask=weighted.pop()
+    )
 
 
 def build_mask_modules(tokens: Dict[str, Tensor]) -> torch.nn.ModuleList:
     """A ``ModuleList`` of :class:`MaskModule` loaded strictly from ``mask_modules.*``."""
     info = describe_tokens(tokens)
     modules = torch.nn.ModuleList(
-        MaskModule(c, t, info['weight_mask'])
-        for c, t in zip(info['channels'], info['num_tokens']))
-    modules.load_state_dict({k[len(PREFIX):]: v for k, v in tokens.items()}, strict=True)
+        MaskModule(c, t, info['weight_mask']) for c, t in zip(info['channels'], info['num_tokens'])
+    )
+    modules.load_state_dict({k[len(PREFIX) :]: v for k, v in tokens.items()}, strict=True)
     return modules
 
 
-def load_tokens(filename: str, trust: bool = False,
-                switch: str = 'tokens_trust=True') -> Dict[str, Tensor]:
+def load_tokens(
+    filename: str, trust: bool = False, switch: str = 'tokens_trust=True'
+) -> Dict[str, Tensor]:
     """The ``mask_modules.*`` entries of a token file or an official token checkpoint
     (local path or URL), read weights-only unless ``trust`` (``switch`` names it in the
     error)."""
@@ -82,33 +85,42 @@ def load_tokens(filename: str, trust: bool = False,
     state_dict = checkpoint.get('state_dict', checkpoint)
     tokens = extract_token_state(state_dict)
     if not tokens:
-        raise ValueError(f'{filename} holds no receptive tokens (no key contains '
-                         f'{PREFIX!r}); expected a stage-1 token file or an official MasKD '
-                         f'token checkpoint.')
+        raise ValueError(
+            f'{filename} holds no receptive tokens (no key contains '
+            f'{PREFIX!r}); expected a stage-1 token file or an official MasKD '
+            f'token checkpoint.'
+        )
     return tokens
 
 
-def check_tokens(tokens: Dict[str, Tensor], channels: List[int],
-                 num_tokens: Optional[int] = None,
-                 weight_mask: Optional[bool] = None) -> Dict[str, object]:
+def check_tokens(
+    tokens: Dict[str, Tensor],
+    channels: List[int],
+    num_tokens: Optional[int] = None,
+    weight_mask: Optional[bool] = None,
+) -> Dict[str, object]:
     """Check that tokens fit the expected levels; returns :func:`describe_tokens`."""
     info = describe_tokens(tokens)
     if info['channels'] != list(channels):
-        raise ValueError(f'The tokens have {info["num_levels"]} level(s) with channels '
-                         f'{info["channels"]}, but {len(channels)} level(s) with channels '
-                         f'{list(channels)} are expected: were they learned on this teacher?')
+        raise ValueError(
+            f'The tokens have {info["num_levels"]} level(s) with channels '
+            f'{info["channels"]}, but {len(channels)} level(s) with channels '
+            f'{list(channels)} are expected: were they learned on this teacher?'
+        )
     if num_tokens is not None and set(info['num_tokens']) != {num_tokens}:
-        raise ValueError(f'Expected {num_tokens} tokens per level; the file has '
-                         f'{info["num_tokens"]}.')
+        raise ValueError(
+            f'Expected {num_tokens} tokens per level; the file has {info["num_tokens"]}.'
+        )
     if weight_mask is not None and info['weight_mask'] != weight_mask:
-        raise ValueError(f'weight_mask={weight_mask} but the tokens '
-                         f'{"have" if info["weight_mask"] else "lack"} the weighting branch '
-                         f'(prob.*); set weight_mask={info["weight_mask"]}.')
+        raise ValueError(
+            f'weight_mask={weight_mask} but the tokens '
+            f'{"have" if info["weight_mask"] else "lack"} the weighting branch '
+            f'(prob.*); set weight_mask={info["weight_mask"]}.'
+        )
     return info
 
 
-def save_tokens(filename: str, mask_modules: torch.nn.ModuleList,
-                **meta: object) -> None:
+def save_tokens(filename: str, mask_modules: torch.nn.ModuleList, **meta: object) -> None:
     """Write ``mask_modules`` as a weights-only token file with ``meta['maskd']``."""
     state = {PREFIX + k: v.detach().cpu().clone() for k, v in mask_modules.state_dict().items()}
     info = describe_tokens(state)

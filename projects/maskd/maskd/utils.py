@@ -1,4 +1,5 @@
 """Building, loading and freezing the models around MasKD."""
+
 import logging
 from functools import partial
 from typing import Optional, Sequence, Union
@@ -32,8 +33,10 @@ def build_model(cfg: ModelCfg) -> nn.Module:
     if 'cfg_path' in cfg:
         extra = set(cfg) - {'cfg_path', 'pretrained'}
         if extra or cfg.get('pretrained', False):
-            raise ValueError(f'dict(cfg_path=...) takes only cfg_path and pretrained=False; '
-                             f'got {sorted(cfg)}. Override model fields in a full config.')
+            raise ValueError(
+                f'dict(cfg_path=...) takes only cfg_path and pretrained=False; '
+                f'got {sorted(cfg)}. Override model fields in a full config.'
+            )
         path = cfg.cfg_path
         if '::' not in path:
             model_cfg = Config.fromfile(path).model
@@ -51,12 +54,18 @@ def fetch_checkpoint(filename: str, config_key: str, trust: bool = False) -> str
     try:
         return resolve(filename, trust=trust).path
     except CheckpointNotFoundError as error:
-        raise FileNotFoundError(f'{config_key}={filename} does not exist and is neither a URL '
-                                f'nor a model of the zoo ({error}).') from None
+        raise FileNotFoundError(
+            f'{config_key}={filename} does not exist and is neither a URL '
+            f'nor a model of the zoo ({error}).'
+        ) from None
 
 
-def load_teacher_checkpoint(teacher: nn.Module, filename: str, trust: bool = False,
-                            switch: str = 'model.teacher_ckpt_trust=True') -> None:
+def load_teacher_checkpoint(
+    teacher: nn.Module,
+    filename: str,
+    trust: bool = False,
+    switch: str = 'model.teacher_ckpt_trust=True',
+) -> None:
     """Load ``filename`` (a path, URL or zoo name, see :func:`fetch_checkpoint`) into
     ``teacher`` strictly (a teacher with missing weights would silently teach noise).
 
@@ -85,8 +94,7 @@ class LazyTeacherCheckpoint:
         required: The teacher was built from a config, so it needs ``filename``.
     """
 
-    def __init__(self, filename: Optional[str], trust: bool = False,
-                 required: bool = True) -> None:
+    def __init__(self, filename: Optional[str], trust: bool = False, required: bool = True) -> None:
         self.filename = filename
         self.trust = trust
         self.required = required
@@ -96,12 +104,18 @@ class LazyTeacherCheckpoint:
         if self.loaded:
             return
         if self.filename is None and self.required:
-            raise ValueError('model.teacher_ckpt is not set: name the teacher\'s checkpoint '
-                             '(a path, URL or zoo name), e.g. --cfg-options '
-                             'model.teacher_ckpt=work_dirs/<teacher run>/iter_8.pth.')
+            raise ValueError(
+                'model.teacher_ckpt is not set: name the teacher\'s checkpoint '
+                '(a path, URL or zoo name), e.g. --cfg-options '
+                'model.teacher_ckpt=work_dirs/<teacher run>/iter_8.pth.'
+            )
         if self.filename == RANDOM:
-            print_log('MasKD: the teacher is RANDOM (model.teacher_ckpt=\'random\'): only for '
-                      'smoke tests.', logger='current', level=logging.WARNING)
+            print_log(
+                'MasKD: the teacher is RANDOM (model.teacher_ckpt=\'random\'): only for '
+                'smoke tests.',
+                logger='current',
+                level=logging.WARNING,
+            )
         elif self.filename is not None:
             load_teacher_checkpoint(teacher, self.filename, self.trust)
         self.loaded = True
@@ -119,23 +133,28 @@ def check_same_preprocessing(student: nn.Module, teacher: nn.Module) -> None:
         s = getattr(student.data_preprocessor, name, None)
         t = getattr(teacher.data_preprocessor, name, None)
         if (s is None) != (t is None) or (s is not None and not torch.allclose(s, t)):
-            raise ValueError(f'Student and teacher data preprocessors differ in {name} '
-                             f'({None if s is None else s.flatten().tolist()} vs '
-                             f'{None if t is None else t.flatten().tolist()}); the teacher '
-                             f'sees the student\'s batch, so give both the same '
-                             f'normalisation.')
+            raise ValueError(
+                f'Student and teacher data preprocessors differ in {name} '
+                f'({None if s is None else s.flatten().tolist()} vs '
+                f'{None if t is None else t.flatten().tolist()}); the teacher '
+                f'sees the student\'s batch, so give both the same '
+                f'normalisation.'
+            )
     # mmengine/mmdet name it _channel_conversion, mmseg channel_conversion.
     for name in ('_channel_conversion', 'channel_conversion'):
         s = getattr(student.data_preprocessor, name, None)
         t = getattr(teacher.data_preprocessor, name, None)
         if s != t:
-            raise ValueError(f'Student and teacher data preprocessors differ in {name} '
-                             f'({s} vs {t}); give both the same channel order.')
+            raise ValueError(
+                f'Student and teacher data preprocessors differ in {name} '
+                f'({s} vs {t}); give both the same channel order.'
+            )
 
 
-def _drop_keys(prefixes: Sequence[str], module: nn.Module, state_dict: dict, prefix: str,
-               local_metadata: dict) -> None:
-    for key in [k for k in state_dict if k[len(prefix):].startswith(tuple(prefixes))]:
+def _drop_keys(
+    prefixes: Sequence[str], module: nn.Module, state_dict: dict, prefix: str, local_metadata: dict
+) -> None:
+    for key in [k for k in state_dict if k[len(prefix) :].startswith(tuple(prefixes))]:
         del state_dict[key]
 
 

@@ -8,6 +8,7 @@ invocation::
 
     python projects/maskd/tools/benchmark_loss.py [--device cpu|cuda] [--repeat 3]
 """
+
 import argparse
 import json
 import os.path as osp
@@ -21,6 +22,7 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__
 sys.path.insert(0, REPO_ROOT)
 sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))  # benchmark_timing.py
 from benchmark_timing import median_time, peak_extra_memory  # noqa: E402
+
 from projects.maskd.maskd import MaskModule, maskd_level_loss  # noqa: E402
 
 # Strides 4..64 of an 800x1344 input (P6 by stride-2 max-pooling of P5).
@@ -34,8 +36,9 @@ def naive_level_loss(module: MaskModule, feat_s, feat_t, custom: bool):
     with torch.no_grad():
         masks = torch.bmm(tokens, feat_t.reshape(n, c, h * w)).sigmoid().reshape(n, -1, h, w)
         if custom:
-            masks = masks * torch.bmm(tokens, feat_s.detach().reshape(n, c, h * w)).sigmoid(
-            ).reshape(n, -1, h, w)
+            masks = masks * torch.bmm(
+                tokens, feat_s.detach().reshape(n, c, h * w)
+            ).sigmoid().reshape(n, -1, h, w)
         weights = F.softmax(module.prob(feat_t).reshape(n, -1), dim=1)
     m5 = masks.unsqueeze(2)
     loss = (feat_s.unsqueeze(1) * m5 - feat_t.unsqueeze(1) * m5).pow(2).sum((3, 4))
@@ -47,8 +50,9 @@ def make_inputs(device: str):
     torch.manual_seed(0)
     modules = [MaskModule(256, 6).to(device).requires_grad_(False) for _ in LEVEL_SHAPES]
     feats_t = [torch.randn(2, 256, h, w, device=device) for h, w in LEVEL_SHAPES]
-    feats_s = [torch.randn(2, 256, h, w, device=device, requires_grad=True)
-               for h, w in LEVEL_SHAPES]
+    feats_s = [
+        torch.randn(2, 256, h, w, device=device, requires_grad=True) for h, w in LEVEL_SHAPES
+    ]
     return modules, feats_s, feats_t
 
 
@@ -58,11 +62,13 @@ def child(form: str, backward: bool, device: str, repeat: int) -> dict:
 
     def call():
         if form == 'einsum':
-            loss = sum(maskd_level_loss(m, s, t, True, True)
-                       for m, s, t in zip(modules, feats_s, feats_t))
+            loss = sum(
+                maskd_level_loss(m, s, t, True, True) for m, s, t in zip(modules, feats_s, feats_t)
+            )
         else:
-            loss = sum(naive_level_loss(m, s, t, True)
-                       for m, s, t in zip(modules, feats_s, feats_t))
+            loss = sum(
+                naive_level_loss(m, s, t, True) for m, s, t in zip(modules, feats_s, feats_t)
+            )
         if backward:
             loss.backward()
         return loss
@@ -87,20 +93,36 @@ def main() -> None:
     for phase in ('fwd', 'fwd+bwd'):
         for form in ('einsum', 'naive'):
             out = subprocess.run(
-                [sys.executable, __file__, '--device', args.device, '--repeat',
-                 str(args.repeat), '--child', form, phase],
-                check=True, capture_output=True, text=True).stdout
+                [
+                    sys.executable,
+                    __file__,
+                    '--device',
+                    args.device,
+                    '--repeat',
+                    str(args.repeat),
+                    '--child',
+                    form,
+                    phase,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             rows[form, phase] = json.loads(out.strip().splitlines()[-1])
     print(f'MasKD loss, Faster R-CNN P2-P6 at 800x1344, N=2, C=256, T=6, device={args.device}')
     print(f'{"pass":8} {"form":7} {"peak MiB":>9} {"time s":>8} {"loss":>12}')
     for (form, phase), r in rows.items():
-        print(f'{phase:8} {form:7} {r["peak_bytes"] / 2**20:9.1f} {r["seconds"]:8.3f} '
-              f'{r["loss"]:12.6f}')
+        print(
+            f'{phase:8} {form:7} {r["peak_bytes"] / 2**20:9.1f} {r["seconds"]:8.3f} '
+            f'{r["loss"]:12.6f}'
+        )
     for phase in ('fwd', 'fwd+bwd'):
         e, n = rows['einsum', phase], rows['naive', phase]
-        print(f'{phase}: einsum/naive peak memory {e["peak_bytes"] / n["peak_bytes"]:.3f}, '
-              f'time {e["seconds"] / n["seconds"]:.3f}, |loss diff| '
-              f'{abs(e["loss"] - n["loss"]):.2e}')
+        print(
+            f'{phase}: einsum/naive peak memory {e["peak_bytes"] / n["peak_bytes"]:.3f}, '
+            f'time {e["seconds"] / n["seconds"]:.3f}, |loss diff| '
+            f'{abs(e["loss"] - n["loss"]):.2e}'
+        )
 
 
 if __name__ == '__main__':

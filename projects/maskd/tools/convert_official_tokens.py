@@ -8,16 +8,26 @@ a bare ``{'mask_token': (8, 19)}``). The output holds only ``mask_modules.*`` pl
     python projects/maskd/tools/convert_official_tokens.py IN OUT \
         --levels 5 --channels 256 --num-tokens 6 [--teacher-ckpt URL]
 """
+
 import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))))
 from mmpcd.engine.runners import add_trust_arg  # noqa: E402
-from mmpcd.utils.checkpoint import (CorruptCheckpointError,  # noqa: E402
-                                    UntrustedCheckpointError, read_checkpoint, state_dict_of)
+from mmpcd.utils.checkpoint import (  # noqa: E402
+    CorruptCheckpointError,
+    UntrustedCheckpointError,
+    read_checkpoint,
+    state_dict_of,
+)
 from projects.maskd.maskd.tokens import (  # noqa: E402
-    PREFIX, build_mask_modules, describe_tokens, extract_token_state, save_tokens)
+    PREFIX,
+    build_mask_modules,
+    describe_tokens,
+    extract_token_state,
+    save_tokens,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -27,8 +37,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--levels', type=int, help='expected number of levels')
     parser.add_argument('--channels', type=int, help='expected channels of every level')
     parser.add_argument('--num-tokens', type=int, help='expected tokens per level')
-    parser.add_argument('--teacher-ckpt', default=None,
-                        help='the teacher checkpoint the tokens were learned on (metadata)')
+    parser.add_argument(
+        '--teacher-ckpt',
+        default=None,
+        help='the teacher checkpoint the tokens were learned on (metadata)',
+    )
     add_trust_arg(parser, 'the official file')
     return parser.parse_args(argv)
 
@@ -39,14 +52,16 @@ def load_official(path: str, trust: bool) -> dict:
         checkpoint = read_checkpoint(path, trust=trust, switch='--trust')
     except (UntrustedCheckpointError, CorruptCheckpointError) as error:
         raise SystemExit(f'error: {error}') from None
-    state = state_dict_of(checkpoint, ('state_dict', ))
+    state = state_dict_of(checkpoint, ('state_dict',))
     tokens = extract_token_state(state)
     if not tokens and set(state) == {'mask_token'}:
         # The segmentation release: one bare token tensor (no weighting branch).
         tokens = {PREFIX + '0.mask_token': state['mask_token']}
     if not tokens:
-        raise SystemExit(f'{path} holds no MasKD tokens (no key contains {PREFIX!r} and it '
-                         f'is not a bare {{"mask_token": ...}}).')
+        raise SystemExit(
+            f'{path} holds no MasKD tokens (no key contains {PREFIX!r} and it '
+            f'is not a bare {{"mask_token": ...}}).'
+        )
     return tokens
 
 
@@ -68,10 +83,11 @@ def main(argv=None) -> None:
     info = describe_tokens(tokens)
     check_expected(info, args)
     modules = build_mask_modules(tokens)  # strict load: shapes and names are ours
-    save_tokens(args.dst, modules, teacher_ckpt=args.teacher_ckpt,
-                source=osp.basename(args.src))
-    print(f'{args.dst}: {info["num_levels"]} level(s), channels {info["channels"]}, tokens '
-          f'{info["num_tokens"]}, weighting branch: {info["weight_mask"]}')
+    save_tokens(args.dst, modules, teacher_ckpt=args.teacher_ckpt, source=osp.basename(args.src))
+    print(
+        f'{args.dst}: {info["num_levels"]} level(s), channels {info["channels"]}, tokens '
+        f'{info["num_tokens"]}, weighting branch: {info["weight_mask"]}'
+    )
 
 
 if __name__ == '__main__':

@@ -9,14 +9,19 @@ optimizer and the message hub are dropped) and writes a weights-only checkpoint 
 The source is read weights-only (training checkpoints are); ``--trust`` allows full
 unpickling.
 """
+
 import argparse
 import os
 
 import torch
 
 from mmpcd.engine.runners import add_trust_arg
-from mmpcd.utils.checkpoint import (CorruptCheckpointError, UntrustedCheckpointError,
-                                    read_checkpoint, state_dict_of)
+from mmpcd.utils.checkpoint import (
+    CorruptCheckpointError,
+    UntrustedCheckpointError,
+    read_checkpoint,
+    state_dict_of,
+)
 
 STUDENT = 'student.'
 
@@ -27,11 +32,10 @@ def export_student(src: str, dst: str, trust: bool = False) -> int:
         checkpoint = read_checkpoint(src, trust=trust, switch='--trust')
     except (UntrustedCheckpointError, CorruptCheckpointError) as error:
         raise SystemExit(f'error: {error}') from None
-    state = state_dict_of(checkpoint, ('state_dict', ))
-    student = {k[len(STUDENT):]: v for k, v in state.items() if k.startswith(STUDENT)}
+    state = state_dict_of(checkpoint, ('state_dict',))
+    student = {k[len(STUDENT) :]: v for k, v in state.items() if k.startswith(STUDENT)}
     if not student:
-        raise SystemExit(f'{src} has no {STUDENT!r} weights: is it a MasKDDistiller '
-                         f'checkpoint?')
+        raise SystemExit(f'{src} has no {STUDENT!r} weights: is it a MasKDDistiller checkpoint?')
     meta = dict(maskd_source=os.path.basename(src))
     for key in ('epoch', 'iter'):
         if key in checkpoint.get('meta', {}):

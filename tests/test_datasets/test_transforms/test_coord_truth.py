@@ -8,6 +8,7 @@ pipeline with random crops and horizontal, vertical and diagonal flips.
 The only inherent disagreement is PixPro's own discretisation: its bins span ``(w - 1) / S``
 pixels where the resized cell spans ``w / S``, which moves a centre by less than half a pixel.
 """
+
 from typing import Tuple
 
 import numpy as np
@@ -52,8 +53,9 @@ def measured_centres(view: np.ndarray, grid: int) -> Tuple[np.ndarray, np.ndarra
     return rows @ view[..., 0] @ cols.T, rows @ view[..., 1] @ cols.T
 
 
-def pixpro_centres(coord: np.ndarray, ori_shape: Tuple[int, int],
-                   grid: int) -> Tuple[np.ndarray, np.ndarray]:
+def pixpro_centres(
+    coord: np.ndarray, ori_shape: Tuple[int, int], grid: int
+) -> Tuple[np.ndarray, np.ndarray]:
     """PixPro's cell centres of a (4,) ``coord``, in original pixels: two (grid, grid) arrays
     (x varies along columns, y along rows)."""
     height, width = ori_shape
@@ -63,30 +65,46 @@ def pixpro_centres(coord: np.ndarray, ori_shape: Tuple[int, int],
     steps = np.arange(grid) + 0.5
     centre_x = (x_ul + steps * bin_w) * (width - 1)
     centre_y = (y_ul + steps * bin_h) * (height - 1)
-    return (np.broadcast_to(centre_x[None, :], (grid, grid)),
-            np.broadcast_to(centre_y[:, None], (grid, grid)))
+    return (
+        np.broadcast_to(centre_x[None, :], (grid, grid)),
+        np.broadcast_to(centre_y[:, None], (grid, grid)),
+    )
 
 
 def two_view_pipeline(backend: str) -> MultiViewWithCoord:
     """View 1 flips horizontally and vertically (independently), view 2 picks one of the three
     directions, so all four orientations occur."""
-    crop = dict(type='RandomResizedCropWithCoord', scale=OUT_SIZE, crop_ratio_range=(0.08, 1.),
-                backend=backend)
-    view1 = [crop,
-             dict(type='RandomFlipWithCoord', prob=0.5, direction='horizontal'),
-             dict(type='RandomFlipWithCoord', prob=0.5, direction='vertical')]
-    view2 = [crop,
-             dict(type='RandomFlipWithCoord', prob=[0.25, 0.25, 0.25],
-                  direction=['horizontal', 'vertical', 'diagonal'])]
+    crop = dict(
+        type='RandomResizedCropWithCoord',
+        scale=OUT_SIZE,
+        crop_ratio_range=(0.08, 1.0),
+        backend=backend,
+    )
+    view1 = [
+        crop,
+        dict(type='RandomFlipWithCoord', prob=0.5, direction='horizontal'),
+        dict(type='RandomFlipWithCoord', prob=0.5, direction='vertical'),
+    ]
+    view2 = [
+        crop,
+        dict(
+            type='RandomFlipWithCoord',
+            prob=[0.25, 0.25, 0.25],
+            direction=['horizontal', 'vertical', 'diagonal'],
+        ),
+    ]
     return MultiViewWithCoord(transforms=[view1, view2], num_views=[1, 1])
 
 
-@pytest.mark.parametrize('width,height,dtype,backend,pixel_slack', [
-    (211, 173, np.float32, 'cv2', 0.6),  # exact values: only the half-pixel discretisation
-    (211, 173, np.uint8, 'pillow', 1.0),  # PixPro's setting; uint8 rounding adds ~0.5 px
-    # Cells of 3-4 px: a 1 px error (e.g. normalising by W instead of W-1) exceeds tolerance.
-    (29, 23, np.float32, 'cv2', 0.6),
-])
+@pytest.mark.parametrize(
+    'width,height,dtype,backend,pixel_slack',
+    [
+        (211, 173, np.float32, 'cv2', 0.6),  # exact values: only the half-pixel discretisation
+        (211, 173, np.uint8, 'pillow', 1.0),  # PixPro's setting; uint8 rounding adds ~0.5 px
+        # Cells of 3-4 px: a 1 px error (e.g. normalising by W instead of W-1) exceeds tolerance.
+        (29, 23, np.float32, 'cv2', 0.6),
+    ],
+)
 def test_cell_centres_from_coord_match_pixel_origins(width, height, dtype, backend, pixel_slack):
     image = position_image(width, height, dtype)
     pipeline = two_view_pipeline(backend)
@@ -103,10 +121,14 @@ def test_cell_centres_from_coord_match_pixel_origins(width, height, dtype, backe
                 true_x, true_y = measured_centres(view, grid)
                 pred_x, pred_y = pixpro_centres(coord, results['coord_ori_shape'], grid)
                 np.testing.assert_array_less(
-                    np.abs(pred_x - true_x), CELL_FRACTION * cell_w + pixel_slack,
-                    err_msg=f'x centres, seed {seed}, grid {grid}, coord {coord}')
+                    np.abs(pred_x - true_x),
+                    CELL_FRACTION * cell_w + pixel_slack,
+                    err_msg=f'x centres, seed {seed}, grid {grid}, coord {coord}',
+                )
                 np.testing.assert_array_less(
-                    np.abs(pred_y - true_y), CELL_FRACTION * cell_h + pixel_slack,
-                    err_msg=f'y centres, seed {seed}, grid {grid}, coord {coord}')
+                    np.abs(pred_y - true_y),
+                    CELL_FRACTION * cell_h + pixel_slack,
+                    err_msg=f'y centres, seed {seed}, grid {grid}, coord {coord}',
+                )
     # Both flip axes were exercised often enough for the check to mean something.
     assert (flipped > 0.25 * NUM_DRAWS).all(), flipped

@@ -1,4 +1,5 @@
 """MultiViewWithCoord refuses view pipelines that would make ``coord`` lie about the image."""
+
 import re
 
 import mmcv
@@ -23,6 +24,7 @@ def _mmpcd_scope():
 
 class Brighten(BaseTransform):
     """A custom photometric transform that declares it keeps every pixel in place."""
+
     preserves_geometry = True
 
     def transform(self, results: dict) -> dict:
@@ -32,6 +34,7 @@ class Brighten(BaseTransform):
 
 class SneakyResize(BaseTransform):
     """Wrongly declares itself geometry-preserving: only the run-time guard can catch it."""
+
     preserves_geometry = True
 
     def transform(self, results: dict) -> dict:
@@ -53,6 +56,7 @@ class ShiftedJitter(ColorJitter):
 
 class CoordAwareTranspose(BaseTransform):
     """A custom transform that keeps coord up to date itself."""
+
     updates_coord = True
 
     def transform(self, results: dict) -> dict:
@@ -61,7 +65,8 @@ class CoordAwareTranspose(BaseTransform):
 
 def build(*views) -> MultiViewWithCoord:
     return TRANSFORMS.build(
-        dict(type='MultiViewWithCoord', num_views=[1] * len(views), transforms=list(views)))
+        dict(type='MultiViewWithCoord', num_views=[1] * len(views), transforms=list(views))
+    )
 
 
 def rejection(*views) -> str:
@@ -70,17 +75,24 @@ def rejection(*views) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize('view', [
-    [CROP, FLIP, dict(type='RandomApply', transforms=[JITTER], prob=0.8),
-     dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
-     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.1),
-     dict(type='Solarize', thr=128, prob=0.2)],
-    [JITTER, CROP, FLIP],  # photometric before the crop is harmless
-    [CROP, dict(type='RandomChoice', transforms=[[FLIP], [JITTER, FLIP]])],
-    [CROP, dict(type='RandomApply', transforms=[dict(type='RandomFlipWithCoord', prob=1.)])],
-    [CROP, Brighten(), CoordAwareTranspose()],
-    [CROP, dict(type='Normalize', mean=[0, 0, 0], std=[1, 1, 1])],
-])
+@pytest.mark.parametrize(
+    'view',
+    [
+        [
+            CROP,
+            FLIP,
+            dict(type='RandomApply', transforms=[JITTER], prob=0.8),
+            dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
+            dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.1),
+            dict(type='Solarize', thr=128, prob=0.2),
+        ],
+        [JITTER, CROP, FLIP],  # photometric before the crop is harmless
+        [CROP, dict(type='RandomChoice', transforms=[[FLIP], [JITTER, FLIP]])],
+        [CROP, dict(type='RandomApply', transforms=[dict(type='RandomFlipWithCoord', prob=1.0)])],
+        [CROP, Brighten(), CoordAwareTranspose()],
+        [CROP, dict(type='Normalize', mean=[0, 0, 0], std=[1, 1, 1])],
+    ],
+)
 def test_accepts_coord_preserving_pipelines(view):
     build(view, [CROP])
 
@@ -111,13 +123,16 @@ def test_second_crop_is_refused():
     assert 'RandomResizedCropWithCoord produces coord' in message
 
 
-@pytest.mark.parametrize('geometric', [
-    dict(type='Resize', scale=(16, 16)),
-    dict(type='Rotate', angle=30., prob=1.),
-    dict(type='RandAugment', policies='timm_increasing', num_policies=2, magnitude_level=9),
-    dict(type='RandomApply', transforms=[dict(type='Shear', magnitude=0.3)], prob=0.5),
-    dict(type='RandomChoice', transforms=[[JITTER], [dict(type='RandomFlip', prob=1.)]]),
-])
+@pytest.mark.parametrize(
+    'geometric',
+    [
+        dict(type='Resize', scale=(16, 16)),
+        dict(type='Rotate', angle=30.0, prob=1.0),
+        dict(type='RandAugment', policies='timm_increasing', num_policies=2, magnitude_level=9),
+        dict(type='RandomApply', transforms=[dict(type='Shear', magnitude=0.3)], prob=0.5),
+        dict(type='RandomChoice', transforms=[[JITTER], [dict(type='RandomFlip', prob=1.0)]]),
+    ],
+)
 def test_geometric_transforms_after_crop_are_refused(geometric):
     message = rejection([CROP, FLIP, geometric])
     assert message.startswith('MultiViewWithCoord transforms[0] (views [0])')
@@ -126,13 +141,27 @@ def test_geometric_transforms_after_crop_are_refused(geometric):
 
 def test_rejection_names_the_wrapper_and_the_views_of_a_shared_pipeline():
     with pytest.raises(ValueError) as info:
-        TRANSFORMS.build(dict(
-            type='MultiViewWithCoord', num_views=[1, 2],
-            transforms=[[CROP], [CROP, dict(type='RandomApply', prob=0.5,
-                                            transforms=[dict(type='Rotate', angle=10.)])]]))
+        TRANSFORMS.build(
+            dict(
+                type='MultiViewWithCoord',
+                num_views=[1, 2],
+                transforms=[
+                    [CROP],
+                    [
+                        CROP,
+                        dict(
+                            type='RandomApply',
+                            prob=0.5,
+                            transforms=[dict(type='Rotate', angle=10.0)],
+                        ),
+                    ],
+                ],
+            )
+        )
     assert str(info.value).startswith(
         'MultiViewWithCoord transforms[1] (views [1, 2]), inside RandomApply: '
-        'Rotate may change the image geometry after the crop')
+        'Rotate may change the image geometry after the crop'
+    )
 
 
 def test_geometric_transform_before_crop_is_refused():
@@ -162,7 +191,11 @@ def test_crop_inside_a_wrapper_is_refused():
 def test_runtime_guard_catches_a_size_change():
     multi_view = build([CROP], [CROP, FLIP, SneakyResize()])
     image = np.zeros((40, 50, 3), np.uint8)
-    with pytest.raises(RuntimeError, match=re.escape(
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape(
             'MultiViewWithCoord transforms[1] (view 1): SneakyResize changed the image size '
-            'from (32, 32) to (16, 16)')):
+            'from (32, 32) to (16, 16)'
+        ),
+    ):
         multi_view(dict(img=image))

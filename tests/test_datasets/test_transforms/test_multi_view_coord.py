@@ -1,4 +1,5 @@
 """MultiViewWithCoord output, packing into DataSample and batching as mmengine loaders do."""
+
 import os.path as osp
 
 import numpy as np
@@ -13,12 +14,20 @@ from mmpcd.utils import register_all_modules
 
 SIZE = 48
 VIEW = [
-    dict(type='RandomResizedCropWithCoord', scale=SIZE, crop_ratio_range=(0.08, 1.),
-         backend='pillow'),
+    dict(
+        type='RandomResizedCropWithCoord',
+        scale=SIZE,
+        crop_ratio_range=(0.08, 1.0),
+        backend='pillow',
+    ),
     dict(type='RandomFlipWithCoord', prob=0.5),
-    dict(type='RandomApply', prob=0.8,
-         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2,
-                          hue=0.1)]),
+    dict(
+        type='RandomApply',
+        prob=0.8,
+        transforms=[
+            dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
+        ],
+    ),
     dict(type='Solarize', thr=128, prob=0.2),
 ]
 TWO_VIEWS = dict(type='MultiViewWithCoord', num_views=[1, 1], transforms=[VIEW, VIEW])
@@ -78,17 +87,19 @@ def test_pack_inputs_puts_a_v_by_4_coord_in_each_data_sample():
         assert coords.shape == (3, 2, 4) and coords.dtype == torch.float32
         for i, packed in enumerate(samples):
             np.testing.assert_array_equal(coords[i].numpy(), packed['data_samples'].coord)
-    assert [view.shape for view in default_collate(samples)['inputs']] == \
-        [(3, 3, SIZE, SIZE)] * 2
+    assert [view.shape for view in default_collate(samples)['inputs']] == [(3, 3, SIZE, SIZE)] * 2
 
 
 def test_custom_dataset_on_demo_images_batches_coords(repo_root: str):
-    dataset = DATASETS.build(dict(
-        type='CustomDataset',
-        data_root=osp.join(repo_root, 'data', 'demo'),
-        data_prefix='images',
-        with_label=False,
-        pipeline=[dict(type='LoadImageFromFile'), TWO_VIEWS, PACK]))
+    dataset = DATASETS.build(
+        dict(
+            type='CustomDataset',
+            data_root=osp.join(repo_root, 'data', 'demo'),
+            data_prefix='images',
+            with_label=False,
+            pipeline=[dict(type='LoadImageFromFile'), TWO_VIEWS, PACK],
+        )
+    )
     loader = DataLoader(dataset, batch_size=4, shuffle=False, collate_fn=default_collate)
     batch = next(iter(loader))
 

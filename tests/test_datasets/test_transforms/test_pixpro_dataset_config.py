@@ -1,5 +1,6 @@
 """``configs/_base_/datasets/imagenet_bs64_pixpro.py`` loads, follows PixPro's recipe, builds and
 runs on a demo image."""
+
 import os.path as osp
 
 import numpy as np
@@ -37,17 +38,18 @@ def test_views_follow_the_pixpro_recipe(cfg: Config):
     assert multi_view.type == 'MultiViewWithCoord' and multi_view.num_views == [1, 1]
     assert pack == dict(type='PackInputs', algorithm_keys=['coord'])
 
-    for view, blur_prob, solarize_prob in zip(multi_view.transforms, (1., 0.1), (0., 0.2)):
+    for view, blur_prob, solarize_prob in zip(multi_view.transforms, (1.0, 0.1), (0.0, 0.2)):
         steps = by_type(view)
         assert view[0].type == 'RandomResizedCropWithCoord'
         crop = steps['RandomResizedCropWithCoord']
-        assert (crop.scale, tuple(crop.crop_ratio_range)) == (224, (0.08, 1.))
+        assert (crop.scale, tuple(crop.crop_ratio_range)) == (224, (0.08, 1.0))
         assert (crop.interpolation, crop.backend) == ('bilinear', 'pillow')
         assert steps['RandomFlipWithCoord'].prob == 0.5
         jitter = steps['RandomApply']
         assert jitter.prob == 0.8
         assert {k: v for k, v in jitter.transforms[0].items() if k != 'type'} == dict(
-            brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
+            brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1
+        )
         assert steps['RandomGrayscale'].prob == 0.2
         assert steps['GaussianBlur'].prob == blur_prob
         assert tuple(steps['GaussianBlur'].magnitude_range) == (0.1, 2.0)
@@ -58,8 +60,10 @@ def test_pipeline_and_preprocessor_deliver_views_and_coords(cfg: Config, repo_ro
     pipeline = Compose(cfg.train_dataloader.dataset.pipeline)
     images = osp.join(repo_root, 'data', 'demo', 'images')
     np.random.seed(0)
-    samples = [pipeline(dict(img_path=osp.join(images, name)))
-               for name in ('chelsea_c0.jpg', 'rocket_full.jpg')]
+    samples = [
+        pipeline(dict(img_path=osp.join(images, name)))
+        for name in ('chelsea_c0.jpg', 'rocket_full.jpg')
+    ]
     assert [tuple(view.shape) for view in samples[0]['inputs']] == [(3, 224, 224)] * 2
     coord = samples[0]['data_samples'].coord
     assert coord.shape == (2, 4) and coord.dtype == np.float32

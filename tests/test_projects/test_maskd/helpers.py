@@ -1,5 +1,6 @@
 """Shared pieces of the MasKD tests: the official formulas written out naively with
 (N, T, C, H, W) tensors, the tiny configs, teacher checkpoints and batches."""
+
 import os.path as osp
 from typing import Optional
 
@@ -24,6 +25,7 @@ SEG_KD = 'maskd_logits_fcn_r18-d8_fcn_r18-d8_tiny_synthetic-seg.py'
 def load_config(name: str) -> Config:
     register_all_modules(init_default_scope=False)
     import projects.maskd.maskd  # noqa: F401  (registers the MasKD modules)
+
     return Config.fromfile(osp.join(TINY, name))
 
 
@@ -34,8 +36,9 @@ def official_masks(tokens: torch.Tensor, feat: torch.Tensor) -> torch.Tensor:
     return logits.sigmoid().reshape(n, -1, h, w)
 
 
-def naive_maskd_loss(mask_module, feat_s, feat_t, weight_mask: bool, custom_mask: bool,
-                     eps: float = 0.0) -> torch.Tensor:
+def naive_maskd_loss(
+    mask_module, feat_s, feat_t, weight_mask: bool, custom_mask: bool, eps: float = 0.0
+) -> torch.Tensor:
     """The official per-level loss, built with (N, T, C, H, W) broadcasts."""
     masks = official_masks(mask_module.mask_token, feat_t)
     if custom_mask:
@@ -69,5 +72,8 @@ def batch(cfg: Config, size: int = 2, start: int = 0) -> dict:
 
 def params(module: torch.nn.Module, prefix: Optional[str] = None) -> dict:
     """Detached copies of the parameters (optionally only under ``prefix``)."""
-    return {k: v.detach().clone() for k, v in module.named_parameters()
-            if prefix is None or k.startswith(prefix)}
+    return {
+        k: v.detach().clone()
+        for k, v in module.named_parameters()
+        if prefix is None or k.startswith(prefix)
+    }

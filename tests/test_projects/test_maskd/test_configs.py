@@ -1,4 +1,5 @@
 """The full MasKD configs: official settings, resolvable teachers, and they build."""
+
 import glob
 import os.path as osp
 
@@ -8,6 +9,7 @@ from mmengine.registry import DefaultScope
 
 from mmpcd.hub import CheckpointError
 from projects.maskd.maskd import MaskModule, save_tokens
+
 from .helpers import REPO_ROOT, build, load_config
 
 CONFIGS = osp.join(REPO_ROOT, 'projects', 'maskd', 'configs')
@@ -16,19 +18,43 @@ CONFIGS = osp.join(REPO_ROOT, 'projects', 'maskd', 'configs')
 OFFICIAL = {
     'maskd_fpn_faster-rcnn_r101_faster-rcnn_r50_8xb2-2x_coco.py': (1, 7330, {'roi'}, ()),
     'maskd_fpn_cascade-mask-rcnn_x101_faster-rcnn_r50_8xb2-2x_coco.py': (1, 5000, {'roi'}, ()),
-    'maskd_fpn_retinanet_r101_retinanet_r50_8xb2-2x_coco.py':
-    (7, 7000, {'loss_head_reg_kd'}, ('neck', 'bbox_head')),
-    'maskd_fpn_retinanet_x101_retinanet_r50_8xb2-2x_coco.py':
-    (7, 8500, {'loss_head_reg_kd'}, ('neck', 'bbox_head')),
+    'maskd_fpn_retinanet_r101_retinanet_r50_8xb2-2x_coco.py': (
+        7,
+        7000,
+        {'loss_head_reg_kd'},
+        ('neck', 'bbox_head'),
+    ),
+    'maskd_fpn_retinanet_x101_retinanet_r50_8xb2-2x_coco.py': (
+        7,
+        8500,
+        {'loss_head_reg_kd'},
+        ('neck', 'bbox_head'),
+    ),
     'maskd_fpn_fcos_r101_fcos_r50_8xb2-2x_coco.py': (10, 5000, set(), ()),
-    'maskd_fpn_reppoints_x101_reppoints_r50_8xb2-2x_coco.py':
-    (10, 5000, {'loss_pts_refine_kd', 'loss_pts_init_kd'}, ()),
-    'maskd_logits_deeplabv3_r101_deeplabv3_r18_8xb2-40k_cityscapes-512x1024.py':
-    (0.5, None, set(), ()),
-    'maskd_logits_deeplabv3_r101_pspnet_r18_8xb2-40k_cityscapes-512x1024.py':
-    (0.5, None, set(), ()),
-    'maskd_logits_deeplabv3_r101_deeplabv3_mobilenetv2_8xb2-40k_cityscapes-512x1024.py':
-    (0.5, None, set(), ()),
+    'maskd_fpn_reppoints_x101_reppoints_r50_8xb2-2x_coco.py': (
+        10,
+        5000,
+        {'loss_pts_refine_kd', 'loss_pts_init_kd'},
+        (),
+    ),
+    'maskd_logits_deeplabv3_r101_deeplabv3_r18_8xb2-40k_cityscapes-512x1024.py': (
+        0.5,
+        None,
+        set(),
+        (),
+    ),
+    'maskd_logits_deeplabv3_r101_pspnet_r18_8xb2-40k_cityscapes-512x1024.py': (
+        0.5,
+        None,
+        set(),
+        (),
+    ),
+    'maskd_logits_deeplabv3_r101_deeplabv3_mobilenetv2_8xb2-40k_cityscapes-512x1024.py': (
+        0.5,
+        None,
+        set(),
+        (),
+    ),
 }
 # Segmentation distillation points: decode head (1) and auxiliary head (0.4); the official
 # code has no auxiliary head on MobileNet students (train_maskd.py:120-123).
@@ -53,8 +79,7 @@ def load(name: str):
 
 def test_every_stage1_config_has_a_stage2_config():
     assert len(STAGE1) == 7 and len(OFFICIAL) == 9
-    assert set(osp.basename(p) for p in glob.glob(osp.join(CONFIGS, 'maskd_*.py'))) == set(
-        OFFICIAL)
+    assert set(osp.basename(p) for p in glob.glob(osp.join(CONFIGS, 'maskd_*.py'))) == set(OFFICIAL)
 
 
 @pytest.mark.parametrize('name', sorted(OFFICIAL))
@@ -108,7 +133,8 @@ def test_stage1_configs_follow_the_official_recipe_and_build(name, no_network):
 
 
 def test_offline_the_teacher_is_fetched_at_the_start_of_training_with_a_clear_error(
-        no_network, tmp_path, monkeypatch, token_files):
+    no_network, tmp_path, monkeypatch, token_files
+):
     """At the start of training (``init_weights``) the teacher URL goes through mmpcd's
     verified cache; offline, the error names the file to put there by hand."""
     monkeypatch.setenv('MMPCD_CACHE_DIR', str(tmp_path))

@@ -1,12 +1,14 @@
 """projects/maskd/tools/convert_official_tokens.py on checkpoints in the official layouts."""
+
 import os.path as osp
 from collections import OrderedDict
 
 import pytest
 import torch
 
-from projects.maskd.maskd import MaskModule, MasKDLoss
+from projects.maskd.maskd import MasKDLoss, MaskModule
 from tests.conftest import load_script
+
 from .helpers import REPO_ROOT
 
 TOOL = osp.join(REPO_ROOT, 'projects', 'maskd', 'tools', 'convert_official_tokens.py')
@@ -30,16 +32,34 @@ def official_detection_checkpoint(path, levels=5, channels=16, num_tokens=6):
         originals.append(module)
         for key, value in module.state_dict().items():
             state[f'mask_modules.{level}.{key}'] = value
-    torch.save(dict(meta=dict(mmcv_version='1.4.0', CLASSES=('a', 'b'), iter=2000),
-                    state_dict=state, optimizer=dict(state={}, param_groups=[])), path)
+    torch.save(
+        dict(
+            meta=dict(mmcv_version='1.4.0', CLASSES=('a', 'b'), iter=2000),
+            state_dict=state,
+            optimizer=dict(state={}, param_groups=[]),
+        ),
+        path,
+    )
     return originals
 
 
 def test_detection_tokens_convert_and_load_unchanged(tool, tmp_path):
     src, dst = str(tmp_path / 'maskd_official.ckpt'), str(tmp_path / 'tokens.pth')
     originals = official_detection_checkpoint(src)
-    tool.main([src, dst, '--levels', '5', '--channels', '16', '--num-tokens', '6',
-               '--teacher-ckpt', 'https://example/teacher.pth'])
+    tool.main(
+        [
+            src,
+            dst,
+            '--levels',
+            '5',
+            '--channels',
+            '16',
+            '--num-tokens',
+            '6',
+            '--teacher-ckpt',
+            'https://example/teacher.pth',
+        ]
+    )
     converted = torch.load(dst, weights_only=True)
     assert all(k.startswith('mask_modules.') for k in converted['state_dict'])
     assert len(converted['state_dict']) == 5 * 5  # teacher weights dropped

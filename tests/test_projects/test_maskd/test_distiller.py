@@ -1,5 +1,6 @@
 """Stage 2 (MasKDDistiller) on tiny detectors: what learns, what stays frozen, and that the
 losses are the formulas on the right features."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -7,8 +8,19 @@ from mmengine.hub import get_config
 from mmengine.optim import OptimWrapper
 
 from projects.maskd.maskd import MaskModule, save_tokens
-from .helpers import (DET, DET_KD, SEG, SEG_KD, batch, build, load_config, naive_maskd_loss,
-                      params, save_weights)
+
+from .helpers import (
+    DET,
+    DET_KD,
+    SEG,
+    SEG_KD,
+    batch,
+    build,
+    load_config,
+    naive_maskd_loss,
+    params,
+    save_weights,
+)
 
 
 @pytest.fixture(scope='module')
@@ -42,8 +54,7 @@ def test_student_and_aligners_learn_teacher_and_tokens_do_not(files, one_thread)
     trainable = [p for p in model.parameters() if p.requires_grad]
     # The student's own frozen stages (frozen_stages=1) stay frozen.
     student = [p for p in model.student.parameters() if p.requires_grad]
-    assert {id(p) for p in trainable} == {
-        id(p) for p in [*student, *model.connectors.parameters()]}
+    assert {id(p) for p in trainable} == {id(p) for p in [*student, *model.connectors.parameters()]}
     optim = OptimWrapper(torch.optim.SGD(trainable, lr=0.01))
     before = params(model)
     log = model.train_step(batch(cfg), optim)
@@ -71,8 +82,10 @@ def test_maskd_loss_equals_the_direct_formula(files):
             feats_s = model.student.extract_feat(data['inputs'])
             expected = sum(
                 naive_maskd_loss(m, align(s), t, True, custom)
-                for m, align, s, t in zip(model.loss_maskd.mask_modules, model.connectors['0'],
-                                          feats_s, feats_t))
+                for m, align, s, t in zip(
+                    model.loss_maskd.mask_modules, model.connectors['0'], feats_s, feats_t
+                )
+            )
         torch.testing.assert_close(losses['loss_maskd'].detach(), expected)
 
 
@@ -119,10 +132,11 @@ def test_predict_runs_the_student(files):
 def test_inheriting_copies_teacher_modules(files):
     _, model = distiller(files, inherit=('neck', 'rpn_head'))
     for path in ('neck', 'rpn_head'):
-        torch.testing.assert_close(model.student.get_submodule(path).state_dict(),
-                                   model.teacher.get_submodule(path).state_dict())
-    assert not torch.equal(model.student.backbone.conv1.weight,
-                           model.teacher.backbone.conv1.weight)
+        torch.testing.assert_close(
+            model.student.get_submodule(path).state_dict(),
+            model.teacher.get_submodule(path).state_dict(),
+        )
+    assert not torch.equal(model.student.backbone.conv1.weight, model.teacher.backbone.conv1.weight)
 
 
 def test_mismatched_preprocessing_is_refused(files):
@@ -153,10 +167,17 @@ def test_dense_head_regression_distillation_per_level(tmp_path):
     cfg.model['student'] = retina  # assignment replaces; update() would merge
     cfg.model['teacher'] = retina
     cfg.model.update(
-        teacher_ckpt=teacher, roi_reg_kd=None,
+        teacher_ckpt=teacher,
+        roi_reg_kd=None,
         inherit=('neck', 'bbox_head'),
-        head_reg_kd=[dict(student='bbox_head.retina_reg', teacher='bbox_head.retina_reg',
-                          loss=dict(type='mmdet.L1Loss', loss_weight=1.0))])
+        head_reg_kd=[
+            dict(
+                student='bbox_head.retina_reg',
+                teacher='bbox_head.retina_reg',
+                loss=dict(type='mmdet.L1Loss', loss_weight=1.0),
+            )
+        ],
+    )
     cfg.model.maskd_loss.update(tokens=tokens, loss_weight=7.0)
     model = build(cfg.model)
     model.init_weights()
@@ -237,11 +258,14 @@ def test_segmentation_variant_on_main_and_auxiliary_logits(tmp_path):
     with torch.no_grad():
         feats_s = model.student.extract_feat(data['inputs'])
         feats_t = model.teacher.extract_feat(data['inputs'])
-        for name, head, weight in (('loss_maskd', 'decode_head', 1.0),
-                                   ('loss_maskd_aux', 'auxiliary_head', 0.4)):
+        for name, head, weight in (
+            ('loss_maskd', 'decode_head', 1.0),
+            ('loss_maskd_aux', 'auxiliary_head', 0.4),
+        ):
             logits_s = getattr(model.student, head)(feats_s)
             logits_t = getattr(model.teacher, head)(feats_t)
-            expected = weight * 0.5 * naive_maskd_loss(module, logits_s, logits_t, False, False,
-                                                       eps=1e-5)
+            expected = (
+                weight * 0.5 * naive_maskd_loss(module, logits_s, logits_t, False, False, eps=1e-5)
+            )
             torch.testing.assert_close(losses[name].detach(), expected)
     assert {'decode.loss_ce', 'aux.loss_ce'} <= set(losses)

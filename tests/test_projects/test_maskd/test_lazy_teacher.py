@@ -1,5 +1,6 @@
 """MasKD reads its teacher and tokens at the start of training, through mmpcd's verified
 download cache, never while the model is built."""
+
 import http.server
 import os.path as osp
 import threading
@@ -8,6 +9,7 @@ import pytest
 import torch
 
 from projects.maskd.maskd import MaskModule, save_tokens
+
 from .helpers import DET, DET_KD, build, load_config, params, save_weights
 
 
@@ -40,7 +42,8 @@ def served(tmp_path):
 
 
 def test_teacher_and_tokens_are_fetched_into_the_cache_when_training_starts(
-        served, tmp_path, monkeypatch):
+    served, tmp_path, monkeypatch
+):
     cache = tmp_path / 'cache'
     monkeypatch.setenv('MMPCD_CACHE_DIR', str(cache))
     cfg = load_config(DET_KD)
@@ -53,8 +56,9 @@ def test_teacher_and_tokens_are_fetched_into_the_cache_when_training_starts(
         assert osp.isfile(cache / 'checkpoints' / name)
         assert osp.isfile(cache / 'checkpoints' / (name + '.sha256'))
     reference = torch.load(served['root'] / 'teacher.pth', weights_only=True)['state_dict']
-    torch.testing.assert_close(params(model.teacher), {
-        k: v for k, v in reference.items() if k in params(model.teacher)})
+    torch.testing.assert_close(
+        params(model.teacher), {k: v for k, v in reference.items() if k in params(model.teacher)}
+    )
     assert len(model.loss_maskd.mask_modules) == 5
     model.init_weights()  # a second call (resume) reads nothing again
     assert len(_LoggingHandler.requests) == 2

@@ -1,10 +1,11 @@
 """MasKDLoss: the einsum form equals the official 5-D formula; frozen tokens; the
 customised-mask warm-up counter; token files."""
+
 import pytest
 import torch
 
-from projects.maskd.maskd import (MaskModule, MasKDLoss, load_tokens, maskd_level_loss,
-                                  save_tokens)
+from projects.maskd.maskd import MasKDLoss, MaskModule, load_tokens, maskd_level_loss, save_tokens
+
 from .helpers import naive_maskd_loss
 
 
@@ -19,8 +20,9 @@ def token_file(tmp_path, channels=(8, 8), num_tokens=3, weight_mask=True, seed=0
     return path, modules
 
 
-@pytest.mark.parametrize('weight_mask,custom_mask,eps', [(True, False, 0.0), (True, True, 0.0),
-                                                          (False, False, 1e-5)])
+@pytest.mark.parametrize(
+    'weight_mask,custom_mask,eps', [(True, False, 0.0), (True, True, 0.0), (False, False, 1e-5)]
+)
 def test_level_loss_equals_the_naive_formula(weight_mask, custom_mask, eps):
     torch.manual_seed(0)
     module = MaskModule(6, 4, weight_mask).double()
@@ -46,13 +48,14 @@ def test_loss_sums_levels_times_the_weight_and_freezes_the_tokens(tmp_path):
     torch.testing.assert_close(loss.mask_modules.state_dict(), modules.state_dict())
     feats_s = [torch.randn(2, 8, 6, 6), torch.randn(2, 8, 3, 3)]
     feats_t = [torch.randn(2, 8, 6, 6), torch.randn(2, 8, 3, 3)]
-    expected = 7.0 * sum(naive_maskd_loss(m, s, t, True, False)
-                         for m, s, t in zip(modules, feats_s, feats_t))
+    expected = 7.0 * sum(
+        naive_maskd_loss(m, s, t, True, False) for m, s, t in zip(modules, feats_s, feats_t)
+    )
     torch.testing.assert_close(loss(feats_s, feats_t), expected)
 
 
 def test_customised_masks_start_after_the_warmup(tmp_path):
-    path, modules = token_file(tmp_path, channels=(8, ))
+    path, modules = token_file(tmp_path, channels=(8,))
     loss = MasKDLoss(path, channels=[8], custom_mask=True, custom_mask_warmup=2)
     feat_s, feat_t = [torch.randn(1, 8, 4, 4)], [torch.randn(1, 8, 4, 4)]
     plain = naive_maskd_loss(modules[0], feat_s[0], feat_t[0], True, False)
@@ -68,15 +71,17 @@ def test_customised_masks_start_after_the_warmup(tmp_path):
 def test_token_files_check_their_layout(tmp_path):
     path, _ = token_file(tmp_path)
     assert set(load_tokens(path)) == {
-        f'mask_modules.{lvl}.{k}' for lvl in (0, 1)
-        for k in ('mask_token', 'prob.0.weight', 'prob.0.bias', 'prob.2.weight', 'prob.2.bias')}
+        f'mask_modules.{lvl}.{k}'
+        for lvl in (0, 1)
+        for k in ('mask_token', 'prob.0.weight', 'prob.0.bias', 'prob.2.weight', 'prob.2.bias')
+    }
     meta = torch.load(path, weights_only=True)['meta']['maskd']
     assert meta['teacher_ckpt'] == 'teacher.pth' and meta['num_levels'] == 2
     # The file is read when training starts (load_tokens) or at first use, not when built.
     with pytest.raises(ValueError, match=r'2 level\(s\) with channels \[8, 8\], but 5 level'):
         MasKDLoss(path, channels=[8] * 5).load_tokens()
     (tmp_path / 'u').mkdir()
-    unweighted, _ = token_file(tmp_path / 'u', channels=(8, ), weight_mask=False)
+    unweighted, _ = token_file(tmp_path / 'u', channels=(8,), weight_mask=False)
     with pytest.raises(ValueError, match='set weight_mask=False'):
         MasKDLoss(unweighted, channels=[8], weight_mask=True).load_tokens()
     with pytest.raises(ValueError, match='model.maskd_loss.tokens is not set'):

@@ -1,12 +1,22 @@
 """Stage 1 (MaskLearner) on tiny teachers: only the tokens learn, the teacher stays put."""
+
 import pytest
 import torch
 from mmengine.optim import OptimWrapper
 
 from projects.maskd.maskd.recorders import ModuleRecorder
 
-from .helpers import (DET, DET_TOKENS, SEG, SEG_TOKENS, batch, build, load_config, params,
-                      save_weights)
+from .helpers import (
+    DET,
+    DET_TOKENS,
+    SEG,
+    SEG_TOKENS,
+    batch,
+    build,
+    load_config,
+    params,
+    save_weights,
+)
 
 
 @pytest.fixture(scope='module')
@@ -33,8 +43,11 @@ def test_detection_learner_trains_only_the_tokens(det_teacher_ckpt, one_thread):
     assert not any(p.requires_grad for p in model.teacher.parameters())
     assert len(model.mask_modules) == 5 and model.mask_modules[0].mask_token.shape == (6, 32)
 
-    optim = OptimWrapper(torch.optim.Adam(
-        [p for p in model.parameters() if p.requires_grad], lr=0.01, weight_decay=1e-3))
+    optim = OptimWrapper(
+        torch.optim.Adam(
+            [p for p in model.parameters() if p.requires_grad], lr=0.01, weight_decay=1e-3
+        )
+    )
     teacher_before, tokens_before = params(model.teacher), params(model.mask_modules)
     data = batch(cfg)
     for _ in range(2):
@@ -66,8 +79,10 @@ def test_heads_see_the_masked_features(det_teacher_ckpt):
     with torch.no_grad():
         plain = model.teacher.extract_feat(data['inputs'])
         expected = [m.forward_train(f)[0] for m, f in zip(model.mask_modules, plain)]
-        with ModuleRecorder(model.teacher, 'rpn_head', inputs=True) as rpn, \
-                ModuleRecorder(model.teacher, 'roi_head.bbox_roi_extractor', inputs=True) as roi:
+        with (
+            ModuleRecorder(model.teacher, 'rpn_head', inputs=True) as rpn,
+            ModuleRecorder(model.teacher, 'roi_head.bbox_roi_extractor', inputs=True) as roi,
+        ):
             model(data['inputs'], data['data_samples'], mode='tensor')
     for seen in (rpn.get()[0], roi.get()[0]):
         for level, (got, want) in enumerate(zip(seen, expected)):
@@ -98,6 +113,9 @@ def test_wrong_level_count_is_a_clear_error(det_teacher_ckpt):
     cfg.model.channels = [32] * 4
     model = build(cfg.model)
     data = model.data_preprocessor(batch(cfg), True)
-    with pytest.raises(ValueError, match=r'returned 5 level\(s\) but MaskLearner has tokens '
-                                         r'for 4'):
+    with pytest.raises(
+        ValueError,
+        match=r'returned 5 level\(s\) but MaskLearner has tokens '
+        r'for 4',
+    ):
         model.loss(**data)

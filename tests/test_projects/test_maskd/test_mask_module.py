@@ -1,4 +1,5 @@
 """MaskModule and the Dice diversity loss against direct computations."""
+
 import math
 
 import pytest
@@ -6,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from projects.maskd.maskd import MaskModule, dice_coefficient
+
 from .helpers import official_masks
 
 
@@ -32,8 +34,12 @@ def module():
 def test_parameter_names_and_shapes_match_the_official_checkpoints():
     shapes = {k: tuple(v.shape) for k, v in MaskModule(256, 6).state_dict().items()}
     assert shapes == {
-        'mask_token': (6, 256), 'prob.0.weight': (256, 256, 3, 3), 'prob.0.bias': (256, ),
-        'prob.2.weight': (6, 256, 1, 1), 'prob.2.bias': (6, )}
+        'mask_token': (6, 256),
+        'prob.0.weight': (256, 256, 3, 3),
+        'prob.0.bias': (256,),
+        'prob.2.weight': (6, 256, 1, 1),
+        'prob.2.bias': (6,),
+    }
     assert set(MaskModule(19, 8, weight_mask=False).state_dict()) == {'mask_token'}
 
 
@@ -51,8 +57,7 @@ def test_masks_and_weights_equal_the_direct_computation(module):
     feat = torch.randn(2, 8, 5, 7, dtype=torch.float64)
     torch.testing.assert_close(module.forward_mask(feat), official_masks(module.mask_token, feat))
     conv = F.conv2d(feat, module.prob[0].weight, module.prob[0].bias, padding=1)
-    logits = F.conv2d(conv.mean((2, 3), keepdim=True), module.prob[2].weight,
-                      module.prob[2].bias)
+    logits = F.conv2d(conv.mean((2, 3), keepdim=True), module.prob[2].weight, module.prob[2].bias)
     torch.testing.assert_close(module.forward_prob(feat), logits.flatten(1).softmax(1))
 
 

@@ -16,14 +16,26 @@ pretrained = dict(type='Pretrained', _scope_='mmpcd', checkpoint=None)
 
 model = dict(
     data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True
+    ),
     backbone=dict(
-        frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False, style='pytorch',
-        init_cfg=dict(pretrained, prefix='backbone.')),
+        frozen_stages=-1,
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        style='pytorch',
+        init_cfg=dict(pretrained, prefix='backbone.'),
+    ),
     neck=dict(init_cfg=dict(pretrained, prefix='neck.')),
-    bbox_head=dict(init_cfg=[
-        # FCOSHead's own initialisation, then the pre-trained towers over it.
-        dict(type='Normal', layer='Conv2d', std=0.01,
-             override=dict(type='Normal', name='conv_cls', std=0.01, bias_prob=0.01)),
-        dict(pretrained, prefix='bbox_head.')
-    ]))
+    bbox_head=dict(
+        init_cfg=[
+            # FCOSHead's own initialisation, then the pre-trained towers over it.
+            dict(
+                type='Normal',
+                layer='Conv2d',
+                std=0.01,
+                override=dict(type='Normal', name='conv_cls', std=0.01, bias_prob=0.01),
+            ),
+            dict(pretrained, prefix='bbox_head.'),
+        ]
+    ),
+)

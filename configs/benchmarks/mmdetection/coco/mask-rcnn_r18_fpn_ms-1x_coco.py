@@ -4,6 +4,4 @@
 # [64, 128, 256, 512] channels. Launch with dist_train_fpn.sh CONFIG CHECKPOINT GPUS.
 _base_ = './mask-rcnn_r50_fpn_ms-1x_coco.py'
 
-model = dict(
-    backbone=dict(depth=18),
-    neck=dict(in_channels=[64, 128, 256, 512]))
+model = dict(backbone=dict(depth=18), neck=dict(in_channels=[64, 128, 256, 512]))

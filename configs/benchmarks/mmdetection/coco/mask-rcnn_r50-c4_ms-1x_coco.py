@@ -12,21 +12,29 @@ _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py'
 
 custom_imports = dict(
     imports=['mmpcd.evaluation', 'mmpretrain.models.utils.res_layer_extra_norm'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 pretrained = dict(type='Pretrained', _scope_='mmpcd', checkpoint=None, prefix='backbone.')
 
 model = dict(
     data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True
+    ),
     backbone=dict(
-        frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False, style='pytorch',
-        init_cfg=pretrained),
+        frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False, style='pytorch', init_cfg=pretrained
+    ),
     roi_head=dict(
         shared_head=dict(
-            type='ResLayerExtraNorm', norm_cfg=norm_cfg, norm_eval=False, style='pytorch',
-            init_cfg=pretrained)))
+            type='ResLayerExtraNorm',
+            norm_cfg=norm_cfg,
+            norm_eval=False,
+            style='pytorch',
+            init_cfg=pretrained,
+        )
+    ),
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
@@ -34,7 +42,8 @@ train_pipeline = [
     dict(
         type='RandomChoiceResize',
         scales=[(1333, 640), (1333, 672), (1333, 704), (1333, 736), (1333, 768), (1333, 800)],
-        keep_ratio=True),
+        keep_ratio=True,
+    ),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]

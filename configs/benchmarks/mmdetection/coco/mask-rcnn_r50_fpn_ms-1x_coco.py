@@ -16,13 +16,13 @@ norm_cfg = dict(type='SyncBN', requires_grad=True)
 pretrained = dict(type='Pretrained', _scope_='mmpcd', checkpoint=None, prefix='backbone.')
 
 model = dict(
-    backbone=dict(
-        frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False, init_cfg=pretrained),
+    backbone=dict(frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False, init_cfg=pretrained),
     neck=dict(norm_cfg=norm_cfg),
     roi_head=dict(
-        bbox_head=dict(type='Shared4Conv1FCBBoxHead', conv_out_channels=256,
-                       norm_cfg=norm_cfg),
-        mask_head=dict(norm_cfg=norm_cfg)))
+        bbox_head=dict(type='Shared4Conv1FCBBoxHead', conv_out_channels=256, norm_cfg=norm_cfg),
+        mask_head=dict(norm_cfg=norm_cfg),
+    ),
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
@@ -30,7 +30,8 @@ train_pipeline = [
     dict(
         type='RandomChoiceResize',
         scales=[(1333, 640), (1333, 672), (1333, 704), (1333, 736), (1333, 768), (1333, 800)],
-        keep_ratio=True),
+        keep_ratio=True,
+    ),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]

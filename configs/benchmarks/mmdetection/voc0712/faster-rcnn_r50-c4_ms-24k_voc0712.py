@@ -11,35 +11,52 @@ _base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
 
 custom_imports = dict(
     imports=['mmpcd.evaluation', 'mmpretrain.models.utils.res_layer_extra_norm'],
-    allow_failed_imports=False)
+    allow_failed_imports=False,
+)
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 pretrained = dict(type='Pretrained', _scope_='mmpcd', checkpoint=None, prefix='backbone.')
 
 model = dict(
     data_preprocessor=dict(
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True
+    ),
     backbone=dict(
-        frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False, style='pytorch',
-        init_cfg=pretrained),
+        frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False, style='pytorch', init_cfg=pretrained
+    ),
     roi_head=dict(
         shared_head=dict(
-            type='ResLayerExtraNorm', norm_cfg=norm_cfg, norm_eval=False, style='pytorch',
-            init_cfg=pretrained)))
+            type='ResLayerExtraNorm',
+            norm_cfg=norm_cfg,
+            norm_eval=False,
+            style='pytorch',
+            init_cfg=pretrained,
+        )
+    ),
+)
 
 max_iter = 24000
 train_cfg = dict(max_iters=max_iter, val_interval=max_iter)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
-    dict(type='MultiStepLR', begin=0, end=max_iter, by_epoch=False, milestones=[18000, 22000],
-         gamma=0.1)
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_iter,
+        by_epoch=False,
+        milestones=[18000, 22000],
+        gamma=0.1,
+    ),
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 train_dataloader = dict(batch_size=2)  # x 8 GPUs = 16 images
 
 coco_style_ap = dict(
-    type='VOCMetric', metric='mAP', eval_mode='area',
-    iou_thrs=[round(0.5 + 0.05 * i, 2) for i in range(10)])
+    type='VOCMetric',
+    metric='mAP',
+    eval_mode='area',
+    iou_thrs=[round(0.5 + 0.05 * i, 2) for i in range(10)],
+)
 val_evaluator = coco_style_ap
 test_evaluator = coco_style_ap
 default_hooks = dict(checkpoint=dict(by_epoch=False, interval=4000, max_keep_ckpts=2))

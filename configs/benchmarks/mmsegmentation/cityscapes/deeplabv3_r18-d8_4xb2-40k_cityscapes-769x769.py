@@ -10,8 +10,12 @@ custom_imports = dict(imports=['mmpcd.evaluation'], allow_failed_imports=False)
 model = dict(
     pretrained=None,
     backbone=dict(
-        type='ResNet', depth=18, deep_stem=False, norm_eval=False,
-        init_cfg=dict(type='Pretrained', _scope_='mmpcd', checkpoint=None,
-                      prefix='backbone.')),
+        type='ResNet',
+        depth=18,
+        deep_stem=False,
+        norm_eval=False,
+        init_cfg=dict(type='Pretrained', _scope_='mmpcd', checkpoint=None, prefix='backbone.'),
+    ),
     decode_head=dict(in_channels=512, channels=128),
-    auxiliary_head=dict(in_channels=256, channels=64))
+    auxiliary_head=dict(in_channels=256, channels=64),
+)

@@ -5,4 +5,5 @@ _base_ = './fcn_r50-d8_4xb2-40k_cityscapes-769x769.py'
 model = dict(
     backbone=dict(depth=18),
     decode_head=dict(in_channels=512, channels=128),
-    auxiliary_head=dict(in_channels=256, channels=64))
+    auxiliary_head=dict(in_channels=256, channels=64),
+)

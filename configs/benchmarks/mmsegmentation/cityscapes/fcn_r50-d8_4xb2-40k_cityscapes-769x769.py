@@ -13,6 +13,9 @@ custom_imports = dict(imports=['mmpcd.evaluation'], allow_failed_imports=False)
 model = dict(
     pretrained=None,
     backbone=dict(
-        type='ResNet', deep_stem=False, norm_eval=False,
-        init_cfg=dict(type='Pretrained', _scope_='mmpcd', checkpoint=None,
-                      prefix='backbone.')))
+        type='ResNet',
+        deep_stem=False,
+        norm_eval=False,
+        init_cfg=dict(type='Pretrained', _scope_='mmpcd', checkpoint=None, prefix='backbone.'),
+    ),
+)

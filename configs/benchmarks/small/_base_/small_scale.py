@@ -7,7 +7,7 @@ small_img_size = 64
 small_batch = 32
 small_iters = 100
 # Crop area range of every RandomResizedCrop (the recipes use 0.08 or 0.2); one value for all.
-small_crop_ratio_range = (0.2, 1.)
+small_crop_ratio_range = (0.2, 1.0)
 # MoCo v2 / DenseCL / PCD queues: 65536 keys would outlast the whole run (3200 samples).
 small_queue_len = 1024
 # Unlabelled for the self-supervised methods; its dense labels train the supervised reference.
@@ -16,14 +16,16 @@ small_train_dataset = dict(
     _scope_='mmpcd',  # mmpretrain's configs build their datasets in the mmpretrain scope
     num_images=small_batch * small_iters,  # one epoch = the whole run
     img_shape=(small_img_size, small_img_size),
-    seed=100)  # not the dense probe's splits (seeds 0 and 1)
+    seed=100,
+)  # not the dense probe's splits (seeds 0 and 1)
 # Online dense probe during pre-training (mmpcd.engine.hooks.DenseProbeHook): half-way and at
 # the end, on smaller splits than the final evaluation's.
 small_probe_hook = dict(
     type='DenseProbeHook',
     _scope_='mmpcd',
     interval=small_iters // 2,
-    settings=dict(num_train=96, num_val=48, iters=150))
+    settings=dict(num_train=96, num_val=48, iters=150),
+)
 
 # MasKD on the tiny detection pair (projects/maskd/configs/tiny): ResNet-18 Faster R-CNNs with
 # a 32-channel FPN on the same synthetic images with their boxes. The student budget; the
@@ -39,4 +41,5 @@ small_det_val_dataset = dict(
     img_shape=(small_img_size, small_img_size),
     seed=1,  # the dense probe's val split
     test_mode=True,
-    metainfo=dict(classes=('circle', 'square', 'triangle', 'ring', 'cross')))  # THING_CLASSES
+    metainfo=dict(classes=('circle', 'square', 'triangle', 'ring', 'cross')),
+)  # THING_CLASSES

@@ -21,16 +21,15 @@ maskd_tokens = dict(
         channels=[256] * 5,
         module='neck',
         num_tokens=6,
-        weight_mask=True),
-    train_cfg=dict(
-        _delete_=True, type='IterBasedTrainLoop', max_iters=2000, val_interval=2000),
+        weight_mask=True,
+    ),
+    train_cfg=dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2000, val_interval=2000),
     optim_wrapper=dict(
-        _delete_=True,
-        type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=0.01, weight_decay=1e-3)),
+        _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=0.01, weight_decay=1e-3)
+    ),
     param_scheduler=[
-        dict(type='CosineAnnealingLR', T_max=2000, eta_min=1e-6, by_epoch=False,
-             begin=0, end=2000)
+        dict(type='CosineAnnealingLR', T_max=2000, eta_min=1e-6, by_epoch=False, begin=0, end=2000)
     ],
     default_hooks=dict(checkpoint=dict(by_epoch=False, interval=500)),
-    log_processor=dict(by_epoch=False))
+    log_processor=dict(by_epoch=False),
+)

@@ -11,17 +11,20 @@ model = dict(
         in_channels=32,
         feat_channels=32,
         # 64 px images: anchors of 16-256 px instead of 32-512.
-        anchor_generator=dict(scales=[4])),
+        anchor_generator=dict(scales=[4]),
+    ),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=32),
-        bbox_head=dict(in_channels=32, fc_out_channels=64, num_classes=5)))
+        bbox_head=dict(in_channels=32, fc_out_channels=64, num_classes=5),
+    ),
+)
 
 # The dataset builds its pipeline in the mmpcd scope: name mmdet's transforms explicitly.
 train_pipeline = [
     dict(type='mmdet.LoadAnnotations', with_bbox=True),
     dict(type='mmdet.Resize', scale=(64, 64), keep_ratio=True),
     dict(type='mmdet.RandomFlip', prob=0.5),
-    dict(type='mmdet.PackDetInputs')
+    dict(type='mmdet.PackDetInputs'),
 ]
 train_dataloader = dict(
     batch_size=2,
@@ -34,7 +37,9 @@ train_dataloader = dict(
         type='SyntheticDenseDataset',
         num_images=16,
         seed=0,
-        pipeline=train_pipeline))
+        pipeline=train_pipeline,
+    ),
+)
 # Training only: the demo checks inference through the exported student directly.
 val_dataloader = None
 val_cfg = None

@@ -12,7 +12,8 @@ model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(norm_cfg=norm_cfg),
     decode_head=dict(channels=32, num_classes=6, norm_cfg=norm_cfg),
-    auxiliary_head=dict(channels=16, num_classes=6, norm_cfg=norm_cfg))
+    auxiliary_head=dict(channels=16, num_classes=6, norm_cfg=norm_cfg),
+)
 
 train_dataloader = dict(
     batch_size=2,
@@ -24,7 +25,9 @@ train_dataloader = dict(
         type='SyntheticDenseDataset',
         num_images=16,
         seed=0,
-        pipeline=[dict(type='mmseg.RandomFlip', prob=0.5), dict(type='mmseg.PackSegInputs')]))
+        pipeline=[dict(type='mmseg.RandomFlip', prob=0.5), dict(type='mmseg.PackSegInputs')],
+    ),
+)
 val_dataloader = None
 val_cfg = None
 val_evaluator = None

@@ -16,13 +16,14 @@ model = dict(
     channels=[32] * 5,
     module='neck',
     num_tokens=6,
-    weight_mask=True)
+    weight_mask=True,
+)
 
 # Official stage-1 recipe scaled down: Adam 0.01, wd 1e-3, cosine to 1e-6, no warm-up.
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=8)
 optim_wrapper = dict(
-    _delete_=True, type='OptimWrapper',
-    optimizer=dict(type='Adam', lr=0.01, weight_decay=1e-3))
+    _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=0.01, weight_decay=1e-3)
+)
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=8, eta_min=1e-6, by_epoch=False, begin=0, end=8)
 ]

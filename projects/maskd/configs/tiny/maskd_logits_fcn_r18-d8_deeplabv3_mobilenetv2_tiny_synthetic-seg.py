@@ -17,7 +17,8 @@ model = dict(
             strides=(1, 2, 2, 1, 1, 1, 1),
             dilations=(1, 1, 1, 2, 2, 4, 4),
             out_indices=(1, 2, 4, 6),
-            norm_cfg=norm_cfg),
+            norm_cfg=norm_cfg,
+        ),
         decode_head=dict(
             _delete_=True,
             type='ASPPHead',
@@ -29,7 +30,10 @@ model = dict(
             num_classes=6,
             norm_cfg=norm_cfg,
             align_corners=False,
-            loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-        auxiliary_head=None),
-    distill_points=[dict(student='decode_head.conv_seg', teacher='decode_head.conv_seg')])
+            loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        ),
+        auxiliary_head=None,
+    ),
+    distill_points=[dict(student='decode_head.conv_seg', teacher='decode_head.conv_seg')],
+)
 optim_wrapper = dict(optimizer=dict(weight_decay=2e-4))
