@@ -4,9 +4,9 @@
 # with `--cfg-options teacher_checkpoint=PATH`, a MoCo v3-layout checkpoint of this ResNet-18
 # teacher (`make demo` converts its PixPro teacher; the tests build a synthetic one), or
 # `teacher_checkpoint=random` for a smoke test with a random teacher.
-import os.path as osp
-
 _base_ = ['./pcd_resnet18_mocov3-resnet50_8xb128-lars-coslr-100e_in1k.py']
+
+import os.path as osp  # noqa: E402 - after _base_: before it mmengine reads a lazy-import config
 
 teacher_checkpoint = None  # set it on the command line, see above
 # The embedded photographs, found from this file whatever the working directory.

@@ -1,8 +1,8 @@
 # The embedded photographs of data/demo/ as an unlabeled two-view set: the MoCo v2 views of
 # imagenet_bs32_mocov2.py with 96 px crops (small enough for a CPU).
-import os.path as osp
-
 _base_ = ['./imagenet_bs32_mocov2.py']
+
+import os.path as osp  # noqa: E402 - after _base_: before it mmengine reads a lazy-import config
 
 dataset_type = 'CustomDataset'
 # data/demo/ of the mmpcd checkout (or of an installed mmpcd/.mim), found from this file with

@@ -1,9 +1,9 @@
 # The embedded photographs of data/demo/ as an unlabeled set of two views with crop boxes:
 # the PixPro (BYOL-style) views of imagenet_bs64_pixpro.py with 64 px crops, small enough for
 # a CPU.
-import os.path as osp
-
 _base_ = ['./imagenet_bs64_pixpro.py']
+
+import os.path as osp  # noqa: E402 - after _base_: before it mmengine reads a lazy-import config
 
 dataset_type = 'CustomDataset'
 # data/demo/ of the mmpcd checkout (or of an installed mmpcd/.mim), found from this file with
