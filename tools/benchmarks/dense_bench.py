@@ -366,6 +366,8 @@ class Bench:
     load: Optional['LoadSampler'] = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     probe_lock: threading.Lock = field(default_factory=threading.Lock)
+    teacher_lock: threading.Lock = field(default_factory=threading.Lock)
+    teacher_heads: Dict[int, object] = field(default_factory=dict)  # seed -> TeacherHead
 
     def save_state(self, done: Sequence[str]) -> None:
         """Everything measured so far and the finished tasks, for ``--resume``."""
@@ -456,8 +458,12 @@ class Bench:
         source = self.checkpoints[self.teacher, seed]
         path = self.work_dir('teachers', f'seed{seed}_mocov3-layout.pth')
         os.makedirs(osp.dirname(path), exist_ok=True)
-        head = write_pcd_teacher(source, path)
-        return [f'teacher_checkpoint={path}', *adaptor_options(head)]
+        # The students of one seed run in parallel: one converts, the others wait for it and
+        # never read a half-written file.
+        with self.teacher_lock:
+            if seed not in self.teacher_heads:
+                self.teacher_heads[seed] = write_pcd_teacher(source, path)
+        return [f'teacher_checkpoint={path}', *adaptor_options(self.teacher_heads[seed])]
 
     def choose_teacher(self, seed: int) -> None:
         """The self-supervised method with the best probe mIoU on ``seed``."""

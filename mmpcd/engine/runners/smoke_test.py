@@ -154,6 +154,12 @@ def smoke_test_config(cfg: Config) -> Config:
         cfg.train_cfg = dict(type=cfg.train_cfg.get('type', 'EpochBasedTrainLoop'), max_epochs=1)
     else:
         cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=ITERS)
+    # A scheduler without `end` ends with training (the runner's default): one that begins after
+    # the shortened run would then end before it begins, which mmengine refuses.
+    schedulers = cfg.get('param_scheduler') or []
+    for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+        if 'end' not in scheduler:
+            scheduler.end = max(scheduler.get('begin', 0) + 1, 1 if by_epoch else ITERS)
     hooks = cfg.default_hooks
     hooks.logger = dict(hooks.get('logger', dict(type='LoggerHook')), interval=1)
     if hooks.get('checkpoint'):
