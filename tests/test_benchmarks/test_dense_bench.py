@@ -2,6 +2,7 @@
 real config, its pieces (scheduler, report, PCD teacher conversion) do what they say, and
 ``--quick`` runs the whole pipeline and fills every table (the ranking is not checked)."""
 
+import ast
 import glob
 import json
 import os.path as osp
@@ -78,6 +79,115 @@ def test_recipe_schedules_are_compressed_not_changed():
     assert 'T_max' not in pixpro[1] and pixpro[0].start_factor == 0.01
     byol = Config.fromfile(osp.join(SMALL, 'byol_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'))
     assert byol.param_scheduler[0].end == 0.05 and byol.auto_scale_lr.base_batch_size == 4096
+
+
+# What mmpcd.utils.small_scale may change of a recipe; every other key stays the recipe's.
+PRETRAIN_CHANGES = {
+    'model',  # each config's own: ResNet-18 widths, the queue length, PCD's teacher
+    'train_pipeline',
+    'train_dataloader',
+    'param_scheduler',
+    'train_cfg',
+    'auto_scale_lr',
+    'optim_wrapper',
+    'custom_hooks',
+    'default_hooks',
+    'randomness',
+}
+DETECTION_CHANGES = {
+    'train_dataloader',
+    'train_cfg',
+    'default_hooks',
+    'randomness',
+    'test_pipeline',
+    'val_dataloader',
+    'val_evaluator',
+    'val_cfg',
+}
+DETECTION = sorted(set(glob.glob(osp.join(SMALL, '*_1xb8-*.py'))))
+
+
+def recipe_of(path: str) -> Config:
+    """The method's real config: the first entry of the small config's ``_base_``."""
+    from mmengine.hub import get_config
+
+    base = ast.literal_eval(ast.parse(open(path).read()).body[0].value)[0]
+    if '::' in base:
+        return get_config(base)
+    return Config.fromfile(osp.normpath(osp.join(osp.dirname(path), base)))
+
+
+def without_scope(node):
+    """``node`` without the ``_scope_`` tags mmengine stamps on what `pkg::` bases provide."""
+    if isinstance(node, dict):
+        return {k: without_scope(v) for k, v in node.items() if k != '_scope_'}
+    if isinstance(node, (list, tuple)):
+        return type(node)(without_scope(v) for v in node)
+    return node
+
+
+def without_small_crop(transform: dict) -> dict:
+    """A transform without what the rewrite sets on crops (the others must be as they were)."""
+    if not transform['type'].startswith('RandomResizedCrop'):
+        return transform
+    return {k: v for k, v in transform.items() if k not in ('scale', 'crop_ratio_range')}
+
+
+def unchanged_keys(cfg: Config, recipe: Config, changed: set) -> list:
+    scale = Config.fromfile(osp.join(SMALL, '_base_', 'small_scale.py'))
+    mine, theirs = without_scope(cfg.to_dict()), without_scope(recipe.to_dict())
+    others = (set(mine) | set(theirs)) - changed - set(scale)
+    assert 'small_scale' not in mine  # mmengine drops the imported helper module
+    return sorted(k for k in others if mine.get(k, 'missing') != theirs.get(k, 'missing'))
+
+
+@pytest.mark.parametrize('path', [p for p in PRETRAIN if 'supervised' not in p], ids=osp.basename)
+def test_small_pretraining_configs_keep_the_rest_of_their_recipe(path):
+    """Only the keys the rewrite names change; inside them, only the small-scale values: crops
+    (size, area range), file loading, the optimizer wrapper's type and loss scale, the probe."""
+    cfg, recipe = Config.fromfile(path), recipe_of(path)
+    assert unchanged_keys(cfg, recipe, PRETRAIN_CHANGES) == []
+    mine, theirs = without_scope(cfg.to_dict()), without_scope(recipe.to_dict())
+    recipe_steps = [s for s in theirs['train_pipeline'] if s['type'] != 'LoadImageFromFile']
+    assert len(mine['train_pipeline']) == len(recipe_steps)
+    for step, recipe_step in zip(mine['train_pipeline'], recipe_steps):
+        assert {k: v for k, v in step.items() if k != 'transforms'} == {
+            k: v for k, v in recipe_step.items() if k != 'transforms'
+        }
+        for view, recipe_view in zip(step.get('transforms', []), recipe_step.get('transforms', [])):
+            assert [without_small_crop(t) for t in view] == [
+                without_small_crop(t) for t in recipe_view
+            ]
+    wrapper = {k: v for k, v in theirs['optim_wrapper'].items() if k not in ('type', 'loss_scale')}
+    assert {k: v for k, v in mine['optim_wrapper'].items() if k != 'type'} == wrapper
+    assert mine['custom_hooks'][:-1] == theirs.get('custom_hooks', [])
+    assert mine['custom_hooks'][-1]['type'] == 'DenseProbeHook'
+
+
+@pytest.mark.parametrize('path', DETECTION, ids=osp.basename)
+def test_small_detection_configs_apply_the_small_values_only(path):
+    """The tiny MasKD-pair configs: the benchmark's images and boxes, its budget, box AP on the
+    held-out split (not for the stage-1 tokens); the rest of the tiny config is kept."""
+    cfg, recipe = Config.fromfile(path), recipe_of(path)
+    base = Config.fromfile(osp.join(SMALL, '_base_', 'small_scale.py'))
+    tokens = 'maskd-tokens' in path
+    changed = DETECTION_CHANGES | ({'param_scheduler'} if tokens else {'model'})
+    assert unchanged_keys(cfg, recipe, changed) == []
+    iters = base.small_token_iters if tokens else base.small_det_iters
+    data = cfg.train_dataloader
+    assert data.batch_size == base.small_det_batch and data.dataset.seed == 100
+    assert data.dataset.pipeline == recipe.train_pipeline
+    assert cfg.train_cfg.max_iters == iters and cfg.default_hooks.checkpoint.interval == iters
+    if tokens:
+        assert cfg.train_cfg.get('val_interval') == recipe.train_cfg.get('val_interval')
+        assert cfg.param_scheduler[0].T_max == iters
+        return
+    assert cfg.train_cfg.val_interval == iters
+    val = cfg.val_dataloader.dataset
+    assert val.seed == 1 and val.num_images == 64 and val.test_mode
+    assert cfg.val_evaluator == dict(
+        type='CocoMetric', ann_file=None, metric='bbox', format_only=False
+    )
 
 
 def test_run_tasks_respects_dependencies_and_stops_on_failure():

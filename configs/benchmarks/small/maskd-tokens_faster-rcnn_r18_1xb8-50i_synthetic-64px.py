@@ -5,11 +5,12 @@ _base_ = [
     './_base_/small_scale.py',
 ]
 
-train_dataloader = dict(
-    batch_size=_base_.small_det_batch,
-    dataset=dict(_delete_=True, **_base_.small_train_dataset, pipeline=_base_.train_pipeline),
+from mmpcd.utils import small_scale  # noqa: E402 - after _base_, else a lazy-import config
+
+# The small-scale changes (mmpcd/utils/small_scale.py); tokens only: no box AP.
+globals().update(
+    small_scale.detection_changes(_base_, iters=_base_.small_token_iters, evaluate=False)
 )
-train_cfg = dict(max_iters=_base_.small_token_iters)
 param_scheduler = [
     dict(
         type='CosineAnnealingLR',
@@ -20,7 +21,3 @@ param_scheduler = [
         end=_base_.small_token_iters,
     )
 ]
-default_hooks = dict(
-    logger=dict(interval=10), checkpoint=dict(interval=_base_.small_token_iters, max_keep_ckpts=1)
-)
-randomness = dict(seed=0)

@@ -1,8 +1,10 @@
-# The one set of changes that shrinks every recipe of the small dense benchmark
+# The values of the one set of changes that shrinks every recipe of the small dense benchmark
 # (tools/benchmarks/dense_bench.py, docs/en/dense_bench.md) to a 2-core CPU run. Each config of
 # this folder inherits its method's real config plus this file and applies exactly these
-# values, so every method gets the same backbone (ResNet-18), data, image size, crop range,
-# iterations x batch and queue length, and keeps everything else of its recipe.
+# values through mmpcd/utils/small_scale.py (the rewrite, written once: crops, data, schedule,
+# lr scaling, fp32, probe hook), so every method gets the same backbone (ResNet-18), data,
+# image size, crop range, iterations x batch and queue length, and keeps everything else of its
+# recipe.
 small_img_size = 64
 small_batch = 32
 small_iters = 100
