@@ -1,5 +1,6 @@
 """docs/en/user_guides/own_project.md: the folder it shows trains from outside the repository,
-and the visualisation backends it documents build."""
+a full config shrunk by hand with the documented `--cfg-options` trains, and the visualisation
+backends it documents build."""
 
 import os
 import os.path as osp
@@ -9,6 +10,7 @@ import subprocess
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.doc_commands import documented_commands
 
 DOC = osp.join(REPO_ROOT, 'docs', 'en', 'user_guides', 'own_project.md')
 FILE_BLOCK = re.compile(r'```python\n# (my_project/\S+)\n(.*?)```', re.S)
@@ -46,6 +48,35 @@ def test_the_documented_folder_trains_with_smoke_test(tmp_path, python):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "type='HalfPixProHead'" in (folder / 'wd' / 'my_pixpro.py').read_text()
     assert osp.isfile(folder / 'wd' / 'epoch_1.pth')
+
+
+def test_the_documented_cfg_options_train_a_full_imagenet_config(tmp_path, python):
+    """Issue 15, row 3: on old main this stopped at the ImageNet base's `split`, then at AMP
+    without a GPU and the `loss_scale` no option can remove."""
+    (command,) = [
+        c
+        for c in documented_commands([DOC])
+        if c.script == 'tools/train.py' and 'train_dataloader.dataset.type=CustomDataset' in c.args
+    ]
+    assert command.args[0] == 'configs/pixpro/pixpro_resnet50_8xb128-lars-coslr-100e_in1k.py'
+    assert '--smoke-test' not in command.args and '--no-amp' not in command.args
+    work_dir = tmp_path / 'wd'
+    result = subprocess.run(
+        [python, 'tools/train.py', *command.args, '--work-dir', str(work_dir)],
+        cwd=REPO_ROOT,
+        env=dict(os.environ, OMP_NUM_THREADS='2'),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-5000:]
+    assert "dropped train_dataloader.dataset.split='train'" in log
+    assert "dropped optim_wrapper.loss_scale='dynamic'" in log
+    assert 'Epoch(train) [1][1/1]' in log and 'loss_pixpro:' in log
+    saved = (work_dir / osp.basename(command.args[0])).read_text()
+    assert "type='ResNet'" in saved and 'depth=50' in saved  # the model as configured
+    assert not list(work_dir.glob('*.pth'))  # default_hooks.checkpoint=None
 
 
 @pytest.mark.parametrize('backend', ['TensorboardVisBackend', 'WandbVisBackend'])
