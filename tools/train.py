@@ -86,9 +86,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.no_amp and cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
-        cfg.optim_wrapper.type = 'OptimWrapper'
-        drop_keys_the_type_lacks(cfg, 'optim_wrapper')  # loss_scale, dtype
+    if args.no_amp:
+        if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
+            cfg.optim_wrapper.type = 'OptimWrapper'
+            drop_keys_the_type_lacks(cfg, 'optim_wrapper')  # loss_scale, dtype
+        else:
+            print('[mmpcd] The config trains in fp32 already.')
 
     if args.resume == 'auto':
         cfg.resume = True
