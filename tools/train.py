@@ -22,7 +22,10 @@ try:
         add_trust_arg,
         apply_runner_args,
         build_runner,
+        check_amp_device,
         check_checkpoint_exists,
+        check_schedules_fit_training,
+        drop_keys_the_type_lacks,
     )
     from mmpcd.engine.runners.smoke_test import ITERS, smoke_test_config
     from mmpcd.utils import register_all_modules
@@ -46,7 +49,14 @@ def parse_args() -> argparse.Namespace:
         help='resume from the given checkpoint; without a path, resume from the '
         'latest checkpoint in the work dir',
     )
-    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    precision.add_argument(
+        '--no-amp',
+        action='store_true',
+        help='train in fp32: an AmpOptimWrapper of the config becomes an OptimWrapper (without '
+        'loss_scale and dtype), e.g. on a machine without a GPU',
+    )
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -76,6 +86,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.no_amp:
+        if cfg.optim_wrapper.get('type') == 'AmpOptimWrapper':
+            cfg.optim_wrapper.type = 'OptimWrapper'
+            drop_keys_the_type_lacks(cfg, 'optim_wrapper')  # loss_scale, dtype
+        else:
+            print('[mmpcd] The config trains in fp32 already.')
 
     if args.resume == 'auto':
         cfg.resume = True
@@ -94,6 +110,8 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_amp_device(cfg)
+    check_schedules_fit_training(cfg)
     runner = build_runner(cfg)
     runner.train()
 

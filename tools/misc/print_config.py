@@ -10,6 +10,7 @@ from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 
+from mmpcd.engine.runners import merge_cfg_options
 from mmpcd.utils import register_all_modules
 
 # Projects' configs import `projects.<name>.<name>` relative to the repository root.
@@ -38,7 +39,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     register_all_modules(init_default_scope=False)  # also makes mmpcd:: names resolve
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        merge_cfg_options(cfg, args.cfg_options)  # as tools/train.py does
     if args.smoke_test:
         from mmpcd.engine.runners.smoke_test import smoke_test_config
 
