@@ -75,3 +75,29 @@ def test_smoke_test(config, tmp_path, python):
     assert glob.glob(str(work_dir / '*.pth'))  # and a checkpoint
     assert not glob.glob(str(tmp_path / 'cache' / '**' / '*.pth'), recursive=True)
     assert not osp.exists(tmp_path / 'torch')  # nothing downloaded through torch.hub either
+
+
+SMALL_CONFIGS = [c for c in CONFIGS if c.startswith('configs/benchmarks/small/')]
+
+
+@pytest.mark.parametrize('config', SMALL_CONFIGS, ids=osp.basename)
+def test_schedules_in_fractions_of_an_epoch_survive_the_shortening(config, tmp_path):
+    """The small benchmark configs compress their schedule into fractions of one epoch; in the
+    smoke test's 2-iteration epoch these round to ``end=0``, which mmengine refuses. Every
+    scheduler must build, span at least one iteration and keep its order."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import PARAM_SCHEDULERS
+
+    from mmpcd.engine.runners.smoke_test import ITERS, smoke_test_config
+
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    cfg.work_dir = str(tmp_path)
+    schedulers = smoke_test_config(cfg).param_scheduler
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    begins = []
+    for scheduler in schedulers:
+        built = PARAM_SCHEDULERS.build(dict(scheduler), default_args=dict(optimizer=optimizer))
+        assert not built.by_epoch and built.end > built.begin >= 0
+        begins.append(built.begin)
+    assert begins == sorted(begins) and all(begin < ITERS for begin in begins)

@@ -124,6 +124,21 @@ def _set_input_size(model: ConfigDict, task: str) -> None:
             holder.data_preprocessor.size = (64, 64)
 
 
+def _restate_in_iterations(scheduler: ConfigDict) -> None:
+    """A schedule given in fractions of an epoch (the small benchmark configs compress theirs
+    into one) rounds to empty spans in an epoch of :data:`ITERS` iterations (``end=0``), which
+    mmengine refuses; it is restated in iterations, each span at least one."""
+    begin = int(scheduler.get('begin', 0) * ITERS)
+    scheduler.update(
+        begin=begin,
+        end=max(int(scheduler.end * ITERS), begin + 1),
+        by_epoch=False,
+        convert_to_iter_based=False,
+    )
+    if 'T_max' in scheduler:
+        scheduler.T_max = max(int(scheduler.T_max * ITERS), 1)
+
+
 def smoke_test_config(cfg: Config) -> Config:
     """``cfg`` (with its ``work_dir`` set) turned into the smoke test described above."""
     task = _task(cfg)
@@ -160,6 +175,8 @@ def smoke_test_config(cfg: Config) -> Config:
     for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
         if 'end' not in scheduler:
             scheduler.end = max(scheduler.get('begin', 0) + 1, 1 if by_epoch else ITERS)
+        if by_epoch and scheduler.get('convert_to_iter_based'):
+            _restate_in_iterations(scheduler)
     hooks = cfg.default_hooks
     hooks.logger = dict(hooks.get('logger', dict(type='LoggerHook')), interval=1)
     if hooks.get('checkpoint'):
