@@ -8,15 +8,16 @@ Every combination of model x BN treatment x stage set x seed is probed with the 
 benchmark's probe (``tools/benchmarks/dense_bench.py``: ``mmpcd.evaluation.dense_probe``,
 256 train / 128 val synthetic 64 px images of data seeds 0 / 1, 300 Adam iterations, the seed
 initialising a random backbone and the head), and printed as a table (mIoU %, pixel accuracy,
-and per stage set the fraction of constant feature channels). A model without a checkpoint is
-its config's random initialisation, as the benchmark's baselines. BN treatments
+and the fraction of feature channels whose std over the train split is under 1e-6, the
+probe's standardisation floor before it became relative: ``constant``). A model without a
+checkpoint is its config's random initialisation, as the benchmark's baselines. BN treatments
 (``--bn``, applied to the frozen backbone before feature extraction):
 
 - ``as-is``: the BN running statistics as built or loaded (the benchmark's default);
 - ``adapted``: :func:`mmpcd.evaluation.adapt_bn_statistics` on the probe's train images (the
   benchmark's BN-adapted baseline: a train-mode forward, cumulative averages);
-- ``adapted-val`` / ``adapted-pretrain``: the same on the val images / on the first 256
-  pre-training images (generator seed 100, no augmentation);
+- ``adapted-val`` / ``adapted-pretrain``: the same on the val images / on as many
+  pre-training images as train images (generator seed 100, no augmentation);
 - ``momentum``: one train-mode pass over the train images in batches of 32 with PyTorch's
   default BN momentum 0.1 from the statistics as built (what a few lr-0 training steps give,
   issue 17's measurement);
@@ -185,7 +186,7 @@ def _probe_features(train_f, val_f, data, settings, standardise: bool) -> Tuple[
 
 
 def _constant_fraction(feats: torch.Tensor) -> float:
-    """Fraction of the ``(N, C, h, w)`` features' channels that are constant over the split."""
+    """Fraction of the ``(N, C, h, w)`` features' channels whose std is under 1e-6 (absolute)."""
     return float((feats.std(dim=(0, 2, 3)) < 1e-6).float().mean())
 
 
