@@ -255,9 +255,15 @@ def extract_features(
 
 
 def standardise(train: torch.Tensor, val: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel zero mean / unit variance with the train split's statistics."""
+    """Per-channel zero mean / unit variance with the train split's statistics.
+
+    Invariant to the features' overall scale: the floor that keeps constant channels at zero
+    is relative to the largest channel std (an absolute one zeroed every channel of a random
+    MobileNetV3, whose eval-mode activations shrink to ~1e-9 by its last layer)."""
     mean = train.mean(dim=(0, 2, 3), keepdim=True)
-    std = train.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+    std = train.std(dim=(0, 2, 3), keepdim=True)
+    floor = (1e-6 * std.max()).clamp_min(torch.finfo(std.dtype).tiny)
+    std = std.clamp_min(floor)
     return (train - mean) / std, (val - mean) / std
 
 

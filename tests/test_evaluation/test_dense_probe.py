@@ -11,6 +11,7 @@ from mmpcd.evaluation.dense_probe import (
     adapt_bn_statistics,
     build_probe_backbone,
     segmentation_scores,
+    standardise,
 )
 
 PRETRAIN = 'tests/data/configs/pixpro_r18_synthetic_demo.py'
@@ -46,6 +47,21 @@ def test_scores_leave_out_ignored_pixels():
     miou, acc, class_iou = segmentation_scores(pred, labels)
     assert acc == pytest.approx(2 / 3)
     assert class_iou['background'] == pytest.approx(1 / 2)
+
+
+@pytest.mark.parametrize('scale', [1e-9, 1.0, 1e6])
+def test_standardisation_ignores_the_features_scale(scale):
+    # A random MobileNetV3's eval-mode features are ~1e-9 at its last layer; the probe must
+    # see them as it sees any other scale (an absolute 1e-6 std floor zeroed them).
+    generator = torch.Generator().manual_seed(0)
+    train = torch.randn(4, 3, 2, 2, generator=generator) * torch.tensor([1.0, 3.0, 0.0]).view(
+        1, 3, 1, 1
+    )
+    val = torch.randn(2, 3, 2, 2, generator=generator)
+    reference = standardise(train, val)
+    for got, want in zip(standardise(train * scale, val * scale), reference):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+    assert torch.equal(reference[0][:, 2], torch.zeros(4, 2, 2))  # a constant channel stays 0
 
 
 def test_bn_statistics_are_re_estimated_on_the_images(repo_root):
