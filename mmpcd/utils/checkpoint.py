@@ -23,6 +23,7 @@ import os
 import os.path as osp
 import pickle
 import re
+import threading
 import zipfile
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Sequence, Union
 
@@ -33,6 +34,10 @@ _FORCE_FULL = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 # torch names what it refused: "Unsupported global: GLOBAL io.open was not an allowed ...",
 # "Can only build Tensor, ... but got <class 'numpy.dtypes.Float64DType'>".
 _OFFENDING = re.compile(r"GLOBAL ([\w.]+)|got <class '([\w.]+)'>")
+
+# The policy is process state (torch's environment switches and safe-globals list): reads in
+# parallel threads would undo each other's, so one read holds it at a time.
+_POLICY_LOCK = threading.RLock()
 
 # torch's RuntimeErrors for files that are not (whole) checkpoints.
 _CORRUPT = re.compile(r'PytorchStreamReader|zip archive|magic number|unexpected EOF')
@@ -82,21 +87,22 @@ def mmengine_safe_globals() -> List[Any]:
 def _loading_policy(trust: bool) -> Iterator[None]:
     """Make every ``torch.load`` inside (ours and mmengine's) weights-only, with
     :func:`mmengine_safe_globals` allowed, or full unpickling when ``trust``."""
-    saved = {key: os.environ.pop(key, None) for key in (_FORCE_WEIGHTS_ONLY, _FORCE_FULL)}
-    os.environ[_FORCE_FULL if trust else _FORCE_WEIGHTS_ONLY] = '1'
-    try:
-        with torch.serialization.safe_globals(mmengine_safe_globals()):
-            import warnings
+    with _POLICY_LOCK:
+        saved = {key: os.environ.pop(key, None) for key in (_FORCE_WEIGHTS_ONLY, _FORCE_FULL)}
+        os.environ[_FORCE_FULL if trust else _FORCE_WEIGHTS_ONLY] = '1'
+        try:
+            with torch.serialization.safe_globals(mmengine_safe_globals()):
+                import warnings
 
-            with warnings.catch_warnings():
-                # torch warns that the variable overrides the call site: that is the point.
-                warnings.filterwarnings('ignore', message='Environment variable TORCH_FORCE')
-                yield
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None)
-            if value is not None:
-                os.environ[key] = value
+                with warnings.catch_warnings():
+                    # torch warns that the variable overrides the call site: that is the point.
+                    warnings.filterwarnings('ignore', message='Environment variable TORCH_FORCE')
+                    yield
+        finally:
+            for key, value in saved.items():
+                os.environ.pop(key, None)
+                if value is not None:
+                    os.environ[key] = value
 
 
 def is_remote(filename: str) -> bool:

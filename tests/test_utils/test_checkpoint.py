@@ -2,6 +2,8 @@
 
 import argparse
 import os
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -93,3 +95,49 @@ def test_state_dict_of_and_strip_prefix():
     assert state_dict_of({'model': {'b': 2}}) == {'b': 2}
     assert state_dict_of({'c': 3}) == {'c': 3}
     assert strip_prefix({'module.a': 1, 'b': 2}) == {'a': 1, 'b': 2}
+
+
+def test_a_read_in_another_thread_cannot_change_the_policy_of_one_in_progress(tmp_path):
+    """The policy is process state: a trusted read starting in a second thread (the dense
+    benchmark reads checkpoints from parallel tasks) must not switch a weights-only read in
+    progress to full unpickling, nor drop its allowed mmengine types, and must still finish."""
+    from mmpcd.utils import checkpoint as module
+
+    official = tmp_path / 'official.pth'
+    torch.save({'opt': argparse.Namespace(lr=1.0)}, official)
+    results = []
+    with module._loading_policy(trust=False):
+        reader = threading.Thread(
+            target=lambda: results.append(read_checkpoint(str(official), trust=True))
+        )
+        reader.start()
+        time.sleep(0.3)
+        assert os.environ.get(module._FORCE_WEIGHTS_ONLY) == '1'
+        assert module._FORCE_FULL not in os.environ
+        assert HistoryBuffer in torch.serialization.get_safe_globals()
+        assert not results  # it waits for the read in progress
+    reader.join(timeout=30)
+    assert results and results[0]['opt'].lr == 1.0
+
+
+def test_parallel_reads_of_training_checkpoints_all_succeed(tmp_path):
+    path = tmp_path / 'iter_100.pth'
+    torch.save({'message_hub': {'loss': HistoryBuffer([1.0], [1])}}, path)
+    official = tmp_path / 'official.pth'
+    torch.save({'opt': argparse.Namespace(lr=1.0)}, official)
+    errors = []
+
+    def read(name, trust):
+        try:
+            for _ in range(20):
+                read_checkpoint(str(name), trust=trust)
+        except Exception as error:  # collected for the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=read, args=(path, False)) for _ in range(3)]
+    threads.append(threading.Thread(target=read, args=(official, True)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
