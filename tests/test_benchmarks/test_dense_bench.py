@@ -227,6 +227,24 @@ def test_verdict_needs_more_than_the_seed_spread():
     assert 'does **not** beat it' in lines[0]
 
 
+def test_each_model_is_compared_with_the_baseline_of_its_own_init():
+    """PixPro's zero-init residual network probes higher at random than DenseCL's: a model is
+    judged against the BN-adapted random network named by its ``baseline``."""
+    results = {
+        report.BASELINE: {'0': {'probe_miou': 50.0}, '1': {'probe_miou': 51.0}},
+        'zero-init + BN': {'0': {'probe_miou': 60.0}, '1': {'probe_miou': 61.0}},
+        'P': {'0': {'probe_miou': 60.0}, '1': {'probe_miou': 61.0}},
+        'D': {'0': {'probe_miou': 60.0}, '1': {'probe_miou': 61.0}},
+    }
+    groups = dict.fromkeys(results, 'pixel')
+    groups.update({report.BASELINE: 'baseline', 'zero-init + BN': 'baseline'})
+    lines = report.verdicts(results, groups, {'P': 'zero-init + BN'})
+    assert lines[0].startswith("- P: +0.0 mIoU vs the BN-adapted 'zero-init + BN'")
+    assert 'does **not** beat it' in lines[0]
+    assert lines[1].startswith('- D: +10.0') and 'beats it' in lines[1]
+    assert 'did not run' in report.verdicts(results, groups, {'P': 'missing'})[0]
+
+
 def test_a_single_seed_gets_no_spread_of_its_own():
     groups = {report.BASELINE: 'baseline', 'A': 'pixel'}
     results = {report.BASELINE: {'0': {'probe_miou': 50.0}}, 'A': {'0': {'probe_miou': 53.0}}}
@@ -324,7 +342,7 @@ def test_quick_benchmark_fills_every_table(python, repo_root, tmp_path):
     assert re.findall(
         rf'^\| (teacher|student|student \+ MasKD) \| {cell} \| 1 \|$', table, re.M
     ) == ['teacher', 'student', 'student + MasKD']
-    assert len(re.findall(r'vs the BN-adapted random init', table)) == len(models) - 2
+    assert len(re.findall(r'vs the BN-adapted ', table)) == len(bench.PRETRAINED + bench.STUDENTS)
     results = json.loads((tmp_path / 'results.json').read_text())
     assert results['meta']['pcd_teacher'] in [m.name for m in bench.PRETRAINED]
     finetunes = 1 + sum(m.finetune for m in bench.PRETRAINED + bench.STUDENTS)  # + random

@@ -49,6 +49,10 @@ FINETUNE_CONFIG = 'demo/configs/fcn_r18-d8_synthetic-seg.py'
 EPOCH_LINE = re.compile(r'Epoch\(train\)\s+\[(\d+)\]\[\s*(\d+)/(\d+)\]')
 ITER_LINE = re.compile(r'Iter\(train\)\s+\[\s*(\d+)/(\d+)\]')
 RANDOM, RANDOM_BN = 'random init', 'random init + BN re-estimated'
+RANDOM_ZERO_INIT = 'random init, zero-init residual'  # PixPro's and PixContrast's init
+RANDOM_ZERO_INIT_BN = RANDOM_ZERO_INIT + ' + BN re-estimated'
+RANDOM_MOBILENET = 'random MobileNetV3-L'
+RANDOM_MOBILENET_BN = RANDOM_MOBILENET + ' + BN re-estimated'
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class Model:
             backbone (and its initialisation) is probed.
         stages: Backbone outputs the probe concatenates.
         finetune: Whether the FCN R18-D8 fine-tune applies (a ResNet-18 backbone).
+        adapt_bn: For baselines: re-estimate the BN statistics on the probe's train images.
+        baseline: For trained models: the BN-adapted random baseline of the same network and
+            initialisation, which the verdict compares with.
     """
 
     name: str
@@ -70,16 +77,24 @@ class Model:
     config: str
     stages: Tuple[int, ...] = (1, 2, 3)
     finetune: bool = True
+    adapt_bn: bool = False  # baselines: re-estimate the BN statistics before probing
+    baseline: str = RANDOM_BN  # trained models: the same network and init, BN-adapted
 
 
 DENSECL = SMALL + 'densecl_resnet18_1xb32-coslr-100i_synthetic-64px.py'
+PIXPRO = SMALL + 'pixpro_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'
+PCD_MOBILENET = (
+    SMALL + 'pcd_mobilenetv3-large_pixpro-resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'
+)
+MOBILENET_STAGES = (6, 12, 16)
 PRETRAINED = (
     Model('DenseCL', 'pixel', DENSECL),
-    Model('PixPro', 'pixel', SMALL + 'pixpro_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py'),
+    Model('PixPro', 'pixel', PIXPRO, baseline=RANDOM_ZERO_INIT_BN),
     Model(
         'PixContrast',
         'pixel',
         SMALL + 'pixcontrast_resnet18_1xb32-lars-coslr-100i_synthetic-64px.py',
+        baseline=RANDOM_ZERO_INIT_BN,
     ),
     Model(
         'MoCo v2 (mmpretrain)',
@@ -106,14 +121,25 @@ STUDENTS = (
     Model(
         'PCD MobileNetV3-L student',
         'distilled',
-        SMALL + 'pcd_mobilenetv3-large_pixpro-resnet18_1xb32-lars-coslr-100i_synthetic-64px.py',
-        stages=(6, 12, 16),
+        PCD_MOBILENET,
+        stages=MOBILENET_STAGES,
         finetune=False,
+        baseline=RANDOM_MOBILENET_BN,
     ),
 )
-# Random init is the ResNet-18 initialisation of DenseCL / MoCo v2 / BYOL / PCD
-# (zero_init_residual=False); the BN-adapted one re-estimates its BN statistics.
-BASELINES = (Model(RANDOM, 'baseline', DENSECL), Model(RANDOM_BN, 'baseline', DENSECL))
+# Each trained network is compared with a random one of the same architecture and
+# initialisation: "random init" is the ResNet-18 of DenseCL / MoCo v2 / BYOL / PCD
+# (zero_init_residual=False); PixPro's recipe zero-initialises the last BN of every residual
+# block, which probes differently (docs/en/dense_bench_investigations.md, question 1); the PCD
+# MobileNetV3-L student has its own. The BN-adapted ones re-estimate their BN statistics.
+BASELINES = (
+    Model(RANDOM, 'baseline', DENSECL),
+    Model(RANDOM_BN, 'baseline', DENSECL, finetune=False, adapt_bn=True),
+    Model(RANDOM_ZERO_INIT, 'baseline', PIXPRO, finetune=False),
+    Model(RANDOM_ZERO_INIT_BN, 'baseline', PIXPRO, finetune=False, adapt_bn=True),
+    Model(RANDOM_MOBILENET, 'baseline', PCD_MOBILENET, MOBILENET_STAGES, finetune=False),
+    Model(RANDOM_MOBILENET_BN, 'baseline', PCD_MOBILENET, MOBILENET_STAGES, False, adapt_bn=True),
+)
 # The mmseg-built supervised backbone is probed through an mmpretrain ResNet-18 definition.
 PROBE_CONFIG = {'supervised': DENSECL}
 DETECTOR = SMALL + 'faster-rcnn_r18_1xb8-100i_synthetic-64px.py'
@@ -480,7 +506,7 @@ class Bench:
             stages=model.stages,
             seed=seed,
             data_seed=0,
-            adapt_bn=model.name == RANDOM_BN,
+            adapt_bn=model.adapt_bn,
         )
         checkpoint = None if model.group == 'baseline' else self.checkpoints[model.name, seed]
         config = osp.join(REPO, PROBE_CONFIG.get(model.group, model.config))
@@ -661,7 +687,7 @@ class Bench:
                         iters=det_iters,
                     )
                 )
-            for model in (BASELINES[0],) + PRETRAINED + STUDENTS:
+            for model in BASELINES + PRETRAINED + STUDENTS:
                 if model.finetune:
                     deps = [] if model.group == 'baseline' else [f'train {model.name} s{seed}']
                     tasks.append(
@@ -802,6 +828,7 @@ def main(argv=None) -> None:
         bench.curves,
         order=[m.name for m in BASELINES + PRETRAINED + STUDENTS],
         groups={m.name: m.group for m in BASELINES + PRETRAINED + STUDENTS},
+        baselines={m.name: m.baseline for m in PRETRAINED + STUDENTS},
     )
     print(f'\n[dense bench] done in {meta["seconds"] / 60:.1f} min; ' + ', '.join(paths))
 

@@ -46,21 +46,28 @@ def _cell(stat: Optional[Tuple[float, float, int]], digits: int = 1, seeds: int 
     return cell + (f' ({stat[2]} seeds)' if stat[2] < seeds else '')
 
 
-def verdicts(results: Dict[str, Dict[str, dict]], groups: Dict[str, str]) -> List[str]:
-    """One line per trained model: does its probe beat the BN-adapted random baseline?"""
-    base = summarise(results.get(BASELINE, {}), 'probe_miou')
-    if base is None:
-        return []
+def verdicts(
+    results: Dict[str, Dict[str, dict]],
+    groups: Dict[str, str],
+    baselines: Optional[Dict[str, str]] = None,
+) -> List[str]:
+    """One line per trained model: does its probe beat the BN-adapted random baseline of its
+    own network and initialisation (``baselines[name]``; :data:`BASELINE` by default)?"""
     lines = []
     for name, per_seed in results.items():
         stat = summarise(per_seed, 'probe_miou')
         if groups.get(name) == 'baseline' or stat is None:
             continue
+        base_name = (baselines or {}).get(name, BASELINE)
+        base = summarise(results.get(base_name, {}), 'probe_miou')
+        if base is None:
+            lines.append(f'- {name}: its baseline ({base_name}) did not run, no verdict.')
+            continue
         margin = stat[0] - base[0]
         spreads = [s[1] for s in (stat, base) if s[2] > 1]
         if not spreads:
             lines.append(
-                f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init, one seed '
+                f'- {name}: {margin:+.1f} mIoU vs the BN-adapted {base_name!r}, one seed '
                 'each: no seed spread measured, no verdict.'
             )
             continue
@@ -68,7 +75,7 @@ def verdicts(results: Dict[str, Dict[str, dict]], groups: Dict[str, str]) -> Lis
         verdict = 'beats it' if margin > spread else 'does **not** beat it'
         whose = '' if stat[2] > 1 else ', the baseline\'s; this model ran one seed'
         lines.append(
-            f'- {name}: {margin:+.1f} mIoU vs the BN-adapted random init (seed '
+            f'- {name}: {margin:+.1f} mIoU vs the BN-adapted {base_name!r} (seed '
             f'spread {spread:.1f}{whose}): {verdict}.'
         )
     return lines
@@ -80,6 +87,7 @@ def markdown(
     maskd: Dict[str, Dict[str, float]],
     order: Sequence[str],
     groups: Dict[str, str],
+    baselines: Optional[Dict[str, str]] = None,
 ) -> str:
     seeds = len(meta['seeds'])
     rows = []
@@ -135,9 +143,9 @@ def markdown(
             '|---|---|' + '---|' * len(COLUMNS),
             *rows,
             '',
-            '## Against the BN-adapted random baseline (dense probe)',
+            '## Against the BN-adapted random baseline of the same network (dense probe)',
             '',
-            *verdicts(results, groups),
+            *verdicts(results, groups, baselines),
             '',
             '## MasKD on the tiny detection pair (COCO box mAP %, mean ± std)',
             '',
@@ -239,6 +247,7 @@ def write_report(
     curves: Dict[str, Dict[str, dict]],
     order: Sequence[str],
     groups: Dict[str, str],
+    baselines: Optional[Dict[str, str]] = None,
 ) -> List[str]:
     """Write ``results.{json,md,png}`` and ``curves.json`` into ``work_dir``; their paths."""
     paths = [
@@ -248,7 +257,7 @@ def write_report(
     with open(paths[0], 'w') as f:
         json.dump(dict(meta=meta, results=results, maskd=maskd), f, indent=1)
     with open(paths[1], 'w') as f:
-        f.write(markdown(meta, results, maskd, order, groups))
+        f.write(markdown(meta, results, maskd, order, groups, baselines))
     figure(paths[2], results, maskd, curves, order, groups)
     with open(paths[3], 'w') as f:
         json.dump(curves, f)
