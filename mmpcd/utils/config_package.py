@@ -34,3 +34,17 @@ def register_config_package() -> None:
 
     get_installed_path.knows_mmpcd = True
     config_module.get_installed_path = get_installed_path
+
+
+def model_config_of(cfg_path: str):
+    """The ``model`` of the config ``cfg_path`` (a file, or ``pkg::path`` of an installed
+    OpenMMLab package, built in that package's scope), as mmrazor's ``dict(cfg_path=...)``
+    names a whole model. Returns a ``ConfigDict``."""
+    from mmengine.config import Config
+    from mmengine.hub import get_config
+
+    if '::' not in cfg_path:
+        return Config.fromfile(cfg_path).model
+    model = get_config(cfg_path).model
+    model.setdefault('_scope_', cfg_path.split('::')[0])
+    return model

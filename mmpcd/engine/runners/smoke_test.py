@@ -20,7 +20,7 @@ from typing import Any
 
 from mmengine.config import Config, ConfigDict
 
-from mmpcd.utils.config_package import MMPCD_ROOT
+from mmpcd.utils.config_package import MMPCD_ROOT, model_config_of
 
 ITERS = 2
 BATCH = 2
@@ -51,8 +51,12 @@ def _task(cfg: Config) -> str:
 
 
 def _without_downloads(node: Any) -> Any:
-    """``node`` with ``Pretrained`` init configs and ``pretrained=<name>`` removed."""
+    """``node`` with ``Pretrained`` init configs and ``pretrained=<name>`` removed; a model
+    named by ``dict(cfg_path=...)`` (MasKD's students and teachers) is inlined first, so that
+    its own initialisation is reached too."""
     if isinstance(node, dict):
+        if 'cfg_path' in node and not node.get('pretrained', False):
+            node = ConfigDict(model_config_of(node['cfg_path']))
         out = type(node)()
         for key, value in node.items():
             if key == 'init_cfg' and 'Pretrained' in str(value):
@@ -75,6 +79,21 @@ def _random_teachers(model: ConfigDict) -> None:
         model.maskd_loss.tokens = RANDOM
 
 
+def _image_size(model: ConfigDict) -> int:
+    """64 px, or 384 px for deformable convolutions (RepPoints' head, DCN backbones): mmcv's
+    3x3 deformable conv refuses maps under 3x3, and P7 (stride 128) needs 384 px for that."""
+    text = str(model)
+    return 384 if any(name in text for name in ('RepPoints', 'DCN', 'DeformConv')) else 64
+
+
+def _reading_files(pipeline: list) -> list:
+    """``pipeline`` reading the photographs from disk: the small benchmark configs drop
+    ``LoadImageFromFile`` (their synthetic images are in memory)."""
+    if any('LoadImage' in step.get('type', '') for step in pipeline):
+        return pipeline
+    return [dict(type='LoadImageFromFile'), *pipeline]
+
+
 def _dataset(cfg: Config, task: str, work_dir: str) -> dict:
     size = BATCH * ITERS
     if task == 'mmdet':
@@ -90,6 +109,7 @@ def _dataset(cfg: Config, task: str, work_dir: str) -> dict:
             type='SyntheticDenseDataset',
             _scope_='mmpcd',
             num_images=size,
+            img_shape=(_image_size(cfg.model),) * 2,
             seed=0,
             pipeline=pipeline,
         )
@@ -98,7 +118,7 @@ def _dataset(cfg: Config, task: str, work_dir: str) -> dict:
         type='CustomDataset',
         data_root=root,
         data_prefix='images',
-        pipeline=cfg.train_dataloader.dataset.pipeline,
+        pipeline=_reading_files(cfg.train_dataloader.dataset.pipeline),
         indices=size,
     )
     if task == 'pretrain':

@@ -6,6 +6,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Union
 import torch.nn as nn
 from mmengine.model import BaseModel
 from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmpcd.registry import MODELS
 
@@ -79,8 +80,13 @@ class MaskLearner(BaseModel):
         exclude_from_state_dict(self, ('teacher.',))
 
     def train(self, mode: bool = True) -> 'MaskLearner':
+        """The teacher computes its training losses in ``mode`` (RepPoints' head returns its
+        loss inputs only in training), with frozen BN statistics (official: BN eval every
+        iteration) and no dropout: the tokens learn against one deterministic teacher."""
         super().train(mode)
-        self.teacher.eval()  # frozen BN statistics (official: BN eval every iteration)
+        for module in self.teacher.modules():
+            if isinstance(module, (_BatchNorm, nn.modules.dropout._DropoutNd)):
+                module.eval()
         return self
 
     def init_weights(self) -> None:

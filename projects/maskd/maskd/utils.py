@@ -6,14 +6,14 @@ from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config, ConfigDict
-from mmengine.hub import get_config
+from mmengine.config import ConfigDict
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmpcd.hub import CheckpointNotFoundError, resolve
 from mmpcd.registry import MODELS
 from mmpcd.utils.checkpoint import read_checkpoint
+from mmpcd.utils.config_package import model_config_of
 
 ModelCfg = Union[dict, ConfigDict, nn.Module]
 # The checkpoint / token file value of smoke tests: random teacher, random tokens.
@@ -37,13 +37,7 @@ def build_model(cfg: ModelCfg) -> nn.Module:
                 f'dict(cfg_path=...) takes only cfg_path and pretrained=False; '
                 f'got {sorted(cfg)}. Override model fields in a full config.'
             )
-        path = cfg.cfg_path
-        if '::' not in path:
-            model_cfg = Config.fromfile(path).model
-        else:
-            model_cfg = get_config(path).model
-            model_cfg.setdefault('_scope_', path.split('::')[0])
-        cfg = model_cfg
+        cfg = model_config_of(cfg.cfg_path)
     return MODELS.build(cfg)
 
 

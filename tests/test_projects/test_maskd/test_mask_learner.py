@@ -39,7 +39,10 @@ def test_detection_learner_trains_only_the_tokens(det_teacher_ckpt, one_thread):
     reference = torch.load(det_teacher_ckpt, weights_only=True)['state_dict']
     torch.testing.assert_close(model.teacher.state_dict(), reference)  # strict load
     model.train()
-    assert not model.teacher.training
+    # The teacher computes training losses (heads in train mode) with frozen BN statistics.
+    norms = [m for m in model.teacher.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert norms and not any(m.training for m in norms)
+    assert model.teacher.rpn_head.training
     assert not any(p.requires_grad for p in model.teacher.parameters())
     assert len(model.mask_modules) == 5 and model.mask_modules[0].mask_token.shape == (6, 32)
 
@@ -119,3 +122,32 @@ def test_wrong_level_count_is_a_clear_error(det_teacher_ckpt):
         r'for 4',
     ):
         model.loss(**data)
+
+
+def test_a_head_that_branches_on_training_gets_its_loss_inputs():
+    """RepPoints' head returns its three loss inputs only in training mode: with the whole
+    teacher in eval, ``loss_by_feat`` received the image metas in place of the instances."""
+    from mmdet.registry import MODELS as MMDET_MODELS
+    from mmengine.registry import DefaultScope
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    from projects.maskd.maskd import MaskLearner
+
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        head = MMDET_MODELS.build(
+            dict(
+                type='RepPointsHead',
+                num_classes=2,
+                in_channels=8,
+                feat_channels=8,
+                point_feat_channels=8,
+            )
+        )
+    teacher = torch.nn.Sequential(torch.nn.BatchNorm2d(8), torch.nn.Dropout(0.5), head)
+    model = MaskLearner.__new__(MaskLearner)
+    torch.nn.Module.__init__(model)
+    model.teacher = teacher
+    model.train()
+    assert head.training and len(head((torch.rand(1, 8, 8, 8),))) == 3
+    assert not any(m.training for m in teacher.modules() if isinstance(m, _BatchNorm))
+    assert not teacher[1].training
