@@ -6,7 +6,8 @@ What changes (and only that):
 - **data**: pre-training configs read the embedded photographs (``data/demo/images``) with
   their own pipeline; mmdet/mmseg configs (transfer, MasKD) read ``SyntheticDenseDataset``
   at 64 px (384 px with deformable convolutions); mmpretrain classification configs (linear
-  benchmarks) read the photographs with labels written to the work dir. Batches of :data:`BATCH`, no workers, no validation/test;
+  benchmarks) read the photographs with labels written to the work dir. Batches of
+  :data:`BATCH`, no workers, no validation/test;
 - **length**: :data:`ITERS` iterations (one epoch of ``ITERS`` batches for epoch loops);
 - **precision**: fp32 (an ``AmpOptimWrapper`` becomes an ``OptimWrapper``);
 - **no downloads**: ``Pretrained`` initialisations, ``pretrained=...`` and ``load_from`` are
