@@ -43,6 +43,7 @@ from tqdm import tqdm
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from dense_bench_report import write_report  # noqa: E402
+from train_server import TrainServer  # noqa: E402
 
 SMALL = 'configs/benchmarks/small/'
 FINETUNE_CONFIG = 'demo/configs/fcn_r18-d8_synthetic-seg.py'
@@ -240,10 +241,23 @@ class Progress:
         self.iters = tqdm(total=iters, desc='train iterations', unit='it', position=0)
         self.tasks = tqdm(total=tasks, desc='tasks', unit='task', position=1)
         self.lock = threading.Lock()
+        self.reported: Dict[int, int] = {}  # thread -> iterations its current task reported
 
     def advance(self, iters: int) -> None:
         with self.lock:
             self.iters.update(iters)
+            thread = threading.get_ident()
+            self.reported[thread] = self.reported.get(thread, 0) + iters
+
+    def run(self, task: 'Task') -> None:
+        """Run ``task`` in this thread; when it succeeds, count the iterations its logs did
+        not show (a run shorter than its logging interval)."""
+        thread = threading.get_ident()
+        with self.lock:
+            self.reported[thread] = 0
+        task.run()
+        with self.lock:
+            self.iters.update(max(0, task.iters - self.reported.pop(thread)))
 
     def done(self, name: str) -> None:
         with self.lock:
@@ -276,7 +290,7 @@ def run_tasks(
                     if len(running) >= jobs:
                         break
                     if all(d in done for d in task.deps):
-                        running[pool.submit(task.run)] = name
+                        running[pool.submit(progress.run, task)] = name
                         del pending[name]
             if not running:
                 if failure is None:
@@ -298,50 +312,56 @@ def run_tasks(
 
 # ------------------------------------------------------------------------------ training
 class Trainer:
-    """``tools/train.py`` runs in subprocesses: one thread each, output in ``train.out``."""
+    """Runs ``tools/train.py`` through a preloaded server (``train_server.py``: one fork per
+    training, one thread each, output in ``train.out``)."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.commands: List[str] = []
+        self.server: Optional[TrainServer] = None  # started by the first training
+        self.server_lock = threading.Lock()
+
+    def start(self, argv: List[str], out_path: str) -> int:
+        with self.server_lock:
+            if self.server is None:
+                env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
+                self.server = TrainServer(env)
+        return self.server.start(argv, out_path)
 
     def __call__(self, config: str, work_dir: str, options: List[str]) -> Tuple[str, float]:
         """Train; returns the run's log folder (``<work_dir>/<timestamp>``) and the CPU
-        seconds (user + system) the process used."""
+        seconds (user + system) the training used."""
         os.makedirs(work_dir, exist_ok=True)
-        cmd = [
-            sys.executable,
-            osp.join(REPO, 'tools', 'train.py'),
-            osp.join(REPO, config),
-            '--work-dir',
-            work_dir,
-            '--cfg-options',
-            *options,
-        ]
-        self.commands.append(' '.join(cmd[1:]))
-        env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+        argv = [osp.join(REPO, config), '--work-dir', work_dir, '--cfg-options', *options]
+        self.commands.append(' '.join([osp.join(REPO, 'tools', 'train.py'), *argv]))
         out_path = osp.join(work_dir, 'train.out')
-        reported = 0
-        with open(out_path, 'w') as out:
-            process = subprocess.Popen(
-                cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            for line in process.stdout:
-                out.write(line)
-                step = _progress(line)
-                if step is not None and step > reported:
-                    self.progress.advance(step - reported)
-                    reported = step
-            # wait4: this child's own CPU time, whatever else runs in parallel.
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
+        open(out_path, 'w').close()  # exists before the child writes: the reader follows it
+        job = self.start(argv, out_path)
+        reported, partial = 0, ''
+        with open(out_path) as out:
+            while True:
+                answer = self.server.wait(job, timeout=0.5)
+                *lines, partial = (partial + out.read()).split('\n')  # written since the last look
+                for line in lines:
+                    step = _progress(line)
+                    if step is not None and step > reported:
+                        self.progress.advance(step - reported)
+                        reported = step
+                if answer is not None:
+                    break
+        if answer['returncode'] != 0:
             with open(out_path) as f:
                 tail = ''.join(f.readlines()[-25:])
             raise RuntimeError(
-                f'{config} failed (exit code {process.returncode}); the end of {out_path}:\n{tail}'
+                f'{config} failed (exit code {answer["returncode"]}); the end of {out_path}:\n'
+                f'{tail}'
             )
         runs = [d for d in os.listdir(work_dir) if re.fullmatch(r'\d{8}_\d{6}', d)]
-        return osp.join(work_dir, max(runs)), usage.ru_utime + usage.ru_stime
+        return osp.join(work_dir, max(runs)), answer['cpu_seconds']
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
 
 
 def _progress(line: str) -> Optional[int]:
@@ -799,6 +819,7 @@ def main(argv=None) -> None:
             run_tasks(tasks, args.jobs, progress, done, on_done)
         finally:
             progress.close()
+            bench.trainer.close()
         meta_now = dict(
             seconds=bench.seconds(),
             cpu_seconds=bench.cpu_before + _cpu_so_far(),
