@@ -6,6 +6,7 @@ from .synthetic_dense import (
     export_coco,
     export_semseg,
     generate_dense_sample,
+    pregenerate,
 )
 from .transforms import *  # noqa: F401,F403
 
@@ -14,6 +15,7 @@ apply_compat_patches()
 __all__ = [
     'SyntheticDenseDataset',
     'generate_dense_sample',
+    'pregenerate',
     'export_coco',
     'export_semseg',
     'apply_compat_patches',

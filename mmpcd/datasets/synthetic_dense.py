@@ -32,6 +32,7 @@ first, what ``mmseg`` metrics expect), while instance labels index
 """
 
 import colorsys
+import copy
 import json
 import os.path as osp
 from typing import Callable, Dict, List, Sequence, Tuple
@@ -365,6 +366,51 @@ def _instances(sample: dict) -> List[dict]:
     ]
 
 
+# (seed, img_shape, num_objects, min_visible_frac) -> per index: the generated part of a data
+# info (image, semantic map, instances); filled only by `pregenerate`.
+_PREGENERATED: Dict[tuple, Dict[int, dict]] = {}
+
+
+def _generated_info(
+    index: int,
+    seed: int,
+    img_shape: Tuple[int, int],
+    num_objects: Tuple[int, int],
+    min_visible_frac: float,
+) -> dict:
+    """``img``, ``gt_seg_map`` and ``instances`` of sample ``index``."""
+    sample = generate_dense_sample(
+        index,
+        seed=seed,
+        img_shape=img_shape,
+        num_objects=num_objects,
+        min_visible_frac=min_visible_frac,
+    )
+    return dict(img=sample['img'], gt_seg_map=sample['gt_seg_map'], instances=_instances(sample))
+
+
+def pregenerate(
+    num_images: int,
+    seed: int = 0,
+    img_shape: Sequence[int] = (64, 64),
+    num_objects: Sequence[int] = (1, 4),
+    min_visible_frac: float = 0.01,
+) -> None:
+    """Generate samples ``0 .. num_images - 1`` once, for every :class:`SyntheticDenseDataset`
+    of these arguments in this process and in the processes it forks afterwards.
+
+    For a driver that forks many trainings on the same images (the dense benchmark's train
+    server, ``tools/benchmarks/train_server.py``): each would otherwise generate them again
+    (about 3 ms per 64 px image). The datasets return copies, so a pipeline that changes its
+    inputs in place cannot change the stored samples. Memory: about 20 KB per 64 px image.
+    """
+    key = (seed, tuple(img_shape), tuple(num_objects), min_visible_frac)
+    store = _PREGENERATED.setdefault(key, {})
+    for index in range(num_images):
+        if index not in store:
+            store[index] = _generated_info(index, *key)
+
+
 @DATASETS.register_module()
 class SyntheticDenseDataset(BaseDataset):
     """In-memory dataset of :func:`generate_dense_sample` images.
@@ -434,21 +480,20 @@ class SyntheticDenseDataset(BaseDataset):
         """Data info of sample ``idx`` with its generated image and
         labels."""
         info = super().get_data_info(idx)
-        sample = generate_dense_sample(
-            info['img_id'],
-            seed=self.seed,
-            img_shape=self.img_shape,
-            num_objects=self.num_objects,
-            min_visible_frac=self.min_visible_frac,
-        )
+        key = (self.seed, self.img_shape, self.num_objects, self.min_visible_frac)
+        stored = _PREGENERATED.get(key, {}).get(info['img_id'])
+        if stored is None:
+            generated = _generated_info(info['img_id'], *key)
+        else:
+            generated = copy.deepcopy(stored)
         info.update(
-            img=sample['img'],
+            img=generated['img'],
             img_shape=self.img_shape,
             ori_shape=self.img_shape,
-            gt_seg_map=sample['gt_seg_map'],
+            gt_seg_map=generated['gt_seg_map'],
             seg_fields=['gt_seg_map'],
             reduce_zero_label=False,
-            instances=_instances(sample),
+            instances=generated['instances'],
         )
         return info
 

@@ -1,6 +1,6 @@
-"""The dense benchmark's preloaded train server: a training forked from it logs exactly what a
-fresh ``python tools/train.py`` logs, a failing one reports its exit code and traceback, and the
-server keeps serving after it."""
+"""The dense benchmark's preloaded train server: a training forked from it (reading images the
+server pregenerated) logs exactly what a fresh ``python tools/train.py`` logs, a failing one
+reports its exit code and traceback, and the server keeps serving after it."""
 
 import json
 import os
@@ -44,7 +44,10 @@ def logged_scalars(work_dir) -> list:
 
 @pytest.fixture(scope='module')
 def server():
-    server = server_module.TrainServer(ENV)
+    # The fine-tune's 32 training images (its config: seed 0, 64 px).
+    server = server_module.TrainServer(
+        ENV, pregenerated=[dict(num_images=32, seed=0, img_shape=[64, 64])]
+    )
     yield server
     server.close()
 

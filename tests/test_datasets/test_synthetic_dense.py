@@ -304,3 +304,33 @@ def test_semseg_export_loads_through_mmseg(tmp_path):
         ref = generate_dense_sample(i, seed=6)
         np.testing.assert_array_equal(results['img'], ref['img'])
         np.testing.assert_array_equal(results['gt_seg_map'], ref['gt_seg_map'])
+
+
+def test_pregenerated_samples_equal_generated_ones_and_stay_unchanged():
+    """A dataset of pregenerated arguments returns what generating gives, as copies: a
+    pipeline changing its inputs in place cannot change the stored samples."""
+    from mmpcd.datasets import pregenerate
+    from mmpcd.datasets.synthetic_dense import _PREGENERATED
+
+    lazy = SyntheticDenseDataset(num_images=4, img_shape=(32, 48), seed=123)
+    expected = [lazy.get_data_info(i) for i in range(4)]
+    pregenerate(3, seed=123, img_shape=[32, 48])  # sample 3 stays lazy
+    try:
+        dataset = SyntheticDenseDataset(num_images=4, img_shape=(32, 48), seed=123)
+        for index in range(4):
+            info = dataset.get_data_info(index)
+            assert list(info) == list(expected[index])
+            np.testing.assert_array_equal(info['img'], expected[index]['img'])
+            np.testing.assert_array_equal(info['gt_seg_map'], expected[index]['gt_seg_map'])
+            assert info['instances'] == expected[index]['instances']
+        first = dataset.get_data_info(0)
+        first['img'][:] = 0
+        first['instances'].clear()
+        again = dataset.get_data_info(0)
+        np.testing.assert_array_equal(again['img'], expected[0]['img'])
+        assert again['instances'] == expected[0]['instances']
+        # Other arguments are not served from the store.
+        other = SyntheticDenseDataset(num_images=1, img_shape=(32, 48), seed=124)
+        assert not np.array_equal(other.get_data_info(0)['img'], expected[0]['img'])
+    finally:
+        _PREGENERATED.clear()

@@ -19,7 +19,8 @@ with the same small-scale changes: ResNet-18, 3200 synthetic 64 px images, 100 i
 Writes ``<work-dir>/results.json`` (every number of every seed), ``results.md`` (mean ± std
 tables), ``results.png`` and ``curves.json`` (training losses and online probes). Each
 training runs ``tools/train.py`` in its own process with one thread, forked from a server that
-has imported the OpenMMLab stack once (``train_server.py``); ``--jobs`` of them run at once.
+has imported the OpenMMLab stack and generated the pre-training images once
+(``train_server.py``); ``--jobs`` of them run at once.
 ``--quick`` (CI) runs the same pipeline at toy size: it checks that everything runs and
 that the tables are complete, not the ranking.
 """
@@ -316,9 +317,10 @@ class Trainer:
     """Runs ``tools/train.py`` through a preloaded server (``train_server.py``: one fork per
     training, one thread each, output in ``train.out``)."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, pregenerated: Sequence[dict] = ()) -> None:
         self.progress = progress
         self.commands: List[str] = []
+        self.pregenerated = list(pregenerated)  # images the server generates once
         self.server: Optional[TrainServer] = None  # started by the first training
         self.server_lock = threading.Lock()
 
@@ -326,7 +328,7 @@ class Trainer:
         with self.server_lock:
             if self.server is None:
                 env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-                self.server = TrainServer(env)
+                self.server = TrainServer(env, self.pregenerated)
         return self.server.start(argv, out_path)
 
     def __call__(self, config: str, work_dir: str, options: List[str]) -> Tuple[str, float]:
@@ -722,6 +724,17 @@ class Bench:
         return tasks
 
 
+def pretraining_images(budget: Budget) -> List[dict]:
+    """The synthetic images every pre-training of the run reads (and the detectors draw
+    from), as :func:`mmpcd.datasets.pregenerate` arguments."""
+    from mmengine.config import Config
+
+    scale = Config.fromfile(osp.join(REPO, SMALL, '_base_', 'small_scale.py'))
+    dataset = scale.small_train_dataset
+    num_images = budget.iters * budget.batch if budget.iters else dataset.num_images
+    return [dict(num_images=num_images, seed=dataset.seed, img_shape=list(dataset.img_shape))]
+
+
 def _cpu_so_far() -> float:
     """CPU seconds of this process and its finished children."""
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
@@ -797,7 +810,7 @@ def main(argv=None) -> None:
     register_all_modules(init_default_scope=False)
     os.makedirs(args.work_dir, exist_ok=True)
     progress = Progress(0, 0)
-    bench = Bench(args, budget, Trainer(progress))
+    bench = Bench(args, budget, Trainer(progress, pretraining_images(budget)))
     tasks = bench.tasks()
     done = set(bench.load_state() if args.resume or args.report else [])
     if args.report:
